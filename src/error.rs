@@ -1,0 +1,249 @@
+//! The one error type of the package (API.md §5): its kinds, the friendly sentence for each, and
+//! the redaction of token text. No JavaScript here; `wasm/errors.rs` turns it into a JS error.
+
+/// What went wrong, in the categories a caller branches on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The request never got a response (connection refused or reset, DNS, CORS).
+    Network,
+    /// An attempt took longer than `timeoutMs`.
+    Timeout,
+    /// The server answered with an error status, or an envelope with `success: false`.
+    Http,
+    /// A 2xx response whose body is not JSON or not of the route's shape.
+    InvalidResponse,
+    /// The caller's `AbortSignal` fired.
+    Aborted,
+    /// The caller passed something the contract refuses; no request was made.
+    InvalidInput,
+}
+
+impl ErrorKind {
+    /// The `kind` string JavaScript sees.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Network => "network",
+            Self::Timeout => "timeout",
+            Self::Http => "http",
+            Self::InvalidResponse => "invalid_response",
+            Self::Aborted => "aborted",
+            Self::InvalidInput => "invalid_input",
+        }
+    }
+}
+
+/// An error of the package, every field of §5 but the server's `details` object (which only the
+/// wasm boundary can hold; it is attached there).
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntegrationError {
+    /// The category.
+    pub kind: ErrorKind,
+    /// For developers: what failed, with the server's message where it gave one.
+    pub message: String,
+    /// One friendly sentence for end users.
+    pub user_message: String,
+    /// The HTTP status of the last attempt.
+    pub status_code: Option<u16>,
+    /// Whether trying the same operation later could succeed.
+    pub retryable: bool,
+    /// The provider the operation was about.
+    pub provider: Option<String>,
+    /// The account the operation was about.
+    pub account_id: Option<String>,
+    /// The operation's uuid, as sent in `X-Correlation-Id`.
+    pub correlation_id: String,
+    /// How many attempts were made.
+    pub attempts: u32,
+    /// The server's `Retry-After`, where it sent one.
+    pub retry_after_ms: Option<f64>,
+    /// The server's `APIError.type`.
+    pub type_: Option<String>,
+    /// For `invalid_response`: the first bad place in the body (`details.path`).
+    pub path: Option<String>,
+}
+
+impl IntegrationError {
+    /// An error of `kind` with the default user message for it.
+    pub fn new(
+        kind: ErrorKind,
+        message: impl Into<String>,
+        correlation_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+            user_message: user_message(kind, None).to_owned(),
+            status_code: None,
+            retryable: matches!(kind, ErrorKind::Network | ErrorKind::Timeout),
+            provider: None,
+            account_id: None,
+            correlation_id: correlation_id.into(),
+            attempts: 0,
+            retry_after_ms: None,
+            type_: None,
+            path: None,
+        }
+    }
+
+    /// An `invalid_input` error: nothing was sent.
+    pub fn invalid_input(message: impl Into<String>, correlation_id: impl Into<String>) -> Self {
+        Self::new(ErrorKind::InvalidInput, message, correlation_id)
+    }
+
+    /// Sets the HTTP status and the user message that goes with it.
+    pub fn with_status(mut self, status: u16) -> Self {
+        self.status_code = Some(status);
+        self.user_message = user_message(self.kind, Some(status)).to_owned();
+        self
+    }
+
+    /// Sets the account the operation was about.
+    pub fn with_account(mut self, provider: Option<&str>, account_id: Option<&str>) -> Self {
+        self.provider = provider.map(str::to_owned);
+        self.account_id = account_id.map(str::to_owned);
+        self
+    }
+
+    /// Replaces every occurrence of each token in the error's text fields.
+    pub fn redact(&mut self, tokens: &[&str]) {
+        for field in [&mut self.message, &mut self.user_message] {
+            *field = redact(field, tokens);
+        }
+        for field in [&mut self.type_, &mut self.path, &mut self.account_id] {
+            if let Some(text) = field {
+                *text = redact(text, tokens);
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for IntegrationError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for IntegrationError {}
+
+/// One friendly sentence for end users, by kind and status.
+pub fn user_message(kind: ErrorKind, status: Option<u16>) -> &'static str {
+    match (kind, status) {
+        (ErrorKind::Network, _) => {
+            "We couldn't reach the server. Check your connection and try again."
+        }
+        (ErrorKind::Timeout, _) | (ErrorKind::Http, Some(408 | 504)) => {
+            "The server took too long to respond. Please try again."
+        }
+        (ErrorKind::Aborted, _) => "The request was cancelled.",
+        (ErrorKind::InvalidResponse, _) => {
+            "The server sent an unexpected response. Please try again later."
+        }
+        (ErrorKind::InvalidInput, _) => {
+            "This request could not be sent. Please reload and try again."
+        }
+        (ErrorKind::Http, Some(401)) => "Your session has expired. Please sign in again.",
+        (ErrorKind::Http, Some(403)) => "You don't have permission to do that.",
+        (ErrorKind::Http, Some(404)) => "That account or integration could not be found.",
+        (ErrorKind::Http, Some(409)) => "This changed in the meantime. Refresh and try again.",
+        (ErrorKind::Http, Some(400 | 422)) => {
+            "The request was not accepted. Please check and try again."
+        }
+        (ErrorKind::Http, Some(429)) => "Too many requests. Please wait a moment and try again.",
+        (ErrorKind::Http, Some(500..=599)) => {
+            "The service is temporarily unavailable. Please try again shortly."
+        }
+        (ErrorKind::Http, _) => "Something went wrong. Please try again.",
+    }
+}
+
+/// The text that stands where a token was.
+pub const REDACTED: &str = "[redacted]";
+
+/// `text` with every occurrence of every (non-empty) token replaced by [`REDACTED`].
+///
+/// ```
+/// use integrations_client::error::redact;
+/// assert_eq!(redact("bad token abc123!", &["abc123"]), "bad token [redacted]!");
+/// ```
+pub fn redact(text: &str, tokens: &[&str]) -> String {
+    let mut out = text.to_owned();
+    for token in tokens.iter().filter(|t| !t.is_empty()) {
+        if out.contains(token) {
+            out = out.replace(token, REDACTED);
+        }
+    }
+    out
+}
+
+/// Formats 16 random bytes as a version-4 UUID (RFC 9562), the format of correlation ids and
+/// idempotency keys.
+///
+/// ```
+/// use integrations_client::error::uuid_v4;
+/// assert_eq!(uuid_v4([0; 16]), "00000000-0000-4000-8000-000000000000");
+/// ```
+pub fn uuid_v4(mut bytes: [u8; 16]) -> String {
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn each_kind_has_a_friendly_sentence() {
+        for kind in [
+            ErrorKind::Network,
+            ErrorKind::Timeout,
+            ErrorKind::Http,
+            ErrorKind::InvalidResponse,
+            ErrorKind::Aborted,
+            ErrorKind::InvalidInput,
+        ] {
+            let sentence = user_message(kind, None);
+            assert!(sentence.ends_with('.') && sentence.len() > 10, "{sentence}");
+        }
+        assert_ne!(
+            user_message(ErrorKind::Http, Some(429)),
+            user_message(ErrorKind::Http, Some(503))
+        );
+    }
+
+    #[test]
+    fn network_and_timeout_are_retryable_by_default() {
+        assert!(IntegrationError::new(ErrorKind::Network, "m", "c").retryable);
+        assert!(IntegrationError::new(ErrorKind::Timeout, "m", "c").retryable);
+        assert!(!IntegrationError::new(ErrorKind::Aborted, "m", "c").retryable);
+        assert!(!IntegrationError::invalid_input("m", "c").retryable);
+    }
+
+    #[test]
+    fn redaction_reaches_every_text_field() {
+        let mut e = IntegrationError::new(ErrorKind::Http, "echo sk_live_123 sk_live_123", "c");
+        e.type_ = Some("sk_live_123".into());
+        e.redact(&["sk_live_123", ""]);
+        assert_eq!(e.message, "echo [redacted] [redacted]");
+        assert_eq!(e.type_.as_deref(), Some("[redacted]"));
+    }
+
+    proptest! {
+        #[test]
+        fn uuids_are_version_4(bytes in any::<[u8; 16]>()) {
+            let id = uuid_v4(bytes);
+            prop_assert_eq!(id.len(), 36);
+            prop_assert_eq!(&id[14..15], "4");
+            prop_assert!(matches!(&id[19..20], "8" | "9" | "a" | "b"));
+        }
+    }
+}

@@ -1,0 +1,144 @@
+//! A read-only view of a parsed JSON value, so that validation is written once in plain Rust and
+//! runs both on JavaScript values (in wasm, no copy: the object the caller gets is the one that was
+//! checked) and on `serde_json::Value` (in native tests).
+
+/// What a value is, as far as the wire types care.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonKind {
+    /// `null`.
+    Null,
+    /// `true` or `false`.
+    Bool,
+    /// A number (`NaN` and infinities included: the checks reject them where it matters).
+    Number,
+    /// A string.
+    String,
+    /// An array.
+    Array,
+    /// An object whose prototype is `Object.prototype` or `null`.
+    PlainObject,
+    /// Another object: a `Date`, a `Map`, a class instance, a function.
+    OtherObject,
+    /// `undefined`, a symbol, a bigint, or a value that could not be read.
+    Other,
+}
+
+/// Read access to a JSON-like value. Every method is total: a value that cannot be read (a getter
+/// that throws, a revoked proxy) reads as absent, never as a panic.
+pub trait JsonView: Sized {
+    /// The value's kind.
+    fn kind(&self) -> JsonKind;
+    /// The property `key` of an object; `None` when absent or `undefined`.
+    fn get(&self, key: &str) -> Option<Self>;
+    /// The string, when this is one.
+    fn as_str(&self) -> Option<String>;
+    /// The number, when this is one.
+    fn as_f64(&self) -> Option<f64>;
+    /// The boolean, when this is one.
+    fn as_bool(&self) -> Option<bool>;
+    /// The length of an array (0 for anything else).
+    fn len(&self) -> usize;
+    /// The item `index` of an array.
+    fn index(&self, index: usize) -> Option<Self>;
+    /// The own enumerable keys of an object, in order (empty for anything else).
+    fn keys(&self) -> Vec<String>;
+
+    /// Whether this is an object of any kind, arrays excluded.
+    fn is_object(&self) -> bool {
+        matches!(self.kind(), JsonKind::PlainObject | JsonKind::OtherObject)
+    }
+}
+
+/// Structural equality of two JSON values: same kinds, equal scalars, equal items and equal
+/// key/value sets (key order ignored). Used to keep the same snapshot when a revalidation brings
+/// back the data the store already has.
+pub fn deep_equal<V: JsonView>(a: &V, b: &V) -> bool {
+    let kind = a.kind();
+    if kind != b.kind() {
+        return false;
+    }
+    match kind {
+        JsonKind::Null => true,
+        JsonKind::Bool => a.as_bool() == b.as_bool(),
+        JsonKind::Number => a.as_f64() == b.as_f64(),
+        JsonKind::String => a.as_str() == b.as_str(),
+        JsonKind::Array => {
+            a.len() == b.len()
+                && (0..a.len()).all(|i| match (a.index(i), b.index(i)) {
+                    (Some(x), Some(y)) => deep_equal(&x, &y),
+                    (None, None) => true,
+                    _ => false,
+                })
+        }
+        JsonKind::PlainObject => {
+            let keys = a.keys();
+            keys.len() == b.keys().len()
+                && keys.iter().all(|k| match (a.get(k), b.get(k)) {
+                    (Some(x), Some(y)) => deep_equal(&x, &y),
+                    (None, None) => true,
+                    _ => false,
+                })
+        }
+        JsonKind::OtherObject | JsonKind::Other => false,
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod serde_impl {
+    //! `JsonView` for `serde_json::Value`, for native tests of the validators.
+    use super::{JsonKind, JsonView};
+    use serde_json::Value;
+
+    impl JsonView for Value {
+        fn kind(&self) -> JsonKind {
+            match self {
+                Value::Null => JsonKind::Null,
+                Value::Bool(_) => JsonKind::Bool,
+                Value::Number(_) => JsonKind::Number,
+                Value::String(_) => JsonKind::String,
+                Value::Array(_) => JsonKind::Array,
+                Value::Object(_) => JsonKind::PlainObject,
+            }
+        }
+        fn get(&self, key: &str) -> Option<Self> {
+            self.as_object()?.get(key).cloned()
+        }
+        fn as_str(&self) -> Option<String> {
+            Value::as_str(self).map(str::to_owned)
+        }
+        fn as_f64(&self) -> Option<f64> {
+            Value::as_f64(self)
+        }
+        fn as_bool(&self) -> Option<bool> {
+            Value::as_bool(self)
+        }
+        fn len(&self) -> usize {
+            self.as_array().map_or(0, Vec::len)
+        }
+        fn index(&self, index: usize) -> Option<Self> {
+            self.as_array()?.get(index).cloned()
+        }
+        fn keys(&self) -> Vec<String> {
+            self.as_object()
+                .map(|o| o.keys().cloned().collect())
+                .unwrap_or_default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn deep_equal_ignores_key_order_but_not_values() {
+        let a = json!({"a": [1, {"b": null}], "c": "x"});
+        let b = json!({"c": "x", "a": [1, {"b": null}]});
+        let c = json!({"c": "x", "a": [1, {"b": false}]});
+        assert!(deep_equal(&a, &b));
+        assert!(!deep_equal(&a, &c));
+        assert!(!deep_equal(&json!([1, 2]), &json!([1, 2, 3])));
+        assert!(!deep_equal(&json!({"a": 1}), &json!({"a": 1, "b": 2})));
+    }
+}

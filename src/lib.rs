@@ -1,0 +1,24 @@
+//! # integrations-client
+//!
+//! The typed client a web app uses to manage its users' connected social accounts, several per
+//! provider: requests with retry and exponential backoff, typed errors with correlation ids, deep
+//! validation of every response, a multi-account token map, and an SWR-style store.
+//!
+//! The crate is a pure core, natively testable, and a thin wasm shell:
+//!
+//! - [`time`]: RFC 3339 and HTTP-date parsing, without a date library.
+//! - [`json`]: a read-only view of parsed JSON, so that validation runs on JS values and in tests.
+//! - [`model`]: the wire types (with their generated TypeScript) and their deep validation.
+//! - [`retry`]: the backoff schedule, `Retry-After`, and when to give up.
+//! - [`error`]: the error kinds, user messages, redaction and ids.
+//! - `wasm`: the JavaScript boundary (fetch, timers, abort signals, JS values).
+#![warn(missing_docs)]
+
+pub mod error;
+pub mod json;
+pub mod model;
+pub mod retry;
+pub mod time;
+
+#[cfg(target_arch = "wasm32")]
+mod wasm;

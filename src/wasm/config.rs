@@ -1,0 +1,311 @@
+//! Reading options from JavaScript: every field type-checked as it is read, every number range-
+//! checked by the core, so a bad option fails when it is given, with a message naming it.
+
+use super::errors::set;
+use super::get;
+use super::transport::Transport;
+use crate::model::check_base_path;
+use crate::retry::{check_count, check_non_negative, check_status_code, Jitter, RetryConfig};
+use js_sys::{Array, Function, Object};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+#[wasm_bindgen(typescript_custom_section)]
+const OPTIONS_TS: &str = r#"
+import type { IntegrationError } from "./error.js";
+
+/** How failed requests are retried (API.md §6). Times are milliseconds. */
+export interface RetryConfig {
+  /** Retries after the first attempt: at most `maxRetries + 1` attempts. @default 3 */
+  maxRetries: number;
+  /** Base delay before the first retry. @default 1000 */
+  initialDelay: number;
+  /** Largest base delay. @default 5000 */
+  maxDelay: number;
+  /** Growth of the base delay per retry: `min(maxDelay, initialDelay * backoffFactor ** n)`. @default 2 */
+  backoffFactor: number;
+  /** Statuses worth retrying; network errors and timeouts are always retried. @default [408, 429, 500, 502, 503, 504] */
+  retryableStatusCodes: number[];
+  /** `'full'`: U[0, base]; `'equal'`: base/2 + U[0, base/2]; `'none'`: base. @default 'full' */
+  jitter: 'full' | 'equal' | 'none';
+  /** Wait at least the server's `Retry-After` (seconds or HTTP-date). @default true */
+  respectRetryAfter: boolean;
+  /** A `Retry-After` longer than this fails at once, with `retryAfterMs` set. @default 60000 */
+  maxRetryAfter: number;
+}
+
+/** `fetchWithRetry`'s policy: a partial `RetryConfig`, plus the per-attempt timeout. */
+export interface FetchWithRetryConfig extends Partial<RetryConfig> {
+  /** Per-attempt timeout in ms; 0 turns it off. @default 10000 */
+  timeoutMs?: number;
+}
+
+/** The last argument every client method takes. */
+export interface RequestOptions {
+  /** Aborts the operation at once, a backoff wait included; it then rejects with `kind: 'aborted'`. */
+  signal?: AbortSignal;
+}
+
+/** Options of `client.status()`. */
+export interface StatusOptions extends RequestOptions {
+  /** Skip the cache and fetch now (still shared with a request in flight). @default false */
+  force?: boolean;
+}
+
+/** Options of `client.connect()`. */
+export interface ConnectOptions extends RequestOptions {
+  /** Where the provider sends the user back after authorising; sent as `{ redirectUri }`. */
+  redirectUri?: string;
+}
+
+/** Options of `new IntegrationsClient()`. Every field is optional. */
+export interface ClientOptions {
+  /** Absolute `http:`/`https:` URL of the API server. Defaults to `location.origin` in a browser; required elsewhere. */
+  baseUrl?: string;
+  /** Prefix of every route. @default '/api/integrations' */
+  basePath?: string;
+  /** Headers sent with every request (e.g. your app's session header). */
+  headers?: Record<string, string>;
+  /** `RequestInit.credentials` of every request. */
+  credentials?: 'omit' | 'same-origin' | 'include';
+  /** The `fetch` to use. @default globalThis.fetch */
+  fetch?: typeof fetch;
+  /** Per-attempt timeout in ms; 0 turns it off. @default 10000 */
+  timeoutMs?: number;
+  /** Retry policy; missing fields take `DEFAULT_RETRY_CONFIG`'s. */
+  retry?: Partial<RetryConfig>;
+}
+"#;
+
+/// Why an option was refused.
+pub(crate) type OptionError = String;
+
+fn type_error(name: &str, expected: &str) -> OptionError {
+    format!("{name} must be {expected}")
+}
+
+/// An optional number field.
+pub(crate) fn opt_number(
+    object: &JsValue,
+    key: &str,
+    name: &str,
+) -> Result<Option<f64>, OptionError> {
+    get(object, key)
+        .map(|v| v.as_f64().ok_or_else(|| type_error(name, "a number")))
+        .transpose()
+}
+
+/// An optional boolean field.
+pub(crate) fn opt_bool(
+    object: &JsValue,
+    key: &str,
+    name: &str,
+) -> Result<Option<bool>, OptionError> {
+    get(object, key)
+        .map(|v| v.as_bool().ok_or_else(|| type_error(name, "a boolean")))
+        .transpose()
+}
+
+/// An optional string field.
+pub(crate) fn opt_string(
+    object: &JsValue,
+    key: &str,
+    name: &str,
+) -> Result<Option<String>, OptionError> {
+    get(object, key)
+        .map(|v| v.as_string().ok_or_else(|| type_error(name, "a string")))
+        .transpose()
+}
+
+/// An optional function field.
+pub(crate) fn opt_function(
+    object: &JsValue,
+    key: &str,
+    name: &str,
+) -> Result<Option<Function>, OptionError> {
+    get(object, key)
+        .map(|v| {
+            v.dyn_into::<Function>()
+                .map_err(|_| type_error(name, "a function"))
+        })
+        .transpose()
+}
+
+/// Checks that an options argument is absent or an object.
+pub(crate) fn check_options_object(options: &JsValue, name: &str) -> Result<(), OptionError> {
+    if options.is_undefined() || options.is_null() || options.is_object() {
+        Ok(())
+    } else {
+        Err(type_error(name, "an object"))
+    }
+}
+
+/// Reads a (partial) retry config over `base`, then checks it as a whole.
+pub(crate) fn read_retry(value: &JsValue, base: RetryConfig) -> Result<RetryConfig, OptionError> {
+    check_options_object(value, "retry")?;
+    let mut config = base;
+    if let Some(n) = opt_number(value, "maxRetries", "retry.maxRetries")? {
+        config.max_retries = check_count("retry.maxRetries", n)?;
+    }
+    if let Some(n) = opt_number(value, "initialDelay", "retry.initialDelay")? {
+        config.initial_delay = check_non_negative("retry.initialDelay", n)?;
+    }
+    if let Some(n) = opt_number(value, "maxDelay", "retry.maxDelay")? {
+        config.max_delay = check_non_negative("retry.maxDelay", n)?;
+    }
+    if let Some(n) = opt_number(value, "backoffFactor", "retry.backoffFactor")? {
+        config.backoff_factor = n;
+    }
+    if let Some(codes) = get(value, "retryableStatusCodes") {
+        let codes: Array = codes
+            .dyn_into()
+            .map_err(|_| type_error("retry.retryableStatusCodes", "an array of numbers"))?;
+        config.retryable_status_codes = codes
+            .iter()
+            .map(|c| {
+                let n = c.as_f64().ok_or_else(|| {
+                    type_error("retry.retryableStatusCodes", "an array of numbers")
+                })?;
+                check_status_code("retry.retryableStatusCodes", n)
+            })
+            .collect::<Result<_, _>>()?;
+    }
+    if let Some(jitter) = opt_string(value, "jitter", "retry.jitter")? {
+        config.jitter = Jitter::parse(&jitter).ok_or_else(|| {
+            format!("retry.jitter must be 'full', 'equal' or 'none', got {jitter:?}")
+        })?;
+    }
+    if let Some(b) = opt_bool(value, "respectRetryAfter", "retry.respectRetryAfter")? {
+        config.respect_retry_after = b;
+    }
+    if let Some(n) = opt_number(value, "maxRetryAfter", "retry.maxRetryAfter")? {
+        config.max_retry_after = check_non_negative("retry.maxRetryAfter", n)?;
+    }
+    config.validate()?;
+    Ok(config)
+}
+
+/// The retry config as a frozen JS object (`DEFAULT_RETRY_CONFIG`).
+pub(crate) fn retry_to_js(config: &RetryConfig) -> JsValue {
+    let object: JsValue = Object::new().into();
+    set(&object, "maxRetries", config.max_retries);
+    set(&object, "initialDelay", config.initial_delay);
+    set(&object, "maxDelay", config.max_delay);
+    set(&object, "backoffFactor", config.backoff_factor);
+    let codes: Array = config
+        .retryable_status_codes
+        .iter()
+        .map(|c| JsValue::from(*c))
+        .collect();
+    set(
+        &object,
+        "retryableStatusCodes",
+        Object::freeze(codes.unchecked_ref::<Object>()),
+    );
+    set(&object, "jitter", config.jitter.as_str());
+    set(&object, "respectRetryAfter", config.respect_retry_after);
+    set(&object, "maxRetryAfter", config.max_retry_after);
+    Object::freeze(object.unchecked_ref::<Object>()).into()
+}
+
+/// The default retry policy, frozen; the package entry exports it as `DEFAULT_RETRY_CONFIG`.
+#[wasm_bindgen(js_name = __defaultRetryConfig, skip_typescript)]
+pub fn default_retry_config() -> JsValue {
+    retry_to_js(&RetryConfig::default())
+}
+
+/// The default per-attempt timeout.
+pub(crate) const DEFAULT_TIMEOUT_MS: f64 = 10_000.0;
+
+/// The global `fetch`, or an error saying there is none.
+pub(crate) fn global_fetch() -> Result<Function, OptionError> {
+    get(&js_sys::global(), "fetch")
+        .and_then(|f| f.dyn_into::<Function>().ok())
+        .ok_or_else(|| "there is no global fetch; pass options.fetch".to_owned())
+}
+
+/// The part of `ClientOptions` that says where requests go and how they are sent.
+pub(crate) struct Connection {
+    /// `baseUrl`'s origin and path plus `basePath`, without a trailing `/`.
+    pub root: String,
+    /// How requests are sent.
+    pub transport: Transport,
+}
+
+/// Reads `baseUrl`, `basePath`, `headers`, `credentials`, `fetch`, `timeoutMs` and `retry`.
+pub(crate) fn read_connection(options: &JsValue) -> Result<Connection, OptionError> {
+    check_options_object(options, "options")?;
+    let base_url = match opt_string(options, "baseUrl", "baseUrl")? {
+        Some(url) => url,
+        None => get(&js_sys::global(), "location")
+            .and_then(|l| get(&l, "origin"))
+            .and_then(|o| o.as_string())
+            .filter(|o| o.starts_with("http"))
+            .ok_or("baseUrl is required outside a browser (an absolute http: or https: URL)")?,
+    };
+    let url = web_sys::Url::new(&base_url)
+        .map_err(|_| format!("baseUrl {base_url:?} is not an absolute URL"))?;
+    if !matches!(url.protocol().as_str(), "http:" | "https:") {
+        return Err(format!(
+            "baseUrl must be http: or https:, got {:?}",
+            url.protocol()
+        ));
+    }
+    if !url.username().is_empty()
+        || !url.password().is_empty()
+        || !url.search().is_empty()
+        || !url.hash().is_empty()
+    {
+        return Err("baseUrl must not carry credentials, a query or a fragment".to_owned());
+    }
+    let base_path = opt_string(options, "basePath", "basePath")?
+        .unwrap_or_else(|| "/api/integrations".to_owned());
+    check_base_path(&base_path)?;
+    let root = format!(
+        "{}{}{}",
+        url.origin(),
+        url.pathname().trim_end_matches('/'),
+        base_path.trim_end_matches('/')
+    );
+
+    let mut headers = Vec::new();
+    if let Some(given) = get(options, "headers") {
+        if given.is_null() || !given.is_object() {
+            return Err(type_error("headers", "an object of strings"));
+        }
+        for key in crate::json::JsonView::keys(&given) {
+            let value = opt_string(&given, &key, &format!("headers[{key:?}]"))?.unwrap_or_default();
+            headers.push((key, value));
+        }
+    }
+    let credentials = opt_string(options, "credentials", "credentials")?;
+    if let Some(c) = &credentials {
+        if !matches!(c.as_str(), "omit" | "same-origin" | "include") {
+            return Err(format!(
+                "credentials must be 'omit', 'same-origin' or 'include', got {c:?}"
+            ));
+        }
+    }
+    let fetch = match opt_function(options, "fetch", "fetch")? {
+        Some(f) => f,
+        None => global_fetch()?,
+    };
+    let timeout_ms = match opt_number(options, "timeoutMs", "timeoutMs")? {
+        Some(n) => check_non_negative("timeoutMs", n)?,
+        None => DEFAULT_TIMEOUT_MS,
+    };
+    let retry = match get(options, "retry") {
+        Some(r) => read_retry(&r, RetryConfig::default())?,
+        None => RetryConfig::default(),
+    };
+    Ok(Connection {
+        root,
+        transport: Transport {
+            fetch,
+            retry,
+            timeout_ms,
+            headers,
+            credentials,
+        },
+    })
+}

@@ -1,0 +1,137 @@
+//! The one place that builds JavaScript errors. The `IntegrationError` class itself is JavaScript
+//! (a class that extends `Error` needs JS syntax); the package entry registers it at load time,
+//! and without it (wasm tests) a plain `Error` carries the same fields and brand.
+
+use crate::error::{ErrorKind, IntegrationError};
+use js_sys::{Function, Object, Reflect};
+use std::cell::RefCell;
+use wasm_bindgen::prelude::*;
+
+thread_local! {
+    static ERROR_CLASS: RefCell<Option<Function>> = const { RefCell::new(None) };
+}
+
+/// The brand that marks an `IntegrationError` across realms and across the ESM and CJS copies.
+const BRAND: &str = "integrations-client.IntegrationError";
+
+fn brand() -> JsValue {
+    js_sys::Symbol::for_(BRAND).into()
+}
+
+/// Called once by the package entry with the JS `IntegrationError` class.
+#[wasm_bindgen(js_name = __registerErrorClass, skip_typescript)]
+pub fn register_error_class(class: Function) {
+    ERROR_CLASS.with(|slot| *slot.borrow_mut() = Some(class));
+}
+
+/// Sets a property on an object we just created; that cannot throw.
+pub(crate) fn set(target: &JsValue, key: &str, value: impl Into<JsValue>) {
+    let _ = Reflect::set(target, &JsValue::from_str(key), &value.into());
+}
+
+/// Sets `key` only when the value is present, so that `'key' in object` tells.
+pub(crate) fn set_some<T: Into<JsValue>>(target: &JsValue, key: &str, value: Option<T>) {
+    if let Some(value) = value {
+        set(target, key, value);
+    }
+}
+
+/// Turns a core error (and the server's `details` object, if any) into an `IntegrationError`.
+pub(crate) fn to_js(error: &IntegrationError, details: Option<JsValue>) -> JsValue {
+    let fields: JsValue = Object::new().into();
+    set(&fields, "message", error.message.as_str());
+    set(&fields, "kind", error.kind.as_str());
+    set(&fields, "userMessage", error.user_message.as_str());
+    set_some(&fields, "statusCode", error.status_code);
+    set(&fields, "retryable", error.retryable);
+    set_some(&fields, "provider", error.provider.as_deref());
+    set_some(&fields, "accountId", error.account_id.as_deref());
+    set(&fields, "correlationId", error.correlation_id.as_str());
+    set(&fields, "attempts", error.attempts);
+    set_some(&fields, "retryAfterMs", error.retry_after_ms);
+    set_some(&fields, "type", error.type_.as_deref());
+    let details = match (&error.path, details) {
+        (Some(path), _) => {
+            let d: JsValue = Object::new().into();
+            set(&d, "path", path.as_str());
+            Some(d)
+        }
+        (None, details) => details,
+    };
+    set_some(&fields, "details", details);
+
+    let class = ERROR_CLASS.with(|slot| slot.borrow().clone());
+    if let Some(class) = class {
+        if let Ok(made) = Reflect::construct(&class, &js_sys::Array::of1(&fields)) {
+            return made;
+        }
+    }
+    let plain: JsValue = js_sys::Error::new(&error.message).into();
+    set(&plain, "name", "IntegrationError");
+    let _ = Reflect::delete_property(
+        fields.unchecked_ref::<Object>(),
+        &JsValue::from_str("message"),
+    );
+    let _ = Object::assign(
+        plain.unchecked_ref::<Object>(),
+        fields.unchecked_ref::<Object>(),
+    );
+    let _ = Reflect::set(&plain, &brand(), &JsValue::TRUE);
+    plain
+}
+
+/// An `invalid_input` error as a JS value, with a fresh correlation id.
+pub(crate) fn invalid_input(message: impl Into<String>) -> JsValue {
+    to_js(
+        &IntegrationError::invalid_input(message, super::new_uuid()),
+        None,
+    )
+}
+
+/// Whether `value` is an `IntegrationError` of this package (any copy of it, any realm).
+#[wasm_bindgen(js_name = isIntegrationError, unchecked_return_type = "value is IntegrationError")]
+pub fn is_integration_error(
+    #[wasm_bindgen(unchecked_param_type = "unknown")] value: JsValue,
+) -> bool {
+    (value.is_object() || value.is_function())
+        && Reflect::get(&value, &brand()).is_ok_and(|v| v == JsValue::TRUE)
+}
+
+/// Makes an `IntegrationError` the way the seed's helper did: a fresh uuid v4 `correlationId`,
+/// `kind: 'http'` when a status is given (else `'network'`), and `retryable` as given.
+///
+/// @example
+/// ```ts
+/// throw createIntegrationError('Account limit reached', 'instagram', 'account_123', 409);
+/// ```
+#[wasm_bindgen(js_name = createIntegrationError, unchecked_return_type = "IntegrationError")]
+pub fn create_integration_error(
+    #[wasm_bindgen(unchecked_param_type = "string")] message: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "Provider")] provider: JsValue,
+    #[wasm_bindgen(js_name = accountId, unchecked_optional_param_type = "string")]
+    account_id: JsValue,
+    #[wasm_bindgen(js_name = statusCode, unchecked_optional_param_type = "number")]
+    status_code: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "boolean")] retryable: JsValue,
+) -> JsValue {
+    // Lenient by design: a helper that builds errors must not itself throw.
+    let status = status_code
+        .as_f64()
+        .filter(|s| (100.0..=599.0).contains(s) && s.fract() == 0.0)
+        .map(|s| s as u16);
+    let kind = if status.is_some() {
+        ErrorKind::Http
+    } else {
+        ErrorKind::Network
+    };
+    let message = message.as_string().unwrap_or_default();
+    let mut error = IntegrationError::new(kind, message, super::new_uuid()).with_account(
+        provider.as_string().as_deref(),
+        account_id.as_string().as_deref(),
+    );
+    if let Some(status) = status {
+        error = error.with_status(status);
+    }
+    error.retryable = retryable.as_bool().unwrap_or(false);
+    to_js(&error, None)
+}

@@ -1,0 +1,137 @@
+//! The JavaScript boundary: every `#[wasm_bindgen]` export lives below, each a few lines that
+//! convert and delegate to the pure core. Everything here uses `catch` bindings where JavaScript
+//! can throw, so that no input can unwind through Rust frames.
+
+mod client;
+mod config;
+mod errors;
+mod guards;
+mod transport;
+
+use crate::json::{JsonKind, JsonView};
+use js_sys::{Array, Function, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(catch, js_namespace = Object, js_name = getPrototypeOf)]
+    fn try_get_prototype_of(value: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = Object, js_name = keys)]
+    fn try_object_keys(value: &JsValue) -> Result<Array, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = Array, js_name = isArray)]
+    fn try_is_array(value: &JsValue) -> Result<bool, JsValue>;
+    #[wasm_bindgen(thread_local_v2, js_namespace = Object, js_name = prototype)]
+    static OBJECT_PROTOTYPE: JsValue;
+
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(handler: &Function, ms: f64) -> JsValue;
+    #[wasm_bindgen(js_name = clearTimeout)]
+    fn clear_timeout(handle: &JsValue);
+}
+
+/// Reads a property, treating a throwing getter or proxy trap as absent.
+pub(crate) fn get(target: &JsValue, key: &str) -> Option<JsValue> {
+    if !target.is_object() && !target.is_function() {
+        return None;
+    }
+    Reflect::get(target, &JsValue::from_str(key))
+        .ok()
+        .filter(|v| !v.is_undefined())
+}
+
+impl JsonView for JsValue {
+    fn kind(&self) -> JsonKind {
+        if self.is_null() {
+            JsonKind::Null
+        } else if self.as_bool().is_some() {
+            JsonKind::Bool
+        } else if self.as_f64().is_some() {
+            JsonKind::Number
+        } else if self.is_string() {
+            JsonKind::String
+        } else if self.is_function() {
+            JsonKind::OtherObject
+        } else if !self.is_object() {
+            JsonKind::Other
+        } else {
+            match try_is_array(self) {
+                Ok(true) => JsonKind::Array,
+                Ok(false) => match try_get_prototype_of(self) {
+                    Ok(proto) if proto.is_null() || OBJECT_PROTOTYPE.with(|p| proto == *p) => {
+                        JsonKind::PlainObject
+                    }
+                    Ok(_) => JsonKind::OtherObject,
+                    Err(_) => JsonKind::Other,
+                },
+                Err(_) => JsonKind::Other,
+            }
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<Self> {
+        get(self, key)
+    }
+
+    fn as_str(&self) -> Option<String> {
+        self.as_string()
+    }
+
+    fn as_f64(&self) -> Option<f64> {
+        JsValue::as_f64(self)
+    }
+
+    fn as_bool(&self) -> Option<bool> {
+        JsValue::as_bool(self)
+    }
+
+    fn len(&self) -> usize {
+        get(self, "length")
+            .and_then(|n| n.as_f64())
+            .filter(|n| *n >= 0.0 && n.fract() == 0.0)
+            .map_or(0, |n| n as usize)
+    }
+
+    fn index(&self, index: usize) -> Option<Self> {
+        Reflect::get_u32(self, index as u32)
+            .ok()
+            .filter(|v| !v.is_undefined())
+    }
+
+    fn keys(&self) -> Vec<String> {
+        try_object_keys(self)
+            .map(|keys| keys.iter().filter_map(|k| k.as_string()).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// `Date.now()`.
+pub(crate) fn now() -> i64 {
+    js_sys::Date::now() as i64
+}
+
+/// A uniform draw in `[0, 1)`.
+pub(crate) fn random() -> f64 {
+    js_sys::Math::random()
+}
+
+/// A fresh uuid v4 from the platform's CSPRNG (`crypto.getRandomValues`, present in browsers,
+/// insecure contexts included, and in Node >= 19), falling back to `Math.random`.
+pub(crate) fn new_uuid() -> String {
+    let mut bytes = [0u8; 16];
+    let filled = get(&js_sys::global(), "crypto")
+        .and_then(|crypto| {
+            let fill: Function = get(&crypto, "getRandomValues")?.dyn_into().ok()?;
+            let buffer = js_sys::Uint8Array::new_with_length(16);
+            fill.call1(&crypto, &buffer).ok()?;
+            buffer.copy_to(&mut bytes);
+            Some(())
+        })
+        .is_some();
+    if !filled {
+        for b in &mut bytes {
+            *b = (random() * 256.0) as u8;
+        }
+    }
+    crate::error::uuid_v4(bytes)
+}

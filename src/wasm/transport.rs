@@ -1,0 +1,386 @@
+//! One attempt through `fetch`, the wait between attempts, and the one retry loop that drives
+//! them. Every decision (retry or not, how long to wait) is the core's `RetryConfig::next_step`;
+//! this file only does what needs JavaScript: fetch, timers and abort signals.
+
+use super::errors::set;
+use super::{clear_timeout, get, now, random, set_timeout};
+use crate::error::{ErrorKind, IntegrationError};
+use crate::model::read_server_error;
+use crate::retry::{Failure, RetryConfig, Step};
+use js_sys::{Function, Object, Promise};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortController, AbortSignal, Response};
+
+/// setTimeout fires at once for delays above 2^31 - 1 ms; longer waits are capped to it.
+const MAX_TIMER_MS: f64 = 2_147_483_647.0;
+
+/// How requests are sent: the parts of the client's options that every attempt uses.
+#[derive(Clone)]
+pub(crate) struct Transport {
+    /// The `fetch` to call (the caller's, or `globalThis.fetch`).
+    pub fetch: Function,
+    /// The retry policy.
+    pub retry: RetryConfig,
+    /// Per-attempt timeout; 0 disables it.
+    pub timeout_ms: f64,
+    /// Headers sent on every request, before the client's own.
+    pub headers: Vec<(String, String)>,
+    /// `RequestInit.credentials`, when set.
+    pub credentials: Option<String>,
+}
+
+/// One logical operation: what to send, and what it is about.
+pub(crate) struct Request {
+    /// The operation's name, for errors and logs (`status`, `connect`, ...).
+    pub operation: &'static str,
+    /// `GET`, `POST` or `DELETE`.
+    pub method: &'static str,
+    /// The absolute URL.
+    pub url: String,
+    /// A JSON body, for `POST`s that carry one.
+    pub body: Option<String>,
+    /// For `fetchWithRetry`: the caller's `RequestInit`, sent as given (no headers added).
+    pub caller_init: Option<JsValue>,
+    /// Sent as `X-Correlation-Id`, the same on every attempt.
+    pub correlation_id: String,
+    /// Sent as `Idempotency-Key` on writes, the same on every attempt.
+    pub idempotency_key: Option<String>,
+    /// The account the operation is about.
+    pub provider: Option<String>,
+    /// The account the operation is about.
+    pub account_id: Option<String>,
+    /// The caller's abort signal.
+    pub signal: Option<AbortSignal>,
+}
+
+/// A 2xx response, its body parsed.
+pub(crate) struct Reply {
+    /// The parsed JSON body.
+    pub body: JsValue,
+    /// How many attempts it took.
+    pub attempts: u32,
+    /// The status of the response.
+    pub status: u16,
+}
+
+/// A failed operation: the core error plus the server's `details` object, if it sent one.
+pub(crate) struct Failed {
+    /// The error.
+    pub error: IntegrationError,
+    /// The server's `error.details`.
+    pub details: Option<JsValue>,
+}
+
+impl Failed {
+    /// Converts to the JS `IntegrationError`.
+    pub fn into_js(self) -> JsValue {
+        super::errors::to_js(&self.error, self.details)
+    }
+}
+
+/// What one attempt came to.
+enum Attempt {
+    Response {
+        status: u16,
+        status_text: String,
+        retry_after: Option<String>,
+        text: String,
+    },
+    Network(String),
+    Timeout,
+    Aborted,
+}
+
+impl Request {
+    fn error(&self, kind: ErrorKind, message: String) -> IntegrationError {
+        IntegrationError::new(kind, message, self.correlation_id.as_str())
+            .with_account(self.provider.as_deref(), self.account_id.as_deref())
+    }
+
+    fn aborted(&self, attempts: u32) -> Failed {
+        let mut error = self.error(
+            ErrorKind::Aborted,
+            format!("{} was aborted", self.operation),
+        );
+        error.attempts = attempts;
+        Failed {
+            error,
+            details: None,
+        }
+    }
+
+    fn is_aborted(&self) -> bool {
+        self.signal.as_ref().is_some_and(AbortSignal::aborted)
+    }
+}
+
+impl Transport {
+    /// Sends `request`, retrying per the policy, and resolves with the parsed 2xx body.
+    pub(crate) async fn send(&self, request: &Request) -> Result<Reply, Failed> {
+        let mut retries = 0u32;
+        loop {
+            let attempts = retries + 1;
+            if request.is_aborted() {
+                return Err(request.aborted(retries));
+            }
+            let (failure, mut failed) = match self.attempt(request).await {
+                Attempt::Response { status, text, .. } if (200..300).contains(&status) => {
+                    return match js_sys::JSON::parse(&text) {
+                        Ok(body) => Ok(Reply {
+                            body,
+                            attempts,
+                            status,
+                        }),
+                        Err(_) => {
+                            let mut error = request.error(
+                                ErrorKind::InvalidResponse,
+                                format!(
+                                    "{} failed: the HTTP {status} response is not JSON",
+                                    request.operation
+                                ),
+                            );
+                            error.attempts = attempts;
+                            error.retryable = false;
+                            Err(Failed {
+                                error: error.with_status(status),
+                                details: None,
+                            })
+                        }
+                    };
+                }
+                Attempt::Response {
+                    status,
+                    status_text,
+                    retry_after,
+                    text,
+                } => {
+                    let failed = self.http_error(request, status, &status_text, &text);
+                    (
+                        Failure::Status {
+                            status,
+                            retry_after,
+                        },
+                        failed,
+                    )
+                }
+                Attempt::Network(detail) => {
+                    let message = format!("{} failed: network error ({detail})", request.operation);
+                    let error = request.error(ErrorKind::Network, message);
+                    (
+                        Failure::Network,
+                        Failed {
+                            error,
+                            details: None,
+                        },
+                    )
+                }
+                Attempt::Timeout => {
+                    let message = format!(
+                        "{} failed: no response within {} ms",
+                        request.operation, self.timeout_ms
+                    );
+                    let error = request.error(ErrorKind::Timeout, message);
+                    (
+                        Failure::Timeout,
+                        Failed {
+                            error,
+                            details: None,
+                        },
+                    )
+                }
+                Attempt::Aborted => return Err(request.aborted(attempts)),
+            };
+            match self.retry.next_step(retries, &failure, now(), random()) {
+                Step::Retry { wait_ms, .. } => {
+                    if !sleep_or_abort(wait_ms, request.signal.as_ref()).await {
+                        return Err(request.aborted(attempts));
+                    }
+                    retries += 1;
+                }
+                Step::GiveUp { retry_after_ms } => {
+                    failed.error.attempts = attempts;
+                    failed.error.retry_after_ms = retry_after_ms;
+                    return Err(failed);
+                }
+            }
+        }
+    }
+
+    /// The error for a non-2xx response, with what the server said about it.
+    fn http_error(&self, request: &Request, status: u16, status_text: &str, text: &str) -> Failed {
+        let body = js_sys::JSON::parse(text).unwrap_or(JsValue::NULL);
+        let server = read_server_error(&body);
+        let said = server
+            .message
+            .clone()
+            .or_else(|| (!status_text.is_empty()).then(|| status_text.to_owned()))
+            .unwrap_or_else(|| "no message".to_owned());
+        let message = format!("{} failed with HTTP {status}: {said}", request.operation);
+        let mut error = request.error(ErrorKind::Http, message).with_status(status);
+        if let Some(user_message) = server.user_message {
+            error.user_message = user_message;
+        }
+        error.retryable = server
+            .retryable
+            .unwrap_or_else(|| self.retry.is_retryable_status(status));
+        error.type_ = server.type_;
+        Failed {
+            error,
+            details: server.details,
+        }
+    }
+
+    /// One attempt: fetch and read the body, within the per-attempt timeout.
+    async fn attempt(&self, request: &Request) -> Attempt {
+        let Ok(controller) = AbortController::new() else {
+            return Attempt::Network("AbortController is not available".into());
+        };
+        let abort: Option<Function> = get(&controller, "abort")
+            .and_then(|f| f.dyn_into::<Function>().ok())
+            .map(|f| f.bind0(&controller));
+        let Some(abort) = abort else {
+            return Attempt::Network("AbortController.abort is not available".into());
+        };
+        // The caller's abort and our timeout both abort this attempt's controller.
+        if let Some(signal) = &request.signal {
+            let _ = signal.add_event_listener_with_callback("abort", &abort);
+        }
+        let timer =
+            (self.timeout_ms > 0.0).then(|| set_timeout(&abort, self.timeout_ms.min(MAX_TIMER_MS)));
+
+        let outcome = self.fetch_and_read(request, &controller.signal()).await;
+
+        if let Some(timer) = timer {
+            clear_timeout(&timer);
+        }
+        if let Some(signal) = &request.signal {
+            let _ = signal.remove_event_listener_with_callback("abort", &abort);
+        }
+        match outcome {
+            Ok(attempt) => attempt,
+            Err(_) if request.is_aborted() => Attempt::Aborted,
+            Err(_) if controller.signal().aborted() => Attempt::Timeout,
+            Err(error) => Attempt::Network(describe_network_error(&error)),
+        }
+    }
+
+    async fn fetch_and_read(
+        &self,
+        request: &Request,
+        signal: &AbortSignal,
+    ) -> Result<Attempt, JsValue> {
+        let init = self.init(request, signal);
+        let promise =
+            self.fetch
+                .call2(&js_sys::global(), &JsValue::from_str(&request.url), &init)?;
+        let response: Response = JsFuture::from(Promise::resolve(&promise))
+            .await?
+            .dyn_into()
+            .map_err(|_| {
+                JsValue::from_str("fetch resolved with something that is not a Response")
+            })?;
+        let retry_after = response.headers().get("retry-after").ok().flatten();
+        let text = JsFuture::from(response.text()?)
+            .await?
+            .as_string()
+            .unwrap_or_default();
+        Ok(Attempt::Response {
+            status: response.status(),
+            status_text: response.status_text(),
+            retry_after,
+            text,
+        })
+    }
+
+    /// The `RequestInit` of one attempt.
+    fn init(&self, request: &Request, signal: &AbortSignal) -> JsValue {
+        let init: JsValue = Object::new().into();
+        if let Some(caller_init) = &request.caller_init {
+            if caller_init.is_object() {
+                let _ = Object::assign(
+                    init.unchecked_ref::<Object>(),
+                    caller_init.unchecked_ref::<Object>(),
+                );
+            }
+            set(&init, "signal", signal);
+            return init;
+        }
+        let headers: JsValue = Object::new().into();
+        for (name, value) in &self.headers {
+            set(&headers, name, value.as_str());
+        }
+        set(&headers, "Accept", "application/json");
+        set(
+            &headers,
+            "X-Correlation-Id",
+            request.correlation_id.as_str(),
+        );
+        if let Some(key) = &request.idempotency_key {
+            set(&headers, "Idempotency-Key", key.as_str());
+        }
+        if let Some(body) = &request.body {
+            set(&headers, "Content-Type", "application/json");
+            set(&init, "body", body.as_str());
+        }
+        set(&init, "method", request.method);
+        set(&init, "headers", headers);
+        if let Some(credentials) = &self.credentials {
+            set(&init, "credentials", credentials.as_str());
+        }
+        set(&init, "signal", signal);
+        init
+    }
+}
+
+/// A short description of why fetch failed: its message, and Node's `cause.code` where present
+/// (`fetch failed (ECONNRESET)`).
+fn describe_network_error(error: &JsValue) -> String {
+    let message = get(error, "message")
+        .and_then(|m| m.as_string())
+        .or_else(|| error.as_string())
+        .unwrap_or_else(|| "fetch failed".to_owned());
+    match get(error, "cause")
+        .and_then(|c| get(&c, "code"))
+        .and_then(|c| c.as_string())
+    {
+        Some(code) => format!("{message} ({code})"),
+        None => message,
+    }
+}
+
+/// Waits `ms`, or less if `signal` aborts. Resolves `true` when the wait ran out, `false` when
+/// it was aborted. Leaves no timer or listener behind either way.
+pub(crate) async fn sleep_or_abort(ms: f64, signal: Option<&AbortSignal>) -> bool {
+    if signal.is_some_and(AbortSignal::aborted) {
+        return false;
+    }
+    let mut resolve: Option<Function> = None;
+    let promise = Promise::new(&mut |res, _rej| resolve = Some(res));
+    let Some(resolve) = resolve else {
+        return true;
+    };
+    let timer = set_timeout(&resolve, ms.clamp(0.0, MAX_TIMER_MS));
+    if let Some(signal) = signal {
+        let _ = signal.add_event_listener_with_callback("abort", &resolve);
+    }
+    let _ = JsFuture::from(promise).await;
+    clear_timeout(&timer);
+    if let Some(signal) = signal {
+        let _ = signal.remove_event_listener_with_callback("abort", &resolve);
+    }
+    !signal.is_some_and(AbortSignal::aborted)
+}
+
+/// Reads `{ signal }` from a method's options argument.
+pub(crate) fn signal_of(options: &JsValue) -> Result<Option<AbortSignal>, String> {
+    match get(options, "signal") {
+        None => Ok(None),
+        Some(signal) if signal.is_null() => Ok(None),
+        Some(signal) => signal
+            .dyn_into::<AbortSignal>()
+            .map(Some)
+            .map_err(|_| "options.signal must be an AbortSignal".to_owned()),
+    }
+}
