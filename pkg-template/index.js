@@ -3,17 +3,12 @@
 // scripts/build-pkg.mjs bundles this file into pkg/index.js (ESM) and pkg/index.cjs (CJS).
 import { initSync, __registerErrorClass, __defaultRetryConfig } from './integrations_client.js';
 import { IntegrationError } from './error.js';
-import wasmBase64 from './wasm-base64.js';
+import wasmText from './wasm-bytes.js';
 
-function decodeBase64(text) {
-  if (typeof Buffer === 'function') return Buffer.from(text, 'base64');
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
-}
-
-initSync({ module: decodeBase64(wasmBase64) });
+// One char per byte (see scripts/build-pkg.mjs): smaller gzipped than base64.
+const bytes = new Uint8Array(wasmText.length);
+for (let i = 0; i < wasmText.length; i++) bytes[i] = wasmText.charCodeAt(i);
+initSync({ module: bytes });
 __registerErrorClass(IntegrationError);
 
 /** The default retry policy, frozen. */

@@ -2,8 +2,8 @@
 // Builds the npm package into pkg/ from the Rust crate and pkg-template/:
 //   1. the wasm, as a cdylib alone so that LTO stays on (TOOLCHAIN.md);
 //   2. wasm-bindgen's `web` glue (the only target whose init takes bytes synchronously);
-//   3. npm binaryen's wasm-opt -Oz, once;
-//   4. each entry bundled by esbuild twice, ESM and CJS, with the wasm inlined as base64 so that
+//   3. npm binaryen's wasm-opt -Oz, once, then the bytes as a latin1 string module;
+//   4. each entry bundled by esbuild twice, ESM and CJS, with the wasm inlined so that
 //      it is ready when the import resolves, in Node, bundlers and browsers alike;
 //   5. the types: wasm-bindgen's d.ts without its loader API, plus .d.cts twins for `require`;
 //   6. package.json with the crate's version; then prints the package weight.
@@ -33,7 +33,12 @@ run('wasm-bindgen', ['--target', 'web', '--out-dir', build, '--out-name', 'integ
 const wasmPath = join(build, 'integrations_client_bg.wasm');
 run(join(bin, 'wasm-opt'), ['-Oz', '--strip-debug', '--strip-producers', '--strip-target-features', wasmPath, '-o', wasmPath]);
 const wasm = readFileSync(wasmPath);
-writeFileSync(join(build, 'wasm-base64.js'), `export default ${JSON.stringify(wasm.toString('base64'))};\n`);
+// The wasm as a string of one char per byte (U+0000..U+00FF), written as UTF-8: byte-aligned, so
+// gzip finds the same matches as in the binary (base64 costs ~25% more gzipped). Only the quote,
+// the backslash and line terminators need escapes.
+const escapes = { 0x22: '\\"', 0x5c: '\\\\', 0x0a: '\\n', 0x0d: '\\r' };
+const text = Array.from(wasm, (b) => escapes[b] ?? String.fromCharCode(b)).join('');
+writeFileSync(join(build, 'wasm-bytes.js'), `export default "${text}";\n`, 'utf8');
 
 // 5 (first, since the entry's export list comes from it). The types: drop the loader API that
 // index.js keeps to itself, and `[Symbol.dispose]`, which would force consumers onto
@@ -61,6 +66,8 @@ for (const name of entries) {
       '--target=es2020',
       '--external:react',
       '--log-override:empty-import-meta=silent',
+      '--minify',
+      '--charset=utf8',
       `--outfile=${join(pkg, name.replace(/\.js$/, `.${ext}`))}`,
       '--log-level=warning',
     ]);

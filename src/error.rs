@@ -156,6 +156,36 @@ pub fn user_message(kind: ErrorKind, status: Option<u16>) -> &'static str {
     }
 }
 
+/// A number as JavaScript's `String(x)` writes it, for messages, without pulling core's float
+/// formatting (about 20 KB of wasm) into the package: integers exactly, others to 3 decimals.
+///
+/// ```
+/// use integrations_client::error::number_text;
+/// assert_eq!(number_text(1500.0), "1500");
+/// assert_eq!(number_text(-0.25), "-0.25");
+/// assert_eq!(number_text(f64::NAN), "NaN");
+/// ```
+pub fn number_text(x: f64) -> String {
+    if x.is_nan() {
+        return "NaN".into();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { "Infinity" } else { "-Infinity" }.into();
+    }
+    if x.abs() >= 1e15 {
+        return if x > 0.0 { ">1e15" } else { "<-1e15" }.into();
+    }
+    let millis = (x * 1000.0).round() as i64;
+    let (whole, frac) = (millis / 1000, (millis % 1000).unsigned_abs());
+    let sign = if millis < 0 && whole == 0 { "-" } else { "" };
+    if frac == 0 {
+        format!("{sign}{whole}")
+    } else {
+        let digits = format!("{frac:03}");
+        format!("{sign}{whole}.{}", digits.trim_end_matches('0'))
+    }
+}
+
 /// The text that stands where a token was.
 pub const REDACTED: &str = "[redacted]";
 

@@ -23,8 +23,9 @@ pub enum JsonKind {
     Other,
 }
 
-/// Read access to a JSON-like value. Every method is total: a value that cannot be read (a getter
-/// that throws, a revoked proxy) reads as absent, never as a panic.
+/// Read access to a JSON-like value. Every method is total: a property that is there but cannot be
+/// read (a getter that throws, a proxy trap) reads as a value of kind `Other`, which no check
+/// accepts; nothing panics.
 pub trait JsonView: Sized {
     /// The value's kind.
     fn kind(&self) -> JsonKind;
@@ -36,8 +37,8 @@ pub trait JsonView: Sized {
     fn as_f64(&self) -> Option<f64>;
     /// The boolean, when this is one.
     fn as_bool(&self) -> Option<bool>;
-    /// The length of an array (0 for anything else).
-    fn len(&self) -> usize;
+    /// The length of an array; `None` for anything else, or when it cannot be read.
+    fn len(&self) -> Option<usize>;
     /// The item `index` of an array.
     fn index(&self, index: usize) -> Option<Self>;
     /// The own enumerable keys of an object, in order (empty for anything else).
@@ -63,8 +64,10 @@ pub fn deep_equal<V: JsonView>(a: &V, b: &V) -> bool {
         JsonKind::Number => a.as_f64() == b.as_f64(),
         JsonKind::String => a.as_str() == b.as_str(),
         JsonKind::Array => {
-            a.len() == b.len()
-                && (0..a.len()).all(|i| match (a.index(i), b.index(i)) {
+            let len = a.len();
+            len.is_some()
+                && len == b.len()
+                && (0..len.unwrap_or(0)).all(|i| match (a.index(i), b.index(i)) {
                     (Some(x), Some(y)) => deep_equal(&x, &y),
                     (None, None) => true,
                     _ => false,
@@ -112,8 +115,8 @@ pub(crate) mod serde_impl {
         fn as_bool(&self) -> Option<bool> {
             Value::as_bool(self)
         }
-        fn len(&self) -> usize {
-            self.as_array().map_or(0, Vec::len)
+        fn len(&self) -> Option<usize> {
+            self.as_array().map(Vec::len)
         }
         fn index(&self, index: usize) -> Option<Self> {
             self.as_array()?.get(index).cloned()

@@ -22,3 +22,8 @@ pub mod time;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;
+
+// Single-threaded wasm: talc instead of dlmalloc, about 4 KB less wasm (README, "Size").
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();

@@ -122,7 +122,7 @@ pub struct ApiResponse<T> {
     #[tsify(optional)]
     pub data: Option<T>,
     /// The error, on failure.
-    #[tsify(optional)]
+    #[tsify(optional, type = "APIError")]
     pub error: Option<ApiError>,
     /// The server's correlation id for the request.
     pub correlation_id: String,
@@ -197,7 +197,7 @@ pub fn check_provider(provider: &str) -> Result<(), InputProblem> {
         Ok(())
     } else {
         Err(format!(
-            "provider {:?} is not a valid slug (^[a-z0-9][a-z0-9_-]{{0,63}}$)",
+            "provider '{}' is not a valid slug (^[a-z0-9][a-z0-9_-]{{0,63}}$)",
             truncate(provider, 80)
         ))
     }
@@ -212,7 +212,7 @@ pub fn check_account_id(account_id: &str) -> Result<(), InputProblem> {
         ))
     } else if account_id == "." || account_id == ".." {
         Err(format!(
-            "accountId {account_id:?} is not allowed in a URL path"
+            "accountId '{account_id}' is not allowed in a URL path"
         ))
     } else {
         Ok(())
@@ -240,7 +240,7 @@ pub fn check_base_path(path: &str) -> Result<(), InputProblem> {
         Ok(())
     } else {
         Err(format!(
-            "basePath {:?} must be empty or start with '/' and hold only URL path characters",
+            "basePath '{}' must be empty or start with '/' and hold only URL path characters",
             truncate(path, 80)
         ))
     }
@@ -479,10 +479,11 @@ fn check_summary<V: JsonView>(value: &V) -> Checked<()> {
 pub fn check_status_response<V: JsonView>(value: &V) -> Checked<Vec<AccountRef>> {
     expect_object(value)?;
     let integrations = field(value, "integrations")?;
-    if integrations.kind() != JsonKind::Array {
-        return Err(Invalid::new("an array").in_field("integrations"));
-    }
-    let accounts = (0..integrations.len())
+    let length = Some(integrations.kind())
+        .filter(|k| *k == JsonKind::Array)
+        .and_then(|_| integrations.len())
+        .ok_or_else(|| Invalid::new("an array").in_field("integrations"))?;
+    let accounts = (0..length)
         .map(|i| {
             integrations
                 .index(i)

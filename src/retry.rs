@@ -1,6 +1,7 @@
 //! The retry policy (API.md §6): how long to wait before each retry, what the server's
 //! `Retry-After` changes, and when to give up. Pure: the clock and the random draw are arguments.
 
+use crate::error::number_text;
 use crate::time::{parse_http_date, EpochMs};
 
 /// How the wait before a retry is randomised, so that many clients do not retry in step.
@@ -76,7 +77,7 @@ pub fn check_non_negative(name: &str, value: f64) -> Result<f64, String> {
     if value.is_finite() && value >= 0.0 {
         Ok(value)
     } else {
-        Err(format!("{name} must be a finite number >= 0, got {value}"))
+        Err(format!("{name} must be a finite number >= 0, got {}", number_text(value)))
     }
 }
 
@@ -86,7 +87,8 @@ pub fn check_count(name: &str, value: f64) -> Result<u32, String> {
         Ok(value as u32)
     } else {
         Err(format!(
-            "{name} must be a non-negative integer, got {value}"
+            "{name} must be a non-negative integer, got {}",
+            number_text(value)
         ))
     }
 }
@@ -97,7 +99,8 @@ pub fn check_status_code(name: &str, value: f64) -> Result<u16, String> {
         Ok(value as u16)
     } else {
         Err(format!(
-            "{name} must hold HTTP statuses 100..599, got {value}"
+            "{name} must hold HTTP statuses 100..599, got {}",
+            number_text(value)
         ))
     }
 }
@@ -111,13 +114,14 @@ impl RetryConfig {
         if !(self.backoff_factor.is_finite() && self.backoff_factor >= 1.0) {
             return Err(format!(
                 "retry.backoffFactor must be a finite number >= 1, got {}",
-                self.backoff_factor
+                number_text(self.backoff_factor)
             ));
         }
         if self.max_delay < self.initial_delay {
             return Err(format!(
                 "retry.maxDelay ({}) must not be less than retry.initialDelay ({})",
-                self.max_delay, self.initial_delay
+                number_text(self.max_delay),
+                number_text(self.initial_delay)
             ));
         }
         for &code in &self.retryable_status_codes {
@@ -246,8 +250,10 @@ pub enum Step {
 pub fn parse_retry_after(value: &str, now: EpochMs) -> Option<f64> {
     let value = value.trim();
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
-        // Saturates for absurd values, which max_retry_after then refuses.
-        return Some(value.parse::<f64>().ok()? * 1000.0);
+        // Digit by digit (no float parser in the wasm); saturates for absurd values, which
+        // max_retry_after then refuses.
+        let seconds = value.bytes().fold(0f64, |acc, b| acc * 10.0 + f64::from(b - b'0'));
+        return Some(seconds * 1000.0);
     }
     parse_http_date(value).map(|at| (at - now).max(0) as f64)
 }

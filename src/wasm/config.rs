@@ -172,7 +172,7 @@ pub(crate) fn read_retry(value: &JsValue, base: RetryConfig) -> Result<RetryConf
     }
     if let Some(jitter) = opt_string(value, "jitter", "retry.jitter")? {
         config.jitter = Jitter::parse(&jitter).ok_or_else(|| {
-            format!("retry.jitter must be 'full', 'equal' or 'none', got {jitter:?}")
+            format!("retry.jitter must be 'full', 'equal' or 'none', got '{jitter}'")
         })?;
     }
     if let Some(b) = opt_bool(value, "respectRetryAfter", "retry.respectRetryAfter")? {
@@ -244,10 +244,10 @@ pub(crate) fn read_connection(options: &JsValue) -> Result<Connection, OptionErr
             .ok_or("baseUrl is required outside a browser (an absolute http: or https: URL)")?,
     };
     let url = web_sys::Url::new(&base_url)
-        .map_err(|_| format!("baseUrl {base_url:?} is not an absolute URL"))?;
+        .map_err(|_| format!("baseUrl '{base_url}' is not an absolute URL"))?;
     if !matches!(url.protocol().as_str(), "http:" | "https:") {
         return Err(format!(
-            "baseUrl must be http: or https:, got {:?}",
+            "baseUrl must be http: or https:, got '{}'",
             url.protocol()
         ));
     }
@@ -274,7 +274,7 @@ pub(crate) fn read_connection(options: &JsValue) -> Result<Connection, OptionErr
             return Err(type_error("headers", "an object of strings"));
         }
         for key in crate::json::JsonView::keys(&given) {
-            let value = opt_string(&given, &key, &format!("headers[{key:?}]"))?.unwrap_or_default();
+            let value = opt_string(&given, &key, &format!("headers['{key}']"))?.unwrap_or_default();
             headers.push((key, value));
         }
     }
@@ -282,7 +282,7 @@ pub(crate) fn read_connection(options: &JsValue) -> Result<Connection, OptionErr
     if let Some(c) = &credentials {
         if !matches!(c.as_str(), "omit" | "same-origin" | "include") {
             return Err(format!(
-                "credentials must be 'omit', 'same-origin' or 'include', got {c:?}"
+                "credentials must be 'omit', 'same-origin' or 'include', got '{c}'"
             ));
         }
     }

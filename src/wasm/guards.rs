@@ -58,7 +58,7 @@ pub fn is_multi_account_provider(
         return false;
     };
     let mut seen = 0;
-    for i in 0..integrations.len() {
+    for i in 0..integrations.len().unwrap_or(0) {
         let matches = integrations
             .index(i)
             .and_then(|item| item.get("provider"))

@@ -30,14 +30,17 @@ extern "C" {
     fn clear_timeout(handle: &JsValue);
 }
 
-/// Reads a property, treating a throwing getter or proxy trap as absent.
+/// Reads a property: `None` when absent or `undefined`. A throwing getter or proxy trap reads as
+/// a symbol, which every type check refuses, so that a value that cannot be read is never taken
+/// for one that is absent.
 pub(crate) fn get(target: &JsValue, key: &str) -> Option<JsValue> {
     if !target.is_object() && !target.is_function() {
         return None;
     }
-    Reflect::get(target, &JsValue::from_str(key))
-        .ok()
-        .filter(|v| !v.is_undefined())
+    match Reflect::get(target, &JsValue::from_str(key)) {
+        Ok(value) => Some(value).filter(|v| !v.is_undefined()),
+        Err(_) => Some(JsValue::symbol(Some("unreadable"))),
+    }
 }
 
 impl JsonView for JsValue {
@@ -85,17 +88,18 @@ impl JsonView for JsValue {
         JsValue::as_bool(self)
     }
 
-    fn len(&self) -> usize {
+    fn len(&self) -> Option<usize> {
         get(self, "length")
             .and_then(|n| n.as_f64())
-            .filter(|n| *n >= 0.0 && n.fract() == 0.0)
-            .map_or(0, |n| n as usize)
+            .filter(|n| *n >= 0.0 && *n <= f64::from(u32::MAX) && n.fract() == 0.0)
+            .map(|n| n as usize)
     }
 
     fn index(&self, index: usize) -> Option<Self> {
-        Reflect::get_u32(self, index as u32)
-            .ok()
-            .filter(|v| !v.is_undefined())
+        match Reflect::get_u32(self, index as u32) {
+            Ok(value) => Some(value).filter(|v| !v.is_undefined()),
+            Err(_) => Some(JsValue::symbol(Some("unreadable"))),
+        }
     }
 
     fn keys(&self) -> Vec<String> {

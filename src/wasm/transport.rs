@@ -179,7 +179,8 @@ impl Transport {
                 Attempt::Timeout => {
                     let message = format!(
                         "{} failed: no response within {} ms",
-                        request.operation, self.timeout_ms
+                        request.operation,
+                        crate::error::number_text(self.timeout_ms)
                     );
                     let error = request.error(ErrorKind::Timeout, message);
                     (

@@ -1,0 +1,56 @@
+# integrations-client. The two commands that matter: `make demo` and `make test`.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+
+WASM_TEST := CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner cargo test --target wasm32-unknown-unknown
+BROWSER := WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER=/usr/bin/chromedriver
+
+.PHONY: all test demo pkg bench tools lint test-native test-wasm-node test-wasm-browser test-js test-types doc clean
+
+all: test
+
+## Installs what is missing: wasm target, pinned wasm-bindgen CLI, npm devDependencies, Chromium.
+tools:
+	@scripts/install-tools.sh
+
+## Everything, from a fresh machine.
+test: tools lint test-native test-wasm-node test-wasm-browser pkg test-js test-types
+	@echo "make test: all layers passed"
+
+lint: tools
+	cargo fmt --check
+	cargo clippy --all-targets -- -D warnings
+	cargo clippy --all-targets --target wasm32-unknown-unknown -- -D warnings
+	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet
+
+test-native: tools
+	cargo test
+
+test-wasm-node: tools
+	scripts/with-mock-server.sh $(WASM_TEST)
+
+test-wasm-browser: tools
+	scripts/with-mock-server.sh env $(BROWSER) $(WASM_TEST)
+
+## The npm package in pkg/, and its weight.
+pkg: tools
+	node scripts/build-pkg.mjs
+
+## JS tests against the packed tarball, through import and require.
+test-js: pkg
+	scripts/test-js.sh
+
+## A strict TypeScript consumer of the packed package's types.
+test-types: pkg
+	scripts/test-types.sh
+
+## The main job: the Node example against the mock integrations API.
+demo: pkg
+	scripts/demo.sh
+
+bench: pkg
+	node bench/run.mjs
+
+clean:
+	rm -rf pkg target/pkg-build tests/js/node_modules tests/types/node_modules

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what the build and tests need, only what is missing, so that `make test` works on a
+# fresh machine (see ../shared/TOOLCHAIN.md for why each piece is installed this way).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  rustup target add wasm32-unknown-unknown
+fi
+for component in clippy rustfmt; do
+  rustup component list --installed | grep -q "^$component" || rustup component add "$component"
+done
+
+# The wasm-bindgen CLI must be exactly the version in Cargo.lock.
+want=$(cargo metadata --format-version 1 --locked |
+  node -e 'const m = JSON.parse(require("fs").readFileSync(0)); process.stdout.write(m.packages.find((p) => p.name === "wasm-bindgen").version)')
+have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+if [ "$have" != "$want" ]; then
+  echo "installing wasm-bindgen-cli $want (about two minutes)"
+  cargo install wasm-bindgen-cli --version "$want" --no-default-features --force
+fi
+
+# npm devDependencies: wasm-opt (binaryen), esbuild, typescript, playwright-core, ...
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+
+# Debian's Chromium and its driver, for the browser tests (no browser downloads here).
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then apt=(apt-get); else apt=(sudo apt-get); fi
+  "${apt[@]}" update
+  DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y chromium chromium-driver
+fi

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Type-checks a strict consumer of the packed package (no skipLibCheck), with moduleResolution
+# node16 (ESM and CJS) and bundler.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p target/pack
+rm -f target/pack/*.tgz
+tarball=$(npm pack ./pkg --pack-destination target/pack --silent | tail -1)
+(cd tests/types && npm install --no-save --no-package-lock --no-audit --no-fund "../../target/pack/$tarball" >/dev/null)
+for config in tests/types/tsconfig.*.json; do
+  echo "tsc -p $config"
+  tsc -p "$config"
+done
+echo "types: every consumer config type-checks"
