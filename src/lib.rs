@@ -21,7 +21,7 @@ pub mod retry;
 pub mod time;
 
 #[cfg(target_arch = "wasm32")]
-mod wasm;
+pub mod wasm;
 
 // Single-threaded wasm: talc instead of dlmalloc, about 4 KB less wasm (README, "Size").
 #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]

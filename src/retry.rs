@@ -77,7 +77,10 @@ pub fn check_non_negative(name: &str, value: f64) -> Result<f64, String> {
     if value.is_finite() && value >= 0.0 {
         Ok(value)
     } else {
-        Err(format!("{name} must be a finite number >= 0, got {}", number_text(value)))
+        Err(format!(
+            "{name} must be a finite number >= 0, got {}",
+            number_text(value)
+        ))
     }
 }
 
@@ -252,13 +255,15 @@ pub fn parse_retry_after(value: &str, now: EpochMs) -> Option<f64> {
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
         // Digit by digit (no float parser in the wasm); saturates for absurd values, which
         // max_retry_after then refuses.
-        let seconds = value.bytes().fold(0f64, |acc, b| acc * 10.0 + f64::from(b - b'0'));
+        let seconds = value
+            .bytes()
+            .fold(0f64, |acc, b| acc * 10.0 + f64::from(b - b'0'));
         return Some(seconds * 1000.0);
     }
     parse_http_date(value).map(|at| (at - now).max(0) as f64)
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use proptest::prelude::*;

@@ -211,7 +211,7 @@ pub fn parse_http_date(text: &str) -> Option<EpochMs> {
         .then(|| epoch_ms(year, month, day, hour, min, sec, 0))
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use proptest::prelude::*;

@@ -8,6 +8,13 @@ mod errors;
 mod guards;
 mod transport;
 
+pub use client::{fetch_with_retry, IntegrationsClient};
+pub use errors::{create_integration_error, is_integration_error};
+pub use guards::{
+    is_api_response_guard, is_integration_data, is_integration_status_response,
+    is_multi_account_provider, parse_integration_status,
+};
+
 use crate::json::{JsonKind, JsonView};
 use js_sys::{Array, Function, Reflect};
 use wasm_bindgen::prelude::*;

@@ -1,0 +1,201 @@
+//! wasm-bindgen tests: the real wasm, the real `fetch`, the project's mock integrations API over
+//! loopback. `make test-wasm-node` runs them in Node, `make test-wasm-browser` in headless
+//! Chromium; both start the mock server and pass its URL at compile time (`MOCK_URL`).
+#![cfg(target_arch = "wasm32")]
+
+use integrations_client::wasm::{
+    is_integration_data, is_integration_error, is_integration_status_response, IntegrationsClient,
+};
+use js_sys::{Array, Object, Promise, Reflect, JSON};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::wasm_bindgen_test;
+
+const MOCK_URL: &str = match option_env!("MOCK_URL") {
+    Some(url) => url,
+    None => "http://127.0.0.1:9",
+};
+
+fn get(target: &JsValue, key: &str) -> JsValue {
+    Reflect::get(target, &key.into()).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn object(json: &str) -> JsValue {
+    JSON::parse(json).expect("test JSON")
+}
+
+async fn fetch_json(method: &str, path: &str, body: Option<&str>) -> JsValue {
+    let init = Object::new();
+    Reflect::set(&init, &"method".into(), &method.into()).unwrap();
+    if let Some(body) = body {
+        Reflect::set(&init, &"body".into(), &body.into()).unwrap();
+    }
+    let fetch: js_sys::Function = get(&js_sys::global(), "fetch").unchecked_into();
+    let url = format!("{MOCK_URL}{path}");
+    let promise: Promise = fetch
+        .call2(&JsValue::UNDEFINED, &url.into(), &init)
+        .unwrap()
+        .unchecked_into();
+    let response = JsFuture::from(promise).await.expect("control request");
+    let json: js_sys::Function = get(&response, "json").unchecked_into();
+    JsFuture::from(json.call0(&response).unwrap().unchecked_into::<Promise>())
+        .await
+        .expect("control JSON")
+}
+
+/// Resets the mock server and queues the given faults (JSON array text).
+async fn reset(faults: &str) {
+    fetch_json("POST", "/__control/reset", None).await;
+    fetch_json(
+        "POST",
+        "/__control/faults",
+        Some(&format!("{{\"faults\": {faults}}}")),
+    )
+    .await;
+}
+
+async fn requests(route: &str) -> Array {
+    get(
+        &fetch_json("GET", &format!("/__control/requests?route={route}"), None).await,
+        "requests",
+    )
+    .unchecked_into()
+}
+
+fn client(extra: &str) -> IntegrationsClient {
+    let options = object(&format!(
+        "{{\"baseUrl\": \"{MOCK_URL}\", \"retry\": {{\"initialDelay\": 1, \"maxDelay\": 5}}{extra}}}"
+    ));
+    IntegrationsClient::new(Some(options)).unwrap_or_else(|e| panic!("client: {e:?}"))
+}
+
+async fn settle(promise: Promise) -> Result<JsValue, JsValue> {
+    JsFuture::from(promise).await
+}
+
+#[wasm_bindgen_test]
+async fn status_returns_the_seeded_accounts_over_real_http() {
+    reset("[]").await;
+    let status = settle(client("").status(None)).await.expect("status");
+    assert!(is_integration_status_response(status.clone()));
+    let integrations: Array = get(&status, "integrations").unchecked_into();
+    assert_eq!(integrations.length(), 5);
+    let instagram = integrations
+        .iter()
+        .filter(|i| get(i, "provider").as_string().as_deref() == Some("instagram"))
+        .count();
+    assert_eq!(instagram, 2);
+    assert!(is_integration_data(integrations.get(0)));
+}
+
+#[wasm_bindgen_test]
+async fn two_503s_then_success_make_exactly_three_requests_with_one_correlation_id() {
+    reset(r#"[{"match": {"route": "status"}, "times": 2, "action": {"status": 503}}]"#).await;
+    settle(client("").status(None))
+        .await
+        .expect("third attempt succeeds");
+    let seen = requests("status").await;
+    assert_eq!(seen.length(), 3);
+    let ids: Vec<String> = seen
+        .iter()
+        .map(|r| {
+            get(&get(&r, "headers"), "x-correlation-id")
+                .as_string()
+                .expect("header")
+        })
+        .collect();
+    assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
+}
+
+#[wasm_bindgen_test]
+async fn a_404_fails_once_with_the_servers_message() {
+    reset("[]").await;
+    let error = settle(client("").disconnect("instagram".into(), "missing".into(), None))
+        .await
+        .expect_err("404");
+    assert!(is_integration_error(error.clone()));
+    assert_eq!(get(&error, "kind").as_string().as_deref(), Some("http"));
+    assert_eq!(get(&error, "statusCode").as_f64(), Some(404.0));
+    assert_eq!(get(&error, "attempts").as_f64(), Some(1.0));
+    assert_eq!(requests("disconnect").await.length(), 1);
+}
+
+#[wasm_bindgen_test]
+async fn an_account_id_with_route_characters_reaches_the_server_intact() {
+    reset("[]").await;
+    let weird = "a/b?c#d%e f";
+    let error = settle(client("").refresh_token("instagram".into(), weird.into(), None))
+        .await
+        .expect_err("no such account");
+    assert_eq!(get(&error, "statusCode").as_f64(), Some(404.0));
+    let seen = requests("refresh").await;
+    assert_eq!(seen.length(), 1);
+    assert_eq!(
+        get(&seen.get(0), "accountId").as_string().as_deref(),
+        Some(weird)
+    );
+}
+
+#[wasm_bindgen_test]
+async fn bad_input_is_refused_before_any_request() {
+    reset("[]").await;
+    let error = settle(client("").connect("Not A Slug".into(), None))
+        .await
+        .expect_err("invalid");
+    assert_eq!(
+        get(&error, "kind").as_string().as_deref(),
+        Some("invalid_input")
+    );
+    assert_eq!(get(&error, "attempts").as_f64(), Some(0.0));
+    assert_eq!(requests("connect").await.length(), 0);
+}
+
+#[wasm_bindgen_test]
+async fn a_wrong_shape_is_invalid_response_and_not_retried() {
+    reset(r#"[{"match": {"route": "status"}, "action": {"status": 200, "json": {"hello": "world"}}}]"#).await;
+    let error = settle(client("").status(None))
+        .await
+        .expect_err("wrong shape");
+    assert_eq!(
+        get(&error, "kind").as_string().as_deref(),
+        Some("invalid_response")
+    );
+    assert_eq!(
+        get(&get(&error, "details"), "path").as_string().as_deref(),
+        Some("integrations")
+    );
+    assert_eq!(requests("status").await.length(), 1);
+}
+
+#[wasm_bindgen_test]
+async fn a_hang_past_the_timeout_is_retried_then_fails_as_timeout() {
+    reset(r#"[{"match": {"route": "status"}, "times": 2, "action": {"hang": true}}]"#).await;
+    let error = settle(
+        client(
+            r#", "timeoutMs": 50, "retry": {"maxRetries": 1, "initialDelay": 1, "maxDelay": 1}"#,
+        )
+        .status(None),
+    )
+    .await
+    .expect_err("timeout");
+    assert_eq!(get(&error, "kind").as_string().as_deref(), Some("timeout"));
+    assert_eq!(get(&error, "attempts").as_f64(), Some(2.0));
+}
+
+#[wasm_bindgen_test]
+fn guards_never_throw_on_hostile_values() {
+    let hostile = js_sys::eval(
+        "(() => { const boom = () => { throw new Error('trap'); };
+          const revoked = Proxy.revocable({}, {}); revoked.revoke();
+          const cyclic = {}; cyclic.self = cyclic;
+          return [null, undefined, 0, NaN, 'x', Symbol('s'), 10n, () => 1, cyclic, revoked.proxy,
+            new Proxy({}, { get: boom, getPrototypeOf: boom, ownKeys: boom }),
+            Object.defineProperty({}, 'integrations', { get: boom })]; })()",
+    )
+    .expect("hostile values");
+    for value in hostile.unchecked_into::<Array>().iter() {
+        assert!(!is_integration_status_response(value.clone()));
+        assert!(!is_integration_data(value.clone()));
+        assert!(!is_integration_error(value));
+    }
+}
