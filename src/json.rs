@@ -23,10 +23,10 @@ pub enum JsonKind {
     Other,
 }
 
-/// Read access to a JSON-like value.
-#[allow(clippy::len_without_is_empty)] // `len` is an array's length, not a collection's Every method is total: a property that is there but cannot be
+/// Read access to a JSON-like value. Every method is total: a property that is there but cannot be
 /// read (a getter that throws, a proxy trap) reads as a value of kind `Other`, which no check
 /// accepts; nothing panics.
+#[allow(clippy::len_without_is_empty)] // `len` is an array's length, not a collection's
 pub trait JsonView: Sized {
     /// The value's kind.
     fn kind(&self) -> JsonKind;
