@@ -28,7 +28,7 @@ test-native: tools
 	cargo test
 
 test-wasm-node: tools
-	scripts/with-mock-server.sh $(WASM_TEST)
+	scripts/with-mock-server.sh env $(WASM_TEST)
 
 test-wasm-browser: tools
 	scripts/with-mock-server.sh env $(BROWSER) $(WASM_TEST)

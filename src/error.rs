@@ -104,16 +104,25 @@ impl IntegrationError {
         self
     }
 
-    /// Replaces every occurrence of each token in the error's text fields.
-    pub fn redact(&mut self, tokens: &[&str]) {
-        for field in [&mut self.message, &mut self.user_message] {
-            *field = redact(field, tokens);
+    /// Rewrites every text field with `redact` (which replaces token text).
+    pub fn redact_with(&mut self, redact: impl Fn(&str) -> String) {
+        for field in [
+            &mut self.message,
+            &mut self.user_message,
+            &mut self.correlation_id,
+        ] {
+            *field = redact(field);
         }
-        for text in [&mut self.type_, &mut self.path, &mut self.account_id]
-            .into_iter()
-            .flatten()
+        for text in [
+            &mut self.type_,
+            &mut self.path,
+            &mut self.account_id,
+            &mut self.provider,
+        ]
+        .into_iter()
+        .flatten()
         {
-            *text = redact(text, tokens);
+            *text = redact(text);
         }
     }
 }
@@ -190,22 +199,6 @@ pub fn number_text(x: f64) -> String {
 /// The text that stands where a token was.
 pub const REDACTED: &str = "[redacted]";
 
-/// `text` with every occurrence of every (non-empty) token replaced by [`REDACTED`].
-///
-/// ```
-/// use integrations_client::error::redact;
-/// assert_eq!(redact("bad token abc123!", &["abc123"]), "bad token [redacted]!");
-/// ```
-pub fn redact(text: &str, tokens: &[&str]) -> String {
-    let mut out = text.to_owned();
-    for token in tokens.iter().filter(|t| !t.is_empty()) {
-        if out.contains(token) {
-            out = out.replace(token, REDACTED);
-        }
-    }
-    out
-}
-
 /// Formats 16 random bytes as a version-4 UUID (RFC 9562), the format of correlation ids and
 /// idempotency keys.
 ///
@@ -263,9 +256,11 @@ mod tests {
     fn redaction_reaches_every_text_field() {
         let mut e = IntegrationError::new(ErrorKind::Http, "echo sk_live_123 sk_live_123", "c");
         e.type_ = Some("sk_live_123".into());
-        e.redact(&["sk_live_123", ""]);
+        e.user_message = "sk_live_123".into();
+        e.redact_with(|t| t.replace("sk_live_123", REDACTED));
         assert_eq!(e.message, "echo [redacted] [redacted]");
         assert_eq!(e.type_.as_deref(), Some("[redacted]"));
+        assert_eq!(e.user_message, "[redacted]");
     }
 
     proptest! {

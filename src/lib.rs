@@ -10,15 +10,21 @@
 //! - [`json`]: a read-only view of parsed JSON, so that validation runs on JS values and in tests.
 //! - [`model`]: the wire types (with their generated TypeScript) and their deep validation.
 //! - [`retry`]: the backoff schedule, `Retry-After`, and when to give up.
+//! - [`store`]: the SWR-style state machine: dedupe, sharing, polling, focus, error retry.
 //! - [`error`]: the error kinds, user messages, redaction and ids.
+//! - [`log`]: log levels, entries and operation metrics.
+//! - [`tokens`]: the multi-account token map, its expiry index and token redaction.
 //! - `wasm`: the JavaScript boundary (fetch, timers, abort signals, JS values).
 #![warn(missing_docs)]
 
 pub mod error;
 pub mod json;
+pub mod log;
 pub mod model;
 pub mod retry;
+pub mod store;
 pub mod time;
+pub mod tokens;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

@@ -4,15 +4,17 @@
 use super::errors::set;
 use super::get;
 use super::transport::Transport;
+use crate::log::Level;
 use crate::model::check_base_path;
 use crate::retry::{check_count, check_non_negative, check_status_code, Jitter, RetryConfig};
+use crate::store::CacheConfig;
 use js_sys::{Array, Function, Object};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 #[wasm_bindgen(typescript_custom_section)]
 const OPTIONS_TS: &str = r#"
-import type { IntegrationError } from "./error.js";
+import type { IntegrationError, IntegrationErrorKind } from "./error.js";
 
 /** How failed requests are retried (API.md §6). Times are milliseconds. */
 export interface RetryConfig {
@@ -74,6 +76,42 @@ export interface ClientOptions {
   timeoutMs?: number;
   /** Retry policy; missing fields take `DEFAULT_RETRY_CONFIG`'s. */
   retry?: Partial<RetryConfig>;
+  /** SWR-style caching of `status()`; missing fields take the defaults. */
+  cache?: Partial<CacheConfig>;
+  /** Refresh tokens expiring within this many ms. @default 300000 */
+  refreshWindowMs?: number;
+  /** Run `refreshExpiring()` after every successful status fetch. @default true */
+  autoRefresh?: boolean;
+  /** `requestRefresh()` calls closer than this end in one request. @default 1000 */
+  debounceMs?: number;
+  /** Receives every log entry that passes `logLevel`, synchronously. @default console */
+  logger?: (entry: LogEntry) => void;
+  /** @default 'warn' */
+  logLevel?: LogLevel;
+  /** Receives one metric per logical operation. */
+  onMetric?: (metric: OperationMetric) => void;
+  /** The token map to keep in step with the server; the client makes its own otherwise. */
+  tokens?: MultiAccountTokenManager;
+}
+
+/** SWR's options, names and defaults. Times are milliseconds. */
+export interface CacheConfig {
+  /** Data younger than this is returned without a request. @default 2000 */
+  dedupingInterval: number;
+  /** Poll while subscribed; 0 turns it off. @default 300000 */
+  refreshInterval: number;
+  /** Revalidate when the window regains focus (throttled). @default true */
+  revalidateOnFocus: boolean;
+  /** Revalidate when the browser comes back online. @default true */
+  revalidateOnReconnect: boolean;
+  /** At most one focus revalidation per this many ms. @default 5000 */
+  focusThrottleInterval: number;
+  /** Background retries after a failed revalidation. @default 3 */
+  errorRetryCount: number;
+  /** First background retry delay; each next one doubles. @default 5000 */
+  errorRetryInterval: number;
+  /** Keep polling while the page is hidden. @default false */
+  refreshWhenHidden: boolean;
 }
 "#;
 
@@ -307,5 +345,73 @@ pub(crate) fn read_connection(options: &JsValue) -> Result<Connection, OptionErr
             headers,
             credentials,
         },
+    })
+}
+
+/// Reads a (partial) cache config over the defaults.
+pub(crate) fn read_cache(value: &JsValue) -> Result<CacheConfig, OptionError> {
+    check_options_object(value, "cache")?;
+    let mut config = CacheConfig::default();
+    let durations: [(&str, &mut f64); 4] = [
+        ("dedupingInterval", &mut config.deduping_interval),
+        ("refreshInterval", &mut config.refresh_interval),
+        ("focusThrottleInterval", &mut config.focus_throttle_interval),
+        ("errorRetryInterval", &mut config.error_retry_interval),
+    ];
+    for (key, slot) in durations {
+        let name = format!("cache.{key}");
+        if let Some(n) = opt_number(value, key, &name)? {
+            *slot = check_non_negative(&name, n)?;
+        }
+    }
+    let flags: [(&str, &mut bool); 3] = [
+        ("revalidateOnFocus", &mut config.revalidate_on_focus),
+        ("revalidateOnReconnect", &mut config.revalidate_on_reconnect),
+        ("refreshWhenHidden", &mut config.refresh_when_hidden),
+    ];
+    for (key, slot) in flags {
+        if let Some(b) = opt_bool(value, key, &format!("cache.{key}"))? {
+            *slot = b;
+        }
+    }
+    if let Some(n) = opt_number(value, "errorRetryCount", "cache.errorRetryCount")? {
+        config.error_retry_count = check_count("cache.errorRetryCount", n)?;
+    }
+    Ok(config)
+}
+
+/// The client's own options beyond the connection.
+pub(crate) struct Behaviour {
+    pub cache: CacheConfig,
+    pub refresh_window_ms: f64,
+    pub auto_refresh: bool,
+    pub debounce_ms: f64,
+    pub log_level: Level,
+    pub logger: Option<Function>,
+    pub on_metric: Option<Function>,
+    pub tokens: Option<JsValue>,
+}
+
+/// Reads `cache`, `refreshWindowMs`, `autoRefresh`, `debounceMs`, `logger`, `logLevel`,
+/// `onMetric` and `tokens`.
+pub(crate) fn read_behaviour(options: &JsValue) -> Result<Behaviour, OptionError> {
+    let duration = |key: &str, default: f64| -> Result<f64, OptionError> {
+        opt_number(options, key, key)?.map_or(Ok(default), |n| check_non_negative(key, n))
+    };
+    let log_level = match opt_string(options, "logLevel", "logLevel")? {
+        None => Level::Warn,
+        Some(level) => Level::parse(&level).ok_or_else(|| {
+            format!("logLevel must be 'debug', 'info', 'warn', 'error' or 'silent', got '{level}'")
+        })?,
+    };
+    Ok(Behaviour {
+        cache: get(options, "cache").map_or(Ok(CacheConfig::default()), |c| read_cache(&c))?,
+        refresh_window_ms: duration("refreshWindowMs", 300_000.0)?,
+        auto_refresh: opt_bool(options, "autoRefresh", "autoRefresh")?.unwrap_or(true),
+        debounce_ms: duration("debounceMs", 1000.0)?,
+        log_level,
+        logger: opt_function(options, "logger", "logger")?,
+        on_metric: opt_function(options, "onMetric", "onMetric")?,
+        tokens: get(options, "tokens"),
     })
 }

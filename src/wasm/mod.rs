@@ -6,6 +6,9 @@ mod client;
 mod config;
 mod errors;
 mod guards;
+mod observe;
+mod state;
+mod tokens;
 mod transport;
 
 pub use client::{fetch_with_retry, IntegrationsClient};
@@ -14,6 +17,7 @@ pub use guards::{
     is_api_response_guard, is_integration_data, is_integration_status_response,
     is_multi_account_provider, parse_integration_status,
 };
+pub use tokens::{MultiAccountTokenManager, TokenData};
 
 use crate::json::{JsonKind, JsonView};
 use js_sys::{Array, Function, Reflect};

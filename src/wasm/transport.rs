@@ -8,6 +8,8 @@ use crate::error::{ErrorKind, IntegrationError};
 use crate::model::read_server_error;
 use crate::retry::{Failure, RetryConfig, Step};
 use js_sys::{Function, Object, Promise};
+use std::cell::Cell;
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -53,6 +55,8 @@ pub(crate) struct Request {
     pub account_id: Option<String>,
     /// The caller's abort signal.
     pub signal: Option<AbortSignal>,
+    /// Attempts made so far, for callers that share the request and stop waiting.
+    pub attempts_made: Rc<Cell<u32>>,
 }
 
 /// A 2xx response, its body parsed.
@@ -71,13 +75,6 @@ pub(crate) struct Failed {
     pub error: IntegrationError,
     /// The server's `error.details`.
     pub details: Option<JsValue>,
-}
-
-impl Failed {
-    /// Converts to the JS `IntegrationError`.
-    pub fn into_js(self) -> JsValue {
-        super::errors::to_js(&self.error, self.details)
-    }
 }
 
 /// What one attempt came to.
@@ -118,13 +115,19 @@ impl Request {
 
 impl Transport {
     /// Sends `request`, retrying per the policy, and resolves with the parsed 2xx body.
-    pub(crate) async fn send(&self, request: &Request) -> Result<Reply, Failed> {
+    /// `on_retry(attempt, wait_ms, failure)` is told before each backoff wait.
+    pub(crate) async fn send(
+        &self,
+        request: &Request,
+        on_retry: &dyn Fn(u32, f64, &Failed),
+    ) -> Result<Reply, Failed> {
         let mut retries = 0u32;
         loop {
             let attempts = retries + 1;
             if request.is_aborted() {
                 return Err(request.aborted(retries));
             }
+            request.attempts_made.set(attempts);
             let (failure, mut failed) = match self.attempt(request).await {
                 Attempt::Response { status, text, .. } if (200..300).contains(&status) => {
                     return match js_sys::JSON::parse(&text) {
@@ -195,6 +198,8 @@ impl Transport {
             };
             match self.retry.next_step(retries, &failure, now(), random()) {
                 Step::Retry { wait_ms, .. } => {
+                    failed.error.attempts = attempts;
+                    on_retry(attempts, wait_ms, &failed);
                     if !sleep_or_abort(wait_ms, request.signal.as_ref()).await {
                         return Err(request.aborted(attempts));
                     }

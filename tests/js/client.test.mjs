@@ -23,7 +23,8 @@ beforeEach(() => server.reset());
 /** A client against the mock server with tiny retry delays; `autoRefresh: false` keeps counts exact. */
 function makeClient(options = {}) {
   const { retry, ...rest } = options;
-  return new IntegrationsClient({ baseUrl: server.url, autoRefresh: false, ...rest, retry: { ...FAST, ...retry } });
+  // No cache and no auto-refresh: each call here is one operation, counted at the server.
+  return new IntegrationsClient({ baseUrl: server.url, autoRefresh: false, cache: { dedupingInterval: 0 }, ...rest, retry: { ...FAST, ...retry } });
 }
 
 /** Runs `fn`, expects a rejection, returns the error (assert.rejects does not hand it back). */

@@ -1,0 +1,182 @@
+//! Structured logs and operation metrics (API.md §9): the levels, the entries, and the rule that
+//! an entry is built only when its level passes the filter. The shell turns them into JS objects.
+
+use crate::error::IntegrationError;
+use crate::time::EpochMs;
+
+/// A log level; `Silent` turns logging off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    /// Operation starts and successes.
+    Debug,
+    /// Retries.
+    Info,
+    /// Failed operations.
+    Warn,
+    /// Failed operations the app cannot recover from by retrying.
+    Error,
+    /// Nothing.
+    Silent,
+}
+
+impl Level {
+    /// Reads `'debug' | 'info' | 'warn' | 'error' | 'silent'`.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "debug" => Some(Self::Debug),
+            "info" => Some(Self::Info),
+            "warn" => Some(Self::Warn),
+            "error" => Some(Self::Error),
+            "silent" => Some(Self::Silent),
+            _ => None,
+        }
+    }
+
+    /// The name JavaScript sees (and the `console` method of the default logger).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Debug => "debug",
+            Self::Info => "info",
+            Self::Warn => "warn",
+            Self::Error => "error",
+            Self::Silent => "silent",
+        }
+    }
+}
+
+/// One log entry (`LogEntry`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogEntry {
+    /// The level.
+    pub level: Level,
+    /// What happened, in one line.
+    pub message: String,
+    /// When (formatted as RFC 3339 at the boundary).
+    pub timestamp: EpochMs,
+    /// The method's name: `status`, `connect`, `disconnect`, `refreshToken`, `refreshExpiring`, `fetchWithRetry`.
+    pub operation: &'static str,
+    /// The operation's correlation id.
+    pub correlation_id: Option<String>,
+    /// The account's provider.
+    pub provider: Option<String>,
+    /// The account.
+    pub account_id: Option<String>,
+    /// Which attempt (1-based) the entry is about.
+    pub attempt: Option<u32>,
+    /// The HTTP status involved.
+    pub status_code: Option<u16>,
+    /// How long the operation took.
+    pub duration_ms: Option<f64>,
+    /// The wait before the next attempt.
+    pub retry_in_ms: Option<f64>,
+    /// The error's kind.
+    pub error_kind: Option<&'static str>,
+}
+
+/// What an operation is about, for its log entries and metric.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OperationInfo {
+    /// The method's name.
+    pub operation: &'static str,
+    /// The correlation id sent in `X-Correlation-Id`.
+    pub correlation_id: String,
+    /// The account's provider.
+    pub provider: Option<String>,
+    /// The account.
+    pub account_id: Option<String>,
+}
+
+impl OperationInfo {
+    /// An entry about this operation.
+    pub fn entry(&self, level: Level, message: String, now: EpochMs) -> LogEntry {
+        LogEntry {
+            level,
+            message,
+            timestamp: now,
+            operation: self.operation,
+            correlation_id: Some(self.correlation_id.clone()),
+            provider: self.provider.clone(),
+            account_id: self.account_id.clone(),
+            attempt: None,
+            status_code: None,
+            duration_ms: None,
+            retry_in_ms: None,
+            error_kind: None,
+        }
+    }
+
+    /// The entry for a failed operation: `error` level for what retrying cannot fix, else `warn`.
+    pub fn failure(&self, error: &IntegrationError, duration_ms: f64, now: EpochMs) -> LogEntry {
+        let level = if error.retryable {
+            Level::Warn
+        } else {
+            Level::Error
+        };
+        let mut entry = self.entry(level, error.message.clone(), now);
+        entry.attempt = Some(error.attempts);
+        entry.status_code = error.status_code;
+        entry.duration_ms = Some(duration_ms);
+        entry.error_kind = Some(error.kind.as_str());
+        entry
+    }
+}
+
+/// One metric per logical operation (`OperationMetric`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Metric {
+    /// The method's name.
+    pub operation: &'static str,
+    /// Whether it succeeded.
+    pub success: bool,
+    /// How long it took, waits included.
+    pub duration_ms: f64,
+    /// Attempts made (0 when served from the cache or refused before a request).
+    pub attempts: u32,
+    /// Whether the answer came from the cache.
+    pub cached: bool,
+    /// The correlation id.
+    pub correlation_id: String,
+    /// The last HTTP status.
+    pub status_code: Option<u16>,
+    /// The account's provider.
+    pub provider: Option<String>,
+    /// The account.
+    pub account_id: Option<String>,
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+
+    #[test]
+    fn levels_order_and_parse() {
+        assert!(
+            Level::Debug < Level::Info
+                && Level::Warn < Level::Error
+                && Level::Error < Level::Silent
+        );
+        for name in ["debug", "info", "warn", "error", "silent"] {
+            assert_eq!(Level::parse(name).map(Level::as_str), Some(name));
+        }
+        assert_eq!(Level::parse("verbose"), None);
+    }
+
+    #[test]
+    fn a_failure_is_warn_when_retryable_and_error_otherwise() {
+        let info = OperationInfo {
+            operation: "status",
+            correlation_id: "c".into(),
+            ..Default::default()
+        };
+        let mut e = IntegrationError::new(ErrorKind::Network, "down", "c");
+        e.attempts = 4;
+        let entry = info.failure(&e, 12.0, 0);
+        assert_eq!(
+            (entry.level, entry.attempt, entry.error_kind),
+            (Level::Warn, Some(4), Some("network"))
+        );
+        e.retryable = false;
+        assert_eq!(info.failure(&e, 1.0, 0).level, Level::Error);
+    }
+}

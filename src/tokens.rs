@@ -1,0 +1,359 @@
+//! The multi-account token map (API.md §7): keyed by the exact (provider, accountId) pair, with an
+//! index by expiry so that "which tokens expire soon" reads only the tokens that do, and an index
+//! of token texts so that redaction does not scan every token.
+
+use crate::model::{check_account_id, check_provider, InputProblem};
+use crate::time::EpochMs;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The exact (provider, accountId) pair. Never a joined string: `("a:b", "c")` and `("a", "b:c")`
+/// are different accounts.
+pub type AccountKey = (String, String);
+
+/// What the map stores for one account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenEntry {
+    /// The access token.
+    pub access_token: String,
+    /// The refresh token, if the provider gave one.
+    pub refresh_token: Option<String>,
+    /// When the access token expires.
+    pub expires_at: EpochMs,
+}
+
+/// Token texts shorter than this are matched by a scan; longer ones through the sorted index.
+const PREFIX: usize = 8;
+
+/// The token map. Every operation is `O(log n)`, `expiring_within` is `O(log n + k)` for `k`
+/// results, and redaction is `O(length of the text)` lookups.
+// Three B-trees and no more: each key type is another copy of the B-tree code in the wasm.
+#[derive(Debug, Default)]
+pub struct TokenMap {
+    entries: BTreeMap<AccountKey, TokenEntry>,
+    by_expiry: BTreeSet<(EpochMs, AccountKey)>,
+    /// Every token text (access and refresh), with how many entries hold it.
+    texts: BTreeMap<Vec<u8>, usize>,
+}
+
+impl TokenMap {
+    /// An empty map.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Checks a (provider, accountId) pair against API.md §2.
+    pub fn check_key(provider: &str, account_id: &str) -> Result<(), InputProblem> {
+        check_provider(provider)?;
+        check_account_id(account_id)
+    }
+
+    /// Stores `entry` for the pair, replacing what was there. Checks first and changes nothing
+    /// on bad input.
+    pub fn set(
+        &mut self,
+        provider: &str,
+        account_id: &str,
+        entry: TokenEntry,
+    ) -> Result<(), InputProblem> {
+        Self::check_key(provider, account_id)?;
+        if entry.access_token.is_empty() {
+            return Err("token.accessToken must be a non-empty string".into());
+        }
+        if entry.refresh_token.as_deref() == Some("") {
+            return Err("token.refreshToken must be a non-empty string when given".into());
+        }
+        self.remove(provider, account_id);
+        let key = (provider.to_owned(), account_id.to_owned());
+        self.by_expiry.insert((entry.expires_at, key.clone()));
+        for text in texts_of(&entry) {
+            *self.texts.entry(text.as_bytes().to_vec()).or_default() += 1;
+        }
+        self.entries.insert(key, entry);
+        Ok(())
+    }
+
+    /// The entry of the pair.
+    pub fn get(&self, provider: &str, account_id: &str) -> Option<&TokenEntry> {
+        self.entries
+            .get(&(provider.to_owned(), account_id.to_owned()))
+    }
+
+    /// True when the pair has no token or `expires_at - skew <= now`.
+    pub fn is_expired(&self, provider: &str, account_id: &str, skew_ms: i64, now: EpochMs) -> bool {
+        self.get(provider, account_id)
+            .is_none_or(|e| e.expires_at.saturating_sub(skew_ms) <= now)
+    }
+
+    /// The entries of one provider, ordered by account id.
+    pub fn provider_tokens<'a>(
+        &'a self,
+        provider: &'a str,
+    ) -> impl Iterator<Item = (&'a AccountKey, &'a TokenEntry)> + 'a {
+        self.entries
+            .range((provider.to_owned(), String::new())..)
+            .take_while(move |((p, _), _)| p == provider)
+    }
+
+    /// Removes the pair's entry; other pairs are untouched. True when there was one.
+    pub fn remove(&mut self, provider: &str, account_id: &str) -> bool {
+        let key = (provider.to_owned(), account_id.to_owned());
+        let Some(entry) = self.entries.remove(&key) else {
+            return false;
+        };
+        self.by_expiry.remove(&(entry.expires_at, key));
+        for text in texts_of(&entry) {
+            if let Some(count) = self.texts.get_mut(text.as_bytes()) {
+                *count -= 1;
+                if *count == 0 {
+                    self.texts.remove(text.as_bytes());
+                }
+            }
+        }
+        true
+    }
+
+    /// Sets a new expiry on the pair's entry, when there is one (after a successful refresh).
+    pub fn set_expiry(&mut self, provider: &str, account_id: &str, expires_at: EpochMs) -> bool {
+        let key = (provider.to_owned(), account_id.to_owned());
+        let Some(entry) = self.entries.get_mut(&key) else {
+            return false;
+        };
+        self.by_expiry.remove(&(entry.expires_at, key.clone()));
+        entry.expires_at = expires_at;
+        self.by_expiry.insert((expires_at, key));
+        true
+    }
+
+    /// Removes every entry.
+    pub fn clear(&mut self) {
+        *self = Self::default();
+    }
+
+    /// How many pairs have a token.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether no pair has a token.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The providers that have at least one token, sorted: one seek per provider, not a scan.
+    pub fn providers(&self) -> Vec<&str> {
+        let mut providers = Vec::new();
+        let mut next = self.entries.keys().next();
+        while let Some((provider, _)) = next {
+            providers.push(provider.as_str());
+            // Slugs hold no NUL, so `provider + "\0"` sorts after all of this provider's keys
+            // and before the next provider's.
+            next = self
+                .entries
+                .range((format!("{provider}\0"), String::new())..)
+                .next()
+                .map(|(k, _)| k);
+        }
+        providers
+    }
+
+    /// The pairs whose token expires at or before `now + within_ms`, soonest first; already
+    /// expired ones included. Reads only those pairs.
+    pub fn expiring_within(
+        &self,
+        within_ms: i64,
+        now: EpochMs,
+    ) -> impl Iterator<Item = (&AccountKey, EpochMs)> {
+        let until = now.saturating_add(within_ms);
+        self.by_expiry
+            .iter()
+            .take_while(move |(at, _)| *at <= until)
+            .map(|(at, key)| (key, *at))
+    }
+
+    /// `text` with every stored token text replaced by [`crate::error::REDACTED`].
+    pub fn redact(&self, text: &str) -> String {
+        if self.texts.is_empty() {
+            return text.to_owned();
+        }
+        let bytes = text.as_bytes();
+        let short: Vec<&[u8]> = self
+            .texts
+            .keys()
+            .filter(|t| t.len() < PREFIX)
+            .map(Vec::as_slice)
+            .collect();
+        let mut out = String::with_capacity(text.len());
+        let mut at = 0;
+        let mut copied = 0;
+        while at < bytes.len() {
+            let rest = &bytes[at..];
+            // Tokens of PREFIX bytes or more that could start here sort together after the window.
+            let window = &rest[..rest.len().min(PREFIX)];
+            let long = (window.len() == PREFIX)
+                .then(|| {
+                    self.texts
+                        .range(window.to_vec()..)
+                        .map(|(t, _)| t.as_slice())
+                        .take_while(|t| t.starts_with(window))
+                        .filter(|t| rest.starts_with(t))
+                        .max_by_key(|t| t.len())
+                })
+                .flatten();
+            let hit = long.or_else(|| {
+                short
+                    .iter()
+                    .copied()
+                    .filter(|t| rest.starts_with(t))
+                    .max_by_key(|t| t.len())
+            });
+            match hit {
+                Some(token) => {
+                    out.push_str(text.get(copied..at).unwrap_or_default());
+                    out.push_str(crate::error::REDACTED);
+                    at += token.len();
+                    copied = at;
+                }
+                None => at += 1,
+            }
+        }
+        out.push_str(text.get(copied..).unwrap_or_default());
+        out
+    }
+}
+
+fn texts_of(entry: &TokenEntry) -> impl Iterator<Item = &str> {
+    std::iter::once(entry.access_token.as_str()).chain(entry.refresh_token.as_deref())
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::BTreeMap as Model;
+
+    fn entry(token: &str, expires_at: EpochMs) -> TokenEntry {
+        TokenEntry {
+            access_token: token.into(),
+            refresh_token: None,
+            expires_at,
+        }
+    }
+
+    #[test]
+    fn pairs_that_a_joined_key_would_confuse_stay_apart() {
+        let mut map = TokenMap::new();
+        map.set("a", "b_c", entry("t1", 1)).unwrap();
+        map.set("a_b", "c", entry("t2", 2)).unwrap();
+        assert_eq!(map.len(), 2);
+        assert!(map.remove("a", "b_c"));
+        assert_eq!(
+            map.get("a_b", "c").map(|e| e.access_token.as_str()),
+            Some("t2")
+        );
+        assert!(!map.remove("a", "b_c"));
+    }
+
+    #[test]
+    fn bad_input_changes_nothing() {
+        let mut map = TokenMap::new();
+        map.set("instagram", "a1", entry("keep", 5)).unwrap();
+        assert!(map.set("Instagram", "a1", entry("x", 1)).is_err());
+        assert!(map.set("instagram", "", entry("x", 1)).is_err());
+        assert!(map.set("instagram", "a1", entry("", 1)).is_err());
+        assert_eq!(map.get("instagram", "a1").unwrap().access_token, "keep");
+        assert_eq!(map.len(), 1);
+    }
+
+    #[test]
+    fn expiry_skew_and_providers() {
+        let mut map = TokenMap::new();
+        map.set("tiktok", "b", entry("t", 1000)).unwrap();
+        map.set("tiktok", "a", entry("u", 3000)).unwrap();
+        map.set("instagram", "z", entry("v", 2000)).unwrap();
+        assert!(!map.is_expired("tiktok", "b", 0, 999));
+        assert!(map.is_expired("tiktok", "b", 0, 1000));
+        assert!(map.is_expired("tiktok", "b", 500, 600));
+        assert!(map.is_expired("tiktok", "missing", 0, 0));
+        assert_eq!(map.providers(), ["instagram", "tiktok"]);
+        let ids: Vec<_> = map
+            .provider_tokens("tiktok")
+            .map(|(k, _)| k.1.as_str())
+            .collect();
+        assert_eq!(ids, ["a", "b"]);
+        let due: Vec<_> = map
+            .expiring_within(1000, 1000)
+            .map(|(k, at)| (k.1.as_str(), at))
+            .collect();
+        assert_eq!(due, [("b", 1000), ("z", 2000)]);
+        map.set_expiry("tiktok", "b", 9000);
+        assert_eq!(map.expiring_within(1000, 1000).count(), 1);
+        map.remove("instagram", "z");
+        assert_eq!(map.providers(), ["tiktok"]);
+    }
+
+    #[test]
+    fn redaction_finds_every_token_and_only_tokens() {
+        let mut map = TokenMap::new();
+        map.set(
+            "p",
+            "a",
+            TokenEntry {
+                access_token: "sk_live_abcdef123".into(),
+                refresh_token: Some("rt-9".into()),
+                expires_at: 0,
+            },
+        )
+        .unwrap();
+        map.set("p", "b", entry("sk_live_abcdef", 0)).unwrap();
+        assert_eq!(
+            map.redact("x sk_live_abcdef123 y sk_live_abcdef z rt-9 é"),
+            "x [redacted] y [redacted] z [redacted] é"
+        );
+        assert_eq!(map.redact("nothing here"), "nothing here");
+        map.remove("p", "a");
+        assert_eq!(map.redact("rt-9"), "rt-9");
+    }
+
+    proptest! {
+        // The seed's properties, on the token map.
+        #[test]
+        fn the_map_behaves_like_a_map_of_exact_pairs(
+            ops in prop::collection::vec((0u8..3, 0u8..4, 0u8..6, 0i64..100), 1..200)
+        ) {
+            let providers = ["instagram", "tiktok", "instagram_business"];
+            let mut map = TokenMap::new();
+            let mut model: Model<(String, String), i64> = Model::new();
+            for (op, p, a, at) in ops {
+                let (provider, account) = (providers[usize::from(p % 3)], format!("acct_{a}"));
+                if op == 0 {
+                    map.remove(provider, &account);
+                    model.remove(&(provider.to_owned(), account));
+                } else {
+                    map.set(provider, &account, entry(&format!("tok-{provider}-{account}"), at)).unwrap();
+                    model.insert((provider.to_owned(), account), at);
+                }
+                // One pair is never stored twice; ids are unique per provider.
+                prop_assert_eq!(map.len(), model.len());
+            }
+            for ((provider, account), at) in &model {
+                // Each account keeps its own expiry and token (its own metadata).
+                let stored = map.get(provider, account).unwrap();
+                prop_assert_eq!(stored.expires_at, *at);
+                prop_assert_eq!(&stored.access_token, &format!("tok-{provider}-{account}"));
+            }
+            for provider in providers {
+                // Filtering one provider leaves the others untouched and sees only its own.
+                let mine: Vec<_> = map.provider_tokens(provider).map(|(k, _)| k.clone()).collect();
+                let expected: Vec<_> = model.keys().filter(|(p, _)| p == provider).cloned().collect();
+                prop_assert_eq!(mine, expected);
+            }
+            for within in [0i64, 10, 50, 100] {
+                // expiringWithin equals a brute-force filter, soonest first.
+                let fast: Vec<_> = map.expiring_within(within, 0).map(|(k, at)| (at, k.clone())).collect();
+                let mut slow: Vec<_> = model.iter().filter(|(_, at)| **at <= within).map(|(k, at)| (*at, k.clone())).collect();
+                slow.sort();
+                prop_assert_eq!(fast, slow);
+            }
+        }
+    }
+}

@@ -1,0 +1,362 @@
+//! `MultiAccountTokenManager` and `TokenData`: the seed's API over the core's `TokenMap`. Token
+//! text leaves only through the `accessToken`/`refreshToken` getters: `toJSON()`, `String()` and
+//! `console.log` of the manager or of an entry show none.
+
+use super::errors::{invalid_input, set};
+use super::{get, now};
+use crate::model::truncate;
+use crate::time::{format_rfc3339, parse_rfc3339, EpochMs};
+use crate::tokens::{TokenEntry, TokenMap};
+use js_sys::{Array, Date, Object};
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TOKENS_TS: &str = r#"
+/** What `setToken` takes. `expiresAt` is a `Date`, an RFC 3339 string or epoch milliseconds. */
+export interface TokenInput {
+  accessToken: string;
+  refreshToken?: string;
+  expiresAt: Date | string | number;
+}
+
+/** One entry of `expiringWithin`, soonest first. */
+export interface ExpiringToken {
+  provider: Provider;
+  accountId: string;
+  expiresAt: Date;
+}
+"#;
+
+thread_local! {
+    /// The maps of live managers, so that a client given a manager in its options shares it.
+    /// A list, not a map: there are few managers, and a B-tree costs wasm bytes.
+    static REGISTRY: RefCell<Vec<(u32, Weak<RefCell<TokenMap>>)>> = const { RefCell::new(Vec::new()) };
+    static NEXT_ID: Cell<u32> = const { Cell::new(1) };
+}
+
+/// The map behind a `MultiAccountTokenManager` JS object, if `value` is one.
+pub(crate) fn shared_map(value: &JsValue) -> Option<Rc<RefCell<TokenMap>>> {
+    let handle: js_sys::Function = get(value, "__handle")?.dyn_into().ok()?;
+    let id = handle.call0(value).ok()?.as_f64()? as u32;
+    REGISTRY.with(|r| {
+        r.borrow()
+            .iter()
+            .find(|(i, _)| *i == id)
+            .and_then(|(_, w)| w.upgrade())
+    })
+}
+
+/// Reads `expiresAt`: a valid `Date`, an RFC 3339 string, or finite epoch milliseconds.
+fn read_expiry(value: &JsValue) -> Result<EpochMs, String> {
+    const BAD: &str =
+        "token.expiresAt must be a valid Date, an RFC 3339 string or epoch milliseconds";
+    let ms = if let Some(date) = value.dyn_ref::<Date>() {
+        date.get_time()
+    } else if let Some(text) = value.as_string() {
+        return parse_rfc3339(&text).ok_or_else(|| format!("{BAD}, got '{}'", truncate(&text, 40)));
+    } else {
+        value.as_f64().ok_or(BAD)?
+    };
+    // A Date's own range: ±8.64e15 ms.
+    if ms.is_finite() && ms.abs() <= 8.64e15 {
+        Ok(ms as EpochMs)
+    } else {
+        Err(BAD.to_owned())
+    }
+}
+
+fn read_token(token: &JsValue) -> Result<TokenEntry, String> {
+    if !token.is_object() {
+        return Err("token must be an object { accessToken, refreshToken?, expiresAt }".into());
+    }
+    let access_token = get(token, "accessToken")
+        .and_then(|t| t.as_string())
+        .ok_or("token.accessToken must be a string")?;
+    let refresh_token = match get(token, "refreshToken") {
+        None => None,
+        Some(t) => Some(t.as_string().ok_or("token.refreshToken must be a string")?),
+    };
+    let expires_at = read_expiry(&get(token, "expiresAt").unwrap_or(JsValue::UNDEFINED))?;
+    Ok(TokenEntry {
+        access_token,
+        refresh_token,
+        expires_at,
+    })
+}
+
+fn date(ms: EpochMs) -> Date {
+    Date::new(&JsValue::from_f64(ms as f64))
+}
+
+/// A stored token, as `getToken` returns it. Its `expiresAt` is a fresh `Date` on every read;
+/// `toJSON()` and `String()` leave the token text out.
+#[wasm_bindgen]
+pub struct TokenData {
+    provider: String,
+    account_id: String,
+    entry: TokenEntry,
+}
+
+#[wasm_bindgen]
+impl TokenData {
+    /// The provider.
+    #[wasm_bindgen(getter, unchecked_return_type = "Provider")]
+    pub fn provider(&self) -> String {
+        self.provider.clone()
+    }
+
+    /// The account.
+    #[wasm_bindgen(getter, js_name = accountId)]
+    pub fn account_id(&self) -> String {
+        self.account_id.clone()
+    }
+
+    /// The access token.
+    #[wasm_bindgen(getter, js_name = accessToken)]
+    pub fn access_token(&self) -> String {
+        self.entry.access_token.clone()
+    }
+
+    /// The refresh token, if there is one.
+    #[wasm_bindgen(getter, js_name = refreshToken)]
+    pub fn refresh_token(&self) -> Option<String> {
+        self.entry.refresh_token.clone()
+    }
+
+    /// When the access token expires (a copy: changing it changes nothing stored).
+    #[wasm_bindgen(getter, js_name = expiresAt)]
+    pub fn expires_at(&self) -> Date {
+        date(self.entry.expires_at)
+    }
+
+    /// The entry without its token text.
+    #[wasm_bindgen(js_name = toJSON, unchecked_return_type = "{ provider: Provider; accountId: string; expiresAt: string; hasRefreshToken: boolean }")]
+    pub fn to_json(&self) -> JsValue {
+        let out: JsValue = Object::new().into();
+        set(&out, "provider", self.provider.as_str());
+        set(&out, "accountId", self.account_id.as_str());
+        set(&out, "expiresAt", format_rfc3339(self.entry.expires_at));
+        set(&out, "hasRefreshToken", self.entry.refresh_token.is_some());
+        out
+    }
+
+    /// `TokenData(provider/accountId, expires <RFC 3339>)`, without token text.
+    #[wasm_bindgen(js_name = toString)]
+    pub fn to_string_js(&self) -> String {
+        format!(
+            "TokenData({}/{}, expires {})",
+            self.provider,
+            self.account_id,
+            format_rfc3339(self.entry.expires_at)
+        )
+    }
+}
+
+/// Tokens of several accounts per provider, keyed by the exact (provider, accountId) pair.
+///
+/// @example
+/// ```ts
+/// const tokens = new MultiAccountTokenManager();
+/// tokens.setToken('instagram', 'account_123', { accessToken, expiresAt: '2025-12-01T00:00:00Z' });
+/// tokens.expiringWithin(5 * 60_000); // [{ provider, accountId, expiresAt }], soonest first
+/// ```
+#[wasm_bindgen]
+pub struct MultiAccountTokenManager {
+    id: u32,
+    map: Rc<RefCell<TokenMap>>,
+}
+
+impl Drop for MultiAccountTokenManager {
+    fn drop(&mut self) {
+        REGISTRY.with(|r| r.borrow_mut().retain(|(i, _)| *i != self.id));
+    }
+}
+
+impl MultiAccountTokenManager {
+    /// A manager over `map` (the client's own, when no manager is given).
+    pub(crate) fn over(map: Rc<RefCell<TokenMap>>) -> Self {
+        let id = NEXT_ID.with(|n| {
+            let id = n.get();
+            n.set(id.wrapping_add(1));
+            id
+        });
+        REGISTRY.with(|r| r.borrow_mut().push((id, Rc::downgrade(&map))));
+        Self { id, map }
+    }
+}
+
+fn view(provider: &str, account_id: &str, entry: &TokenEntry) -> TokenData {
+    TokenData {
+        provider: provider.to_owned(),
+        account_id: account_id.to_owned(),
+        entry: entry.clone(),
+    }
+}
+
+fn key(provider: &JsValue, account_id: &JsValue) -> Option<(String, String)> {
+    Some((provider.as_string()?, account_id.as_string()?))
+}
+
+#[wasm_bindgen]
+impl MultiAccountTokenManager {
+    /// An empty manager.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> Self {
+        Self::over(Rc::new(RefCell::new(TokenMap::new())))
+    }
+
+    /// Stores the token of one account, replacing what it had. Bad input (an invalid provider or
+    /// account id, a missing or non-string token, an `expiresAt` that is not a valid date)
+    /// throws `invalid_input` and changes nothing.
+    #[wasm_bindgen(js_name = setToken)]
+    pub fn set_token(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Provider")] provider: JsValue,
+        #[wasm_bindgen(js_name = accountId, unchecked_param_type = "string")] account_id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "TokenInput")] token: JsValue,
+    ) -> Result<(), JsValue> {
+        let (provider, account_id) = key(&provider, &account_id)
+            .ok_or_else(|| invalid_input("provider and accountId must be strings"))?;
+        let entry = read_token(&token).map_err(invalid_input)?;
+        self.map
+            .borrow_mut()
+            .set(&provider, &account_id, entry)
+            .map_err(invalid_input)
+    }
+
+    /// The token of one account, or `undefined`.
+    #[wasm_bindgen(js_name = getToken)]
+    pub fn get_token(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Provider")] provider: JsValue,
+        #[wasm_bindgen(js_name = accountId, unchecked_param_type = "string")] account_id: JsValue,
+    ) -> Option<TokenData> {
+        let (provider, account_id) = key(&provider, &account_id)?;
+        let map = self.map.borrow();
+        map.get(&provider, &account_id)
+            .map(|e| view(&provider, &account_id, e))
+    }
+
+    /// True when the account has no token or `expiresAt - skewMs <= now`.
+    #[wasm_bindgen(js_name = isTokenExpired)]
+    pub fn is_token_expired(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Provider")] provider: JsValue,
+        #[wasm_bindgen(js_name = accountId, unchecked_param_type = "string")] account_id: JsValue,
+        #[wasm_bindgen(js_name = skewMs)] skew_ms: Option<f64>,
+    ) -> bool {
+        let Some((provider, account_id)) = key(&provider, &account_id) else {
+            return true;
+        };
+        let skew = skew_ms.filter(|s| s.is_finite()).unwrap_or(0.0) as i64;
+        self.map
+            .borrow()
+            .is_expired(&provider, &account_id, skew, now())
+    }
+
+    /// The tokens of one provider, ordered by account id.
+    #[wasm_bindgen(js_name = getProviderTokens)]
+    pub fn get_provider_tokens(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Provider")] provider: JsValue,
+    ) -> Vec<TokenData> {
+        let Some(provider) = provider.as_string() else {
+            return Vec::new();
+        };
+        let map = self.map.borrow();
+        map.provider_tokens(&provider)
+            .map(|((p, a), e)| view(p, a, e))
+            .collect()
+    }
+
+    /// Removes one account's token; other accounts, of this provider or others, are untouched.
+    /// True when there was one.
+    #[wasm_bindgen(js_name = removeToken)]
+    pub fn remove_token(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Provider")] provider: JsValue,
+        #[wasm_bindgen(js_name = accountId, unchecked_param_type = "string")] account_id: JsValue,
+    ) -> bool {
+        key(&provider, &account_id).is_some_and(|(p, a)| self.map.borrow_mut().remove(&p, &a))
+    }
+
+    /// Removes every token.
+    #[wasm_bindgen(js_name = clearAll)]
+    pub fn clear_all(&self) {
+        self.map.borrow_mut().clear();
+    }
+
+    /// How many accounts have a token.
+    #[wasm_bindgen(getter)]
+    pub fn size(&self) -> u32 {
+        self.map.borrow().len() as u32
+    }
+
+    /// The providers with at least one token, sorted.
+    #[wasm_bindgen(unchecked_return_type = "Provider[]")]
+    pub fn providers(&self) -> Vec<String> {
+        self.map
+            .borrow()
+            .providers()
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// The accounts whose token expires within `ms` from now (already expired ones included),
+    /// soonest first. Reads only those accounts, not every token.
+    #[wasm_bindgen(js_name = expiringWithin, unchecked_return_type = "ExpiringToken[]")]
+    pub fn expiring_within(&self, ms: f64) -> Array {
+        let within = if ms.is_finite() {
+            ms as i64
+        } else if ms > 0.0 {
+            i64::MAX
+        } else {
+            i64::MIN
+        };
+        let map = self.map.borrow();
+        map.expiring_within(within, now())
+            .map(|((provider, account_id), at)| {
+                let item: JsValue = Object::new().into();
+                set(&item, "provider", provider.as_str());
+                set(&item, "accountId", account_id.as_str());
+                set(&item, "expiresAt", date(at));
+                item
+            })
+            .collect()
+    }
+
+    /// `{ size, providers }`: no token text.
+    #[wasm_bindgen(js_name = toJSON, unchecked_return_type = "{ size: number; providers: Provider[] }")]
+    pub fn to_json(&self) -> JsValue {
+        let out: JsValue = Object::new().into();
+        set(&out, "size", self.size());
+        let providers: Array = self.providers().into_iter().map(JsValue::from).collect();
+        set(&out, "providers", providers);
+        out
+    }
+
+    /// `MultiAccountTokenManager(n tokens)`.
+    #[wasm_bindgen(js_name = toString)]
+    pub fn to_string_js(&self) -> String {
+        format!(
+            "MultiAccountTokenManager({} tokens)",
+            self.map.borrow().len()
+        )
+    }
+
+    /// Lets a client given this manager share its map.
+    #[wasm_bindgen(js_name = __handle, skip_typescript)]
+    pub fn handle(&self) -> u32 {
+        self.id
+    }
+}
+
+impl Default for MultiAccountTokenManager {
+    fn default() -> Self {
+        Self::new()
+    }
+}
