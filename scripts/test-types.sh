@@ -7,6 +7,11 @@ mkdir -p target/pack
 rm -f target/pack/*.tgz
 tarball=$(npm pack ./pkg --pack-destination target/pack --silent | tail -1)
 (cd tests/types && npm install --no-save --no-package-lock --no-audit --no-fund "../../target/pack/$tarball" >/dev/null)
+# No exported signature may use `any` (doc comments aside).
+if grep -nE '(:\s*any\b|<any>|\bany\[\]|\|\s*any\b)' pkg/*.d.ts pkg/*.d.cts; then
+  echo "types: an exported signature uses any" >&2
+  exit 1
+fi
 for config in tests/types/tsconfig.*.json; do
   echo "tsc -p $config"
   tsc -p "$config"

@@ -329,8 +329,8 @@ impl Inner {
                 let mut entry = info.entry(
                     Level::Info,
                     format!(
-                        "{} attempt {attempt} failed, retrying: {}",
-                        info.operation, failed.error.message
+                        "attempt {attempt} failed, retrying: {}",
+                        failed.error.message
                     ),
                     now(),
                 );
@@ -761,6 +761,12 @@ impl Inner {
 
     /// Refreshes every due account, at most 4 at a time, then revalidates once.
     async fn refresh_expiring(self: &Rc<Self>) -> Result<JsValue, JsValue> {
+        let started = clock();
+        let info = OperationInfo {
+            operation: "refreshExpiring",
+            correlation_id: new_uuid(),
+            ..Default::default()
+        };
         let queue = Rc::new(RefCell::new(
             self.due_accounts().into_iter().collect::<VecDeque<_>>(),
         ));
@@ -794,6 +800,29 @@ impl Inner {
                 let _ = JsFuture::from(self.fetch_status(false).promise).await;
             }
         }
+        let (ok, bad) = (refreshed.length(), failed.length());
+        let duration_ms = clock() - started;
+        let level = if bad == 0 { Level::Info } else { Level::Warn };
+        self.observer.log(level, || {
+            let mut entry = info.entry(
+                level,
+                format!("refreshed {ok} token(s), {bad} failed"),
+                now(),
+            );
+            entry.duration_ms = Some(duration_ms);
+            entry
+        });
+        self.observer.metric(Metric {
+            operation: info.operation,
+            success: bad == 0,
+            duration_ms,
+            attempts: ok + bad,
+            cached: false,
+            correlation_id: info.correlation_id,
+            status_code: None,
+            provider: None,
+            account_id: None,
+        });
         let result: JsValue = Object::new().into();
         set(&result, "refreshed", refreshed);
         set(&result, "failed", failed);
