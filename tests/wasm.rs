@@ -64,7 +64,7 @@ async fn requests(route: &str) -> Array {
 
 fn client(extra: &str) -> IntegrationsClient {
     let options = object(&format!(
-        "{{\"baseUrl\": \"{MOCK_URL}\", \"retry\": {{\"initialDelay\": 1, \"maxDelay\": 5}}{extra}}}"
+        "{{\"baseUrl\": \"{MOCK_URL}\", \"autoRefresh\": false, \"retry\": {{\"initialDelay\": 1, \"maxDelay\": 5}}{extra}}}"
     ));
     IntegrationsClient::new(Some(options)).unwrap_or_else(|e| panic!("client: {e:?}"))
 }
@@ -198,4 +198,77 @@ fn guards_never_throw_on_hostile_values() {
         assert!(!is_integration_data(value.clone()));
         assert!(!is_integration_error(value));
     }
+}
+
+#[wasm_bindgen_test]
+async fn concurrent_status_calls_share_one_request_and_then_the_cache() {
+    reset("[]").await;
+    let client = client("");
+    let calls: Array = (0..50)
+        .map(|_| JsValue::from(client.status(None)))
+        .collect();
+    let results: Array = settle(Promise::all(&calls))
+        .await
+        .expect("all resolve")
+        .unchecked_into();
+    assert!(results.iter().all(|r| Object::is(&r, &results.get(0))));
+    settle(client.status(None)).await.expect("cached");
+    assert_eq!(requests("status").await.length(), 1);
+    client.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn a_focus_event_revalidates_a_subscribed_client_in_a_browser() {
+    let global: JsValue = js_sys::global().into();
+    if get(&global, "document").is_undefined() {
+        return; // Node has no window events; the browser run covers this.
+    }
+    reset("[]").await;
+    let client = client(r#", "cache": {"focusThrottleInterval": 0, "refreshInterval": 0}"#);
+    let listener = js_sys::Function::new_no_args("");
+    let unsubscribe: js_sys::Function = client
+        .subscribe(listener.into())
+        .expect("subscribed")
+        .unchecked_into();
+    settle(client.status(None)).await.expect("status");
+    let event = web_sys::Event::new("focus").expect("event");
+    let target: web_sys::EventTarget = global.clone().unchecked_into();
+    target.dispatch_event(&event).expect("dispatched");
+    // The revalidation is in flight now: a status() call joins it.
+    settle(client.status(None)).await.expect("joined");
+    assert_eq!(requests("status").await.length(), 2);
+    unsubscribe.call0(&JsValue::NULL).expect("unsubscribed");
+    target.dispatch_event(&event).expect("dispatched");
+    assert_eq!(requests("status").await.length(), 2);
+    client.dispose();
+}
+
+#[wasm_bindgen_test]
+fn the_token_map_keeps_exact_pairs_and_hides_token_text() {
+    use integrations_client::wasm::MultiAccountTokenManager;
+    let tokens = MultiAccountTokenManager::new();
+    let token =
+        object(r#"{"accessToken": "tok_SECRET_123456789", "expiresAt": "2030-01-01T00:00:00Z"}"#);
+    tokens
+        .set_token("instagram".into(), "a".into(), token.clone())
+        .expect("set");
+    tokens
+        .set_token("instagram".into(), "b".into(), token)
+        .expect("set");
+    assert!(tokens
+        .set_token("Instagram".into(), "a".into(), object("{}"))
+        .is_err());
+    assert_eq!(tokens.size(), 2);
+    assert!(tokens.remove_token("instagram".into(), "a".into()));
+    assert_eq!(tokens.size(), 1);
+    let json = JSON::stringify(&tokens.to_json())
+        .expect("json")
+        .as_string()
+        .expect("text");
+    assert!(!json.contains("tok_SECRET"), "{json}");
+    let entry = tokens
+        .get_token("instagram".into(), "b".into())
+        .expect("entry");
+    assert_eq!(entry.access_token(), "tok_SECRET_123456789");
+    assert!(!entry.to_string_js().contains("tok_SECRET"));
 }
