@@ -6,7 +6,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 WASM_TEST := CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner cargo test --target wasm32-unknown-unknown --test wasm
 BROWSER := WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER=/usr/bin/chromedriver
 
-.PHONY: all test demo pkg bench tools lint test-native test-wasm-node test-wasm-browser test-js test-types doc clean
+.PHONY: all test demo pkg bench tools lint test-native test-wasm-node test-wasm-browser test-js test-types test-browser example-react clean
 
 all: test
 
@@ -15,7 +15,7 @@ tools:
 	@scripts/install-tools.sh
 
 ## Everything, from a fresh machine.
-test: tools lint test-native test-wasm-node test-wasm-browser pkg test-js test-types
+test: tools lint test-native test-wasm-node test-wasm-browser pkg test-js test-types test-browser
 	@echo "make test: all layers passed"
 
 lint: tools
@@ -45,6 +45,14 @@ test-js: pkg
 test-types: pkg
 	scripts/test-types.sh
 
+## The React example (examples/react) in Chromium, against the packed package and the mock API.
+test-browser: pkg
+	scripts/test-browser.sh
+
+## Runs the React example app against the mock API (http://127.0.0.1:5173 by default).
+example-react: pkg
+	scripts/example-react.sh
+
 ## The main job: the Node example against the mock integrations API.
 demo: pkg
 	scripts/demo.sh
@@ -53,4 +61,4 @@ bench: pkg
 	node bench/run.mjs
 
 clean:
-	rm -rf pkg target/pkg-build tests/js/node_modules tests/types/node_modules
+	rm -rf pkg target/pkg-build target/pack* tests/js/node_modules tests/types/node_modules examples/node/node_modules examples/react/node_modules examples/react/dist

@@ -1033,11 +1033,12 @@ impl IntegrationsClient {
             Ok(parsed) => parsed,
             Err(problem) => return Promise::reject(&inner.refuse("disconnect", problem)),
         };
+        // The account leaves the store now, before the request: the UI updates in this tick.
+        let removed = inner.state.borrow_mut().remove_account(&key, now());
+        if removed.is_some() {
+            inner.notify();
+        }
         spawn(async move {
-            let removed = inner.state.borrow_mut().remove_account(&key, now());
-            if removed.is_some() {
-                inner.notify();
-            }
             let mut request =
                 inner.account_request("disconnect", "DELETE", key.clone(), &[&key.0, &key.1]);
             request.signal = signal;

@@ -11,7 +11,7 @@ export function App({ client }) {
     <main>
       <header>
         <h1>Connected accounts</h1>
-        {isValidating && <span className="validating" data-testid="validating">Updating…</span>}
+        {isValidating && !loading && <span className="validating" data-testid="validating">Updating…</span>}
         {/* refresh() is debounced; its failure shows up as `error` below. */}
         <button data-testid="refresh" onClick={() => refresh().catch(() => {})}>Refresh</button>
       </header>

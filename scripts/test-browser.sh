@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Browser tests of the React example: packs pkg/ as users get it, installs the tarball into
+# examples/react (after `npm ci` of its lockfile), builds the app with Vite, serves it with
+# `vite preview` (which proxies /api to the mock integrations API), and runs tests/browser/ in
+# Debian's Chromium through playwright-core. Both servers listen on free loopback ports and are
+# always stopped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+app=examples/react
+
+mkdir -p target/pack-browser
+rm -f target/pack-browser/*.tgz
+tarball=$(npm pack ./pkg --pack-destination target/pack-browser --silent | tail -1)
+(
+  cd "$app"
+  npm ci --no-audit --no-fund >/dev/null
+  npm install --no-save --no-package-lock --no-audit --no-fund "$root/target/pack-browser/$tarball" >/dev/null
+  ./node_modules/.bin/vite build --logLevel warn
+)
+
+logs=$(mktemp -d)
+pids=()
+stop() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$logs"
+}
+trap stop EXIT
+
+# Waits for a line matching $2 in log $1 and prints its first URL.
+url_from_log() {
+  local log=$1 pattern=$2 pid=$3
+  for _ in $(seq 200); do
+    if grep -qE "$pattern" "$log" 2>/dev/null; then
+      sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E "$pattern" | grep -oE 'http://127\.0\.0\.1:[0-9]+' | head -1
+      return 0
+    fi
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "server did not start:" >&2
+  cat "$log" >&2
+  return 1
+}
+
+node tests/support/mock-server.mjs --host 127.0.0.1 --port 0 >"$logs/mock.log" 2>&1 &
+pids+=($!)
+MOCK_URL=$(url_from_log "$logs/mock.log" '^MOCK_URL=' "${pids[-1]}")
+export MOCK_URL
+
+# vite.config.js reads MOCK_URL for its /api proxy. --port 0: the OS picks a free port.
+(cd "$app" && exec ./node_modules/.bin/vite preview --host 127.0.0.1 --port 0 --strictPort) >"$logs/vite.log" 2>&1 &
+pids+=($!)
+APP_URL=$(url_from_log "$logs/vite.log" 'Local:' "${pids[-1]}")
+export APP_URL
+
+echo "app $APP_URL, mock API $MOCK_URL"
+node --test --test-concurrency=1 tests/browser/
