@@ -3,8 +3,5 @@
 # mock integrations API on loopback.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mkdir -p target/pack
-rm -f target/pack/*.tgz
-tarball=$(npm pack ./pkg --pack-destination target/pack --silent | tail -1)
-(cd examples/node && npm install --no-save --no-package-lock --no-audit --no-fund "../../target/pack/$tarball" >/dev/null)
+scripts/install-pkg.sh examples/node
 scripts/with-mock-server.sh node examples/node/demo.mjs

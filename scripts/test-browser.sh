@@ -6,18 +6,11 @@
 # always stopped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$PWD
 app=examples/react
 
-mkdir -p target/pack-browser
-rm -f target/pack-browser/*.tgz
-tarball=$(npm pack ./pkg --pack-destination target/pack-browser --silent | tail -1)
-(
-  cd "$app"
-  npm ci --no-audit --no-fund >/dev/null
-  npm install --no-save --no-package-lock --no-audit --no-fund "$root/target/pack-browser/$tarball" >/dev/null
-  ./node_modules/.bin/vite build --logLevel warn
-)
+(cd "$app" && npm ci --no-audit --no-fund >/dev/null)
+scripts/install-pkg.sh "$app"
+(cd "$app" && ./node_modules/.bin/vite build --logLevel warn)
 
 logs=$(mktemp -d)
 pids=()

@@ -3,8 +3,5 @@
 # tests (ESM and CJS) against it and the mock integrations API.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mkdir -p target/pack
-rm -f target/pack/*.tgz
-tarball=$(npm pack ./pkg --pack-destination target/pack --silent | tail -1)
-(cd tests/js && npm install --no-save --no-package-lock --no-audit --no-fund "../../target/pack/$tarball" >/dev/null)
+scripts/install-pkg.sh tests/js
 node --test --test-concurrency=1 tests/js/

@@ -3,10 +3,7 @@
 # node16 (ESM and CJS) and bundler.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mkdir -p target/pack
-rm -f target/pack/*.tgz
-tarball=$(npm pack ./pkg --pack-destination target/pack --silent | tail -1)
-(cd tests/types && npm install --no-save --no-package-lock --no-audit --no-fund "../../target/pack/$tarball" >/dev/null)
+scripts/install-pkg.sh tests/types
 # No exported signature may use `any` (doc comments aside).
 if grep -nE '(:\s*any\b|<any>|\bany\[\]|\|\s*any\b)' pkg/*.d.ts pkg/*.d.cts; then
   echo "types: an exported signature uses any" >&2

@@ -1025,10 +1025,7 @@ impl IntegrationsClient {
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: Option<JsValue>,
     ) -> Promise {
         let inner = self.inner.clone();
-        let parsed = inner.ready().and_then(|()| {
-            let key = (provider_arg(&provider)?, account_id_arg(&account_id)?);
-            Ok((key, request_options(&options)?.1))
-        });
+        let parsed = inner.account_args(&provider, &account_id, &options);
         let (key, signal) = match parsed {
             Ok(parsed) => parsed,
             Err(problem) => return Promise::reject(&inner.refuse("disconnect", problem)),
@@ -1073,10 +1070,7 @@ impl IntegrationsClient {
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: Option<JsValue>,
     ) -> Promise {
         let inner = &self.inner;
-        let parsed = inner.ready().and_then(|()| {
-            let key = (provider_arg(&provider)?, account_id_arg(&account_id)?);
-            Ok((key, request_options(&options)?.1))
-        });
+        let parsed = inner.account_args(&provider, &account_id, &options);
         match parsed {
             Ok((key, signal)) => shared(signal, "refreshToken", Some(key.clone()), || {
                 inner.refresh_shared(key)
@@ -1095,10 +1089,7 @@ impl IntegrationsClient {
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: Option<JsValue>,
     ) -> Promise {
         let inner = &self.inner;
-        let parsed = inner.ready().and_then(|()| {
-            let key = (provider_arg(&provider)?, account_id_arg(&account_id)?);
-            Ok((key, request_options(&options)?.1))
-        });
+        let parsed = inner.account_args(&provider, &account_id, &options);
         match parsed {
             Ok((key, signal)) => {
                 if inner.due_accounts().contains(&key) {
@@ -1220,6 +1211,18 @@ impl IntegrationsClient {
 }
 
 impl Inner {
+    /// The (provider, accountId) and signal of a method about one account, checked.
+    fn account_args(
+        &self,
+        provider: &JsValue,
+        account_id: &JsValue,
+        options: &Option<JsValue>,
+    ) -> Result<(AccountKey, Option<AbortSignal>), String> {
+        self.ready()?;
+        let key = (provider_arg(provider)?, account_id_arg(account_id)?);
+        Ok((key, request_options(options)?.1))
+    }
+
     /// After a successful write: fetch the server's truth, sharing a request in flight.
     fn revalidate_after_write(self: &Rc<Self>) {
         drop(
