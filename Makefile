@@ -57,8 +57,9 @@ example-react: pkg
 demo: pkg
 	scripts/demo.sh
 
+## The benchmarks against ky, axios, zod and swr, as ratios (writes BENCHMARKS.md).
 bench: pkg
-	node bench/run.mjs
+	cd bench && npm ci --no-audit --no-fund && node run.mjs
 
 clean:
 	rm -rf pkg target/pkg-build target/pack* tests/js/node_modules tests/types/node_modules examples/node/node_modules examples/react/node_modules examples/react/dist

@@ -124,6 +124,12 @@ impl Store {
         self.version += 1;
     }
 
+    /// The request was abandoned by every caller; nothing else changes.
+    pub fn cancelled(&mut self) {
+        self.in_flight = false;
+        self.version += 1;
+    }
+
     /// The data changed without a request (an optimistic disconnect, a refreshed expiry).
     pub fn mutated(&mut self, now: EpochMs) {
         self.updated_at = Some(now);

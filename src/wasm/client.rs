@@ -33,7 +33,7 @@ use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
-use web_sys::AbortSignal;
+use web_sys::{AbortController, AbortSignal};
 
 #[wasm_bindgen(typescript_custom_section)]
 const CLIENT_TS: &str = r#"
@@ -124,20 +124,23 @@ fn aborted(flight: &Flight, operation: &str, account: Option<&AccountKey>) -> Js
 }
 
 /// A promise that settles like the shared `flight`, or rejects with `aborted` as soon as this
-/// caller's `signal` fires. The request goes on for its other callers (and the cache).
+/// caller's `signal` fires. The request goes on while other callers wait; when the last one
+/// leaves, it is aborted.
 fn with_signal(
     flight: &Flight,
     signal: Option<AbortSignal>,
     operation: &'static str,
     account: Option<AccountKey>,
 ) -> Promise {
+    let promise = flight.hold();
     let Some(signal) = signal else {
-        return flight.promise.clone();
+        return promise;
     };
     let shared = flight.clone();
     let on_abort = Promise::new(&mut |_resolve, reject| {
         let (shared, account) = (shared.clone(), account.clone());
         let callback = Closure::once_into_js(move || {
+            shared.leave();
             let _ = reject.call1(
                 &JsValue::NULL,
                 &aborted(&shared, operation, account.as_ref()),
@@ -146,6 +149,18 @@ fn with_signal(
         let _ = signal.add_event_listener_with_callback("abort", callback.unchecked_ref());
     });
     Promise::race(&Array::of2(&flight.promise, &on_abort))
+}
+
+/// Gives a shared request its own abort controller (aborted when its last waiter leaves), and
+/// returns what its `Flight` needs.
+fn cancellable(request: &mut Request) -> (Option<AbortController>, String, Rc<Cell<u32>>) {
+    let cancel = AbortController::new().ok();
+    request.signal = cancel.as_ref().map(AbortController::signal);
+    (
+        cancel,
+        request.correlation_id.clone(),
+        request.attempts_made.clone(),
+    )
 }
 
 /// Starts (or joins) shared work for a caller with an optional signal; a signal that has already
@@ -164,11 +179,7 @@ fn shared(
 
 /// The rejection for a call whose signal has already fired: nothing is started.
 fn already_aborted(operation: &str, account: Option<&AccountKey>) -> Promise {
-    let idle = Flight {
-        promise: Promise::resolve(&JsValue::UNDEFINED),
-        correlation_id: new_uuid(),
-        attempts: Rc::default(),
-    };
+    let idle = Flight::new(Promise::resolve(&JsValue::UNDEFINED));
     Promise::reject(&aborted(&idle, operation, account))
 }
 
@@ -256,6 +267,7 @@ pub(crate) struct Inner {
     tokens: Rc<RefCell<TokenMap>>,
     tokens_js: JsValue,
     disposed: Cell<bool>,
+    life: AbortController,
     state: RefCell<State>,
     callbacks: Callbacks,
 }
@@ -454,11 +466,7 @@ impl Inner {
                     provider: None,
                     account_id: None,
                 });
-                Flight {
-                    promise: Promise::resolve(&data),
-                    correlation_id: new_uuid(),
-                    attempts: Rc::default(),
-                }
+                Flight::new(Promise::resolve(&data))
             }
             Read::Join | Read::Fetch => self.fetch_status(true),
         }
@@ -471,18 +479,11 @@ impl Inner {
             return in_flight;
         }
         self.state.borrow_mut().store.started();
-        let request = self.request("status", "GET", self.url(&["status"]));
-        let (correlation_id, attempts) = (
-            request.correlation_id.clone(),
-            request.attempts_made.clone(),
-        );
+        let mut request = self.request("status", "GET", self.url(&["status"]));
+        let (cancel, correlation_id, attempts) = cancellable(&mut request);
         let inner = self.clone();
         let promise = spawn(async move { inner.complete_status(request, auto_refresh).await });
-        let flight = Flight {
-            promise,
-            correlation_id,
-            attempts,
-        };
+        let flight = Flight::cancellable(promise, correlation_id, attempts, cancel);
         self.state.borrow_mut().in_flight = Some(flight.clone());
         self.notify();
         flight
@@ -499,19 +500,33 @@ impl Inner {
             state.in_flight = None;
             match outcome {
                 Ok((data, accounts)) => {
-                    let changed = state
-                        .data
-                        .as_ref()
-                        .is_none_or(|old| !deep_equal(old, &data));
+                    // Same serialisation: unchanged, in one native call. Otherwise compare
+                    // deeply (a mere key reordering is no change either).
+                    let text = js_sys::JSON::stringify(&data).map(JsValue::from).ok();
+                    let same_text = text.is_some() && state.data_text == text;
+                    let changed = !same_text
+                        && state
+                            .data
+                            .as_ref()
+                            .is_none_or(|old| !deep_equal(old, &data));
                     state.store.succeeded(now(), changed);
                     if changed {
                         state.set_data(data, accounts);
                     }
+                    state.data_text = text;
                     state.clear_error();
                     if let Some(timer) = state.error_timer.take() {
                         clear_timeout(&timer);
                     }
                     Ok(state.data.clone().unwrap_or(JsValue::UNDEFINED))
+                }
+                // Every caller stopped waiting: not a failure of the data, nothing to show.
+                Err(error)
+                    if get(&error, "kind").and_then(|k| k.as_string()).as_deref()
+                        == Some("aborted") =>
+                {
+                    state.store.cancelled();
+                    Err(error)
                 }
                 Err(error) => {
                     state.store.failed();
@@ -520,7 +535,10 @@ impl Inner {
                 }
             }
         };
-        if result.is_err() {
+        let failed = result.as_ref().is_err_and(|e| {
+            get(e, "kind").and_then(|k| k.as_string()).as_deref() != Some("aborted")
+        });
+        if failed {
             self.schedule_error_retry();
         }
         self.notify();
@@ -624,11 +642,7 @@ impl Inner {
     fn revalidate_in_background(self: &Rc<Self>) {
         if self.subscribed() {
             // The promise's rejection is the snapshot's `error`; nobody awaits it here.
-            drop(
-                self.fetch_status(true)
-                    .promise
-                    .catch(&self.callbacks.ignore),
-            );
+            drop(self.fetch_status(true).hold().catch(&self.callbacks.ignore));
         }
     }
 
@@ -672,7 +686,7 @@ impl Inner {
             state.debounce_timer = None;
             std::mem::take(&mut state.debounce_waiters)
         };
-        let promise = self.fetch_status(true).promise;
+        let promise = self.fetch_status(true).hold();
         for (resolve, reject) in waiters {
             forward(&promise, &resolve, &reject);
         }
@@ -691,16 +705,13 @@ impl Inner {
         {
             return in_flight.clone();
         }
-        let request = self.account_request(
+        let mut request = self.account_request(
             "refreshToken",
             "POST",
             key.clone(),
             &["refresh", &key.0, &key.1],
         );
-        let (correlation_id, attempts) = (
-            request.correlation_id.clone(),
-            request.attempts_made.clone(),
-        );
+        let (cancel, correlation_id, attempts) = cancellable(&mut request);
         let inner = self.clone();
         let request_key = key.clone();
         let promise = spawn(async move {
@@ -723,11 +734,7 @@ impl Inner {
             }
             Ok(payload)
         });
-        let flight = Flight {
-            promise,
-            correlation_id,
-            attempts,
-        };
+        let flight = Flight::cancellable(promise, correlation_id, attempts, cancel);
         self.state
             .borrow_mut()
             .refreshes
@@ -786,7 +793,7 @@ impl Inner {
                             let Some(key) = queue.borrow_mut().pop_front() else {
                                 return Ok(JsValue::UNDEFINED);
                             };
-                            match JsFuture::from(inner.refresh_shared(key).promise).await {
+                            match JsFuture::from(inner.refresh_shared(key).hold()).await {
                                 Ok(response) => refreshed.push(&response),
                                 Err(error) => failed.push(&error),
                             };
@@ -797,7 +804,7 @@ impl Inner {
             let _ = JsFuture::from(Promise::all(&workers)).await;
             if refreshed.length() > 0 {
                 // Failures are the snapshot's error; the result says what was refreshed.
-                let _ = JsFuture::from(self.fetch_status(false).promise).await;
+                let _ = JsFuture::from(self.fetch_status(false).hold()).await;
             }
         }
         let (ok, bad) = (refreshed.length(), failed.length());
@@ -860,8 +867,12 @@ impl IntegrationsClient {
         #[wasm_bindgen(unchecked_optional_param_type = "ClientOptions")] options: Option<JsValue>,
     ) -> Result<IntegrationsClient, JsValue> {
         let options = options.unwrap_or(JsValue::UNDEFINED);
-        let connection = read_connection(&options).map_err(invalid_input)?;
+        let mut connection = read_connection(&options).map_err(invalid_input)?;
         let behaviour = read_behaviour(&options).map_err(invalid_input)?;
+        // dispose() aborts everything in flight through this controller.
+        let life = AbortController::new()
+            .map_err(|_| invalid_input("AbortController is not available"))?;
+        connection.transport.stop = Some(life.signal());
         let (tokens, tokens_js) = match behaviour.tokens {
             Some(given) => {
                 let map = shared_map(&given)
@@ -891,6 +902,7 @@ impl IntegrationsClient {
             tokens,
             tokens_js,
             disposed: Cell::new(false),
+            life,
             state: RefCell::new(State::new(Store::new(behaviour.cache))),
             callbacks: Callbacks::new(weak),
         });
@@ -959,11 +971,7 @@ impl IntegrationsClient {
                 state.debounce_timer =
                     Some(set_timeout(&inner.callbacks.debounce, inner.debounce_ms));
             });
-            Flight {
-                promise,
-                correlation_id: new_uuid(),
-                attempts: Rc::default(),
-            }
+            Flight::new(promise)
         })
     }
 
@@ -1116,10 +1124,8 @@ impl IntegrationsClient {
             Ok((_, signal)) => signal,
             Err(problem) => return Promise::reject(&inner.refuse("refreshExpiring", problem)),
         };
-        shared(signal, "refreshExpiring", None, || Flight {
-            promise: spawn(async move { inner.refresh_expiring().await }),
-            correlation_id: new_uuid(),
-            attempts: Rc::default(),
+        shared(signal, "refreshExpiring", None, || {
+            Flight::new(spawn(async move { inner.refresh_expiring().await }))
         })
     }
 
@@ -1185,13 +1191,15 @@ impl IntegrationsClient {
         self.inner.tokens_js.clone()
     }
 
-    /// Stops everything the client runs (timers, listeners, a pending `requestRefresh`); later
-    /// calls reject with `kind: 'invalid_input'`.
+    /// Stops everything the client runs: requests in flight and their backoff waits (they reject
+    /// with `kind: 'aborted'`), timers, listeners, a pending `requestRefresh`; later calls reject
+    /// with `kind: 'invalid_input'`.
     pub fn dispose(&self) {
         let inner = &self.inner;
         if inner.disposed.replace(true) {
             return;
         }
+        inner.life.abort();
         inner.stop_background();
         let waiters = {
             let mut state = inner.state.borrow_mut();
@@ -1225,11 +1233,7 @@ impl Inner {
 
     /// After a successful write: fetch the server's truth, sharing a request in flight.
     fn revalidate_after_write(self: &Rc<Self>) {
-        drop(
-            self.fetch_status(true)
-                .promise
-                .catch(&self.callbacks.ignore),
-        );
+        drop(self.fetch_status(true).hold().catch(&self.callbacks.ignore));
     }
 }
 
@@ -1259,6 +1263,7 @@ pub fn fetch_with_retry(
         };
         let fetch = super::config::global_fetch()?;
         let transport = Transport {
+            stop: None,
             fetch,
             retry,
             timeout_ms,

@@ -339,6 +339,7 @@ pub(crate) fn read_connection(options: &JsValue) -> Result<Connection, OptionErr
     Ok(Connection {
         root,
         transport: Transport {
+            stop: None,
             fetch,
             retry,
             timeout_ms,

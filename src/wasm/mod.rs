@@ -41,14 +41,35 @@ extern "C" {
     fn clear_timeout(handle: &JsValue);
 }
 
+thread_local! {
+    /// Property names already made into JS strings: validation reads the same few names for
+    /// every account, and making a JS string from Rust text costs a decode each time.
+    static KEYS: std::cell::RefCell<Vec<(String, JsValue)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The JS string of a property name, from the cache when it is there.
+fn key(name: &str) -> JsValue {
+    KEYS.with(|keys| {
+        let mut keys = keys.borrow_mut();
+        if let Some((_, js)) = keys.iter().find(|(n, _)| n == name) {
+            return js.clone();
+        }
+        let js = JsValue::from_str(name);
+        if keys.len() < 64 {
+            keys.push((name.to_owned(), js.clone()));
+        }
+        js
+    })
+}
+
 /// Reads a property: `None` when absent or `undefined`. A throwing getter or proxy trap reads as
 /// a symbol, which every type check refuses, so that a value that cannot be read is never taken
 /// for one that is absent.
-pub(crate) fn get(target: &JsValue, key: &str) -> Option<JsValue> {
+pub(crate) fn get(target: &JsValue, name: &str) -> Option<JsValue> {
     if !target.is_object() && !target.is_function() {
         return None;
     }
-    match Reflect::get(target, &JsValue::from_str(key)) {
+    match Reflect::get(target, &key(name)) {
         Ok(value) => Some(value).filter(|v| !v.is_undefined()),
         Err(_) => Some(JsValue::symbol(Some("unreadable"))),
     }
@@ -85,6 +106,11 @@ impl JsonView for JsValue {
 
     fn get(&self, key: &str) -> Option<Self> {
         get(self, key)
+    }
+
+    fn is_object(&self) -> bool {
+        // Two calls instead of `kind()`'s chain: an object, and not an array.
+        (JsValue::is_object(self) || self.is_function()) && !try_is_array(self).unwrap_or(true)
     }
 
     fn as_str(&self) -> Option<String> {

@@ -13,14 +13,58 @@ use std::cell::Cell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+use web_sys::AbortController;
 
-/// A request that several callers share: its promise, and what an aborted caller's error says.
+/// A request that several callers share: its promise, what an aborted caller's error says, and
+/// how many callers still wait — when the last one stops waiting, the request is aborted.
 #[derive(Clone)]
 pub(crate) struct Flight {
     pub promise: Promise,
     pub correlation_id: String,
     /// Attempts made so far (the transport counts them).
     pub attempts: Rc<Cell<u32>>,
+    waiters: Rc<Cell<u32>>,
+    cancel: Option<AbortController>,
+}
+
+impl Flight {
+    /// Work that nobody can cancel (a cached answer, a debounce, a batch of refreshes).
+    pub fn new(promise: Promise) -> Self {
+        Self::cancellable(promise, super::new_uuid(), Rc::default(), None)
+    }
+
+    /// A request; `cancel` aborts it when its last waiter leaves.
+    pub fn cancellable(
+        promise: Promise,
+        correlation_id: String,
+        attempts: Rc<Cell<u32>>,
+        cancel: Option<AbortController>,
+    ) -> Self {
+        Self {
+            promise,
+            correlation_id,
+            attempts,
+            waiters: Rc::default(),
+            cancel,
+        }
+    }
+
+    /// One more caller waits for the result.
+    pub fn hold(&self) -> Promise {
+        self.waiters.set(self.waiters.get() + 1);
+        self.promise.clone()
+    }
+
+    /// A caller stopped waiting; the last one to leave aborts the request.
+    pub fn leave(&self) {
+        let left = self.waiters.get().saturating_sub(1);
+        self.waiters.set(left);
+        if left == 0 {
+            if let Some(cancel) = &self.cancel {
+                cancel.abort();
+            }
+        }
+    }
 }
 
 /// What an optimistic removal needs to be undone.
@@ -40,6 +84,8 @@ struct Cached {
 pub(crate) struct State {
     pub store: Store,
     pub data: Option<JsValue>,
+    /// `JSON.stringify(data)` as a JS string, when the data came straight from the server.
+    pub data_text: Option<JsValue>,
     /// One per item of `data.integrations`, in order.
     pub accounts: Vec<AccountRef>,
     pub error: Option<JsValue>,
@@ -84,6 +130,7 @@ impl State {
         Self {
             store,
             data: None,
+            data_text: None,
             accounts: Vec::new(),
             error: None,
             generation: 0,
@@ -103,6 +150,7 @@ impl State {
 
     pub fn set_data(&mut self, data: JsValue, accounts: Vec<AccountRef>) {
         self.data = Some(data);
+        self.data_text = None;
         self.accounts = accounts;
         self.generation += 1;
     }

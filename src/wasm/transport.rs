@@ -31,6 +31,8 @@ pub(crate) struct Transport {
     pub headers: Vec<(String, String)>,
     /// `RequestInit.credentials`, when set.
     pub credentials: Option<String>,
+    /// Aborts every request of the client (`dispose()`), a backoff wait included.
+    pub stop: Option<AbortSignal>,
 }
 
 /// One logical operation: what to send, and what it is about.
@@ -83,7 +85,8 @@ enum Attempt {
         status: u16,
         status_text: String,
         retry_after: Option<String>,
-        text: String,
+        /// The body as a JS string: parsed by `JSON.parse` where it is, never copied into wasm.
+        text: JsValue,
     },
     Network(String),
     Timeout,
@@ -107,13 +110,18 @@ impl Request {
             details: None,
         }
     }
-
-    fn is_aborted(&self) -> bool {
-        self.signal.as_ref().is_some_and(AbortSignal::aborted)
-    }
 }
 
 impl Transport {
+    /// The signals that end `request`: the caller's (or the shared request's) and the client's.
+    fn signals<'a>(&'a self, request: &'a Request) -> Vec<&'a AbortSignal> {
+        request.signal.iter().chain(self.stop.iter()).collect()
+    }
+
+    fn is_aborted(&self, request: &Request) -> bool {
+        self.signals(request).iter().any(|s| s.aborted())
+    }
+
     /// Sends `request`, retrying per the policy, and resolves with the parsed 2xx body.
     /// `on_retry(attempt, wait_ms, failure)` is told before each backoff wait.
     pub(crate) async fn send(
@@ -124,13 +132,13 @@ impl Transport {
         let mut retries = 0u32;
         loop {
             let attempts = retries + 1;
-            if request.is_aborted() {
+            if self.is_aborted(request) {
                 return Err(request.aborted(retries));
             }
             request.attempts_made.set(attempts);
             let (failure, mut failed) = match self.attempt(request).await {
                 Attempt::Response { status, text, .. } if (200..300).contains(&status) => {
-                    return match js_sys::JSON::parse(&text) {
+                    return match parse_json(&text) {
                         Ok(body) => Ok(Reply {
                             body,
                             attempts,
@@ -200,7 +208,7 @@ impl Transport {
                 Step::Retry { wait_ms, .. } => {
                     failed.error.attempts = attempts;
                     on_retry(attempts, wait_ms, &failed);
-                    if !sleep_or_abort(wait_ms, request.signal.as_ref()).await {
+                    if !sleep_or_abort(wait_ms, &self.signals(request)).await {
                         return Err(request.aborted(attempts));
                     }
                     retries += 1;
@@ -215,8 +223,14 @@ impl Transport {
     }
 
     /// The error for a non-2xx response, with what the server said about it.
-    fn http_error(&self, request: &Request, status: u16, status_text: &str, text: &str) -> Failed {
-        let body = js_sys::JSON::parse(text).unwrap_or(JsValue::NULL);
+    fn http_error(
+        &self,
+        request: &Request,
+        status: u16,
+        status_text: &str,
+        text: &JsValue,
+    ) -> Failed {
+        let body = parse_json(text).unwrap_or(JsValue::NULL);
         let server = read_server_error(&body);
         let said = server
             .message
@@ -249,8 +263,8 @@ impl Transport {
         let Some(abort) = abort else {
             return Attempt::Network("AbortController.abort is not available".into());
         };
-        // The caller's abort and our timeout both abort this attempt's controller.
-        if let Some(signal) = &request.signal {
+        // The caller's abort, the client's and our timeout all abort this attempt's controller.
+        for signal in self.signals(request) {
             let _ = signal.add_event_listener_with_callback("abort", &abort);
         }
         let timer =
@@ -261,12 +275,12 @@ impl Transport {
         if let Some(timer) = timer {
             clear_timeout(&timer);
         }
-        if let Some(signal) = &request.signal {
+        for signal in self.signals(request) {
             let _ = signal.remove_event_listener_with_callback("abort", &abort);
         }
         match outcome {
             Ok(attempt) => attempt,
-            Err(_) if request.is_aborted() => Attempt::Aborted,
+            Err(_) if self.is_aborted(request) => Attempt::Aborted,
             Err(_) if controller.signal().aborted() => Attempt::Timeout,
             Err(error) => Attempt::Network(describe_network_error(&error)),
         }
@@ -288,10 +302,7 @@ impl Transport {
                 JsValue::from_str("fetch resolved with something that is not a Response")
             })?;
         let retry_after = response.headers().get("retry-after").ok().flatten();
-        let text = JsFuture::from(response.text()?)
-            .await?
-            .as_string()
-            .unwrap_or_default();
+        let text = JsFuture::from(response.text()?).await?;
         Ok(Attempt::Response {
             status: response.status(),
             status_text: response.status_text(),
@@ -340,6 +351,13 @@ impl Transport {
     }
 }
 
+#[wasm_bindgen]
+extern "C" {
+    /// `JSON.parse` on a JS string, without copying it through wasm memory.
+    #[wasm_bindgen(catch, js_namespace = JSON, js_name = parse)]
+    fn parse_json(text: &JsValue) -> Result<JsValue, JsValue>;
+}
+
 /// A short description of why fetch failed: its message, and Node's `cause.code` where present
 /// (`fetch failed (ECONNRESET)`).
 fn describe_network_error(error: &JsValue) -> String {
@@ -356,10 +374,10 @@ fn describe_network_error(error: &JsValue) -> String {
     }
 }
 
-/// Waits `ms`, or less if `signal` aborts. Resolves `true` when the wait ran out, `false` when
-/// it was aborted. Leaves no timer or listener behind either way.
-pub(crate) async fn sleep_or_abort(ms: f64, signal: Option<&AbortSignal>) -> bool {
-    if signal.is_some_and(AbortSignal::aborted) {
+/// Waits `ms`, or less if one of `signals` aborts. Resolves `true` when the wait ran out, `false`
+/// when it was aborted. Leaves no timer or listener behind either way.
+pub(crate) async fn sleep_or_abort(ms: f64, signals: &[&AbortSignal]) -> bool {
+    if signals.iter().any(|s| s.aborted()) {
         return false;
     }
     let mut resolve: Option<Function> = None;
@@ -368,15 +386,15 @@ pub(crate) async fn sleep_or_abort(ms: f64, signal: Option<&AbortSignal>) -> boo
         return true;
     };
     let timer = set_timeout(&resolve, ms.clamp(0.0, MAX_TIMER_MS));
-    if let Some(signal) = signal {
+    for signal in signals {
         let _ = signal.add_event_listener_with_callback("abort", &resolve);
     }
     let _ = JsFuture::from(promise).await;
     clear_timeout(&timer);
-    if let Some(signal) = signal {
+    for signal in signals {
         let _ = signal.remove_event_listener_with_callback("abort", &resolve);
     }
-    !signal.is_some_and(AbortSignal::aborted)
+    !signals.iter().any(|s| s.aborted())
 }
 
 /// Reads `{ signal }` from a method's options argument.

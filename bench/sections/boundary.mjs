@@ -1,0 +1,48 @@
+// One level down: how many calls cross the wasm boundary (wasm → JS imports, JS → wasm exports)
+// per operation. Each crossing costs tens of nanoseconds plus, for strings, a copy and a UTF-8
+// transcode; this is what the profiles' "glue" share is made of.
+import { assertPkg, pkgUrl, report } from '../lib/common.mjs';
+import { makeStatus } from '../lib/data.mjs';
+import { countBoundaryCalls } from '../lib/profile.mjs';
+
+assertPkg();
+const counts = countBoundaryCalls();
+const { IntegrationsClient, MultiAccountTokenManager, isIntegrationData, parseIntegrationStatus, createIntegrationError } = await import(pkgUrl);
+
+async function count(fn, per = 1) {
+  const before = { wasmToJs: counts.wasmToJs, jsToWasm: counts.jsToWasm, byImport: new Map(counts.byImport) };
+  await fn();
+  const imports = [...counts.byImport]
+    .map(([name, n]) => [name, (n - (before.byImport.get(name) ?? 0)) / per])
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 6)
+    .map(([name, n]) => `${name} ×${Math.round(n * 10) / 10}`);
+  return {
+    wasmToJs: (counts.wasmToJs - before.wasmToJs) / per,
+    jsToWasm: (counts.jsToWasm - before.jsToWasm) / per,
+    imports,
+  };
+}
+
+const status = makeStatus(1000);
+const body = JSON.stringify(makeStatus(5));
+const one = status.integrations[0];
+const fakeFetch = async () => new Response(body, { status: 200, headers: { 'content-type': 'application/json' } });
+const client = new IntegrationsClient({ baseUrl: 'http://127.0.0.1:9', fetch: fakeFetch, autoRefresh: false, cache: { dedupingInterval: 0 }, logLevel: 'silent' });
+const tokens = new MultiAccountTokenManager();
+for (let i = 0; i < 1000; i++) tokens.setToken('instagram', `acct_${i}`, { accessToken: `at_${i}`, refreshToken: `rt_${i}`, expiresAt: Date.now() + (i < 10 ? 1000 : 86_400_000) });
+
+const rows = [
+  { op: '`isIntegrationData(account)`', ...(await count(() => isIntegrationData(one))) },
+  { op: '`parseIntegrationStatus`, per account (1 000 accounts)', ...(await count(() => parseIntegrationStatus(status), 1000)) },
+  { op: '`client.status()`, 5 accounts, fetch stubbed: the first (no data to compare with)', ...(await count(() => client.status())) },
+  { op: '`client.status()`, the same again (compared with the current data)', ...(await count(() => client.status())) },
+  { op: '`tokens.getToken(p, a)`', ...(await count(() => tokens.getToken('instagram', 'acct_500'))) },
+  { op: '`tokens.getToken(p, a).accessToken`', ...(await count(() => tokens.getToken('instagram', 'acct_500').accessToken)) },
+  { op: '`tokens.setToken(p, a, token)`', ...(await count(() => tokens.setToken('instagram', 'acct_x', { accessToken: 'a', refreshToken: 'r', expiresAt: Date.now() + 5000 }))) },
+  { op: '`tokens.expiringWithin(60 s)`, 11 due among 1 001', ...(await count(() => tokens.expiringWithin(60_000))) },
+  { op: '`createIntegrationError(...)`', ...(await count(() => createIntegrationError('x', 'instagram', 'a', 409))) },
+];
+client.dispose();
+report({ rows });

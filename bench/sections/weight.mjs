@@ -1,0 +1,121 @@
+// §1 package weight: the default entry (wasm inlined) next to ky, axios, swr and zod bundled by
+// esbuild, raw and gzip -9; then where the package's bytes go, one level down.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { assertPkg, benchDir, pkgEntry, pkgUrl, report, root } from '../lib/common.mjs';
+import { bodySizes, crateOf, functionNames, sections, shortName } from '../lib/wasm.mjs';
+
+assertPkg();
+const esbuild = createRequire(join(root, 'package.json'))('esbuild');
+const size = (bytes) => ({ raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length });
+
+// The package's default entry, as shipped, and its parts. The wasm bytes are the ones the entry
+// hands to `new WebAssembly.Module` (caught on the way); the string is esbuild's literal of them.
+const entry = readFileSync(pkgEntry);
+const source = entry.toString('utf8');
+let wasm;
+const Module = WebAssembly.Module;
+WebAssembly.Module = function CapturingModule(bytes) {
+  wasm = new Uint8Array(bytes);
+  return new Module(bytes);
+};
+await import(pkgUrl);
+WebAssembly.Module = Module;
+if (!wasm) throw new Error('pkg/index.js did not compile a wasm module');
+const open = source.search(/[`"]\\0asm/);
+if (open < 0) throw new Error('pkg/index.js: the inlined wasm string was not found');
+let end = open + 1;
+while (source[end] !== source[open]) end += source[end] === '\\' ? 2 : 1;
+const literal = source.slice(open, end + 1);
+const jsOnly = Buffer.from(source.slice(0, open) + source.slice(end + 1), 'utf8');
+
+// The others, bundled the same way: esbuild --bundle --minify --format=esm --platform=neutral,
+// react external. Neutral has no conditions or main fields, so the browser build is asked for
+// (what a front-end bundler picks); axios's package maps its Node adapter away only through the
+// `browser` field, which esbuild honours only with platform=browser, so axios alone uses that.
+async function bundle(contents, platform = 'neutral') {
+  const r = await esbuild.build({
+    stdin: { contents, resolveDir: benchDir, loader: 'js' },
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform,
+    external: ['react', 'react-dom'],
+    ...(platform === 'neutral' && { conditions: ['browser', 'import'], mainFields: ['browser', 'module', 'main'] }),
+    define: { 'process.env.NODE_ENV': '"production"' },
+    write: false,
+    logLevel: 'silent',
+    charset: 'utf8',
+  });
+  return r.outputFiles[0].contents;
+}
+const version = (name) => JSON.parse(readFileSync(join(benchDir, 'node_modules', name, 'package.json'), 'utf8')).version;
+const rebundled = await bundle(`export * from ${JSON.stringify(pkgEntry)};`);
+const rows = [
+  { key: 'ours', name: '**integrations-client** `pkg/index.js` (wasm inlined + JS)', ...size(entry), ours: true },
+  { key: 'oursRebundled', name: '↳ the same, re-bundled by esbuild like the others', ...size(rebundled), part: true },
+  { key: 'wasm', name: '↳ the wasm alone (binary)', ...size(wasm), part: true },
+  { key: 'wasmString', name: '↳ the wasm as the inlined latin1 string (UTF-8)', ...size(Buffer.from(literal, 'utf8')), part: true },
+  { key: 'js', name: '↳ the JS alone (wasm-bindgen glue, IntegrationError, loader)', ...size(jsOnly), part: true },
+  { key: 'ky', name: `ky ${version('ky')}`, ...size(await bundle("export { default } from 'ky'; export * from 'ky';")) },
+  { key: 'axios', name: `axios ${version('axios')} (platform=browser)`, ...size(await bundle("export { default } from 'axios'; export * from 'axios';", 'browser')) },
+  { key: 'swr', name: `swr ${version('swr')} (react external)`, ...size(await bundle("export { default } from 'swr'; export * from 'swr';")) },
+  { key: 'zod', name: `zod ${version('zod')} (whole library)`, ...size(await bundle("export * from 'zod';")) },
+  { key: 'zodSchema', name: `zod ${version('zod')}, only the bench's status schema (tree-shaken)`, ...size(await bundle(`export * from ${JSON.stringify(join(benchDir, 'lib', 'zod-schema.mjs'))};`)) },
+  { key: 'zodMini', name: `zod/mini ${version('zod')}, the same schema (tree-shaken)`, ...size(await bundle(`export * from ${JSON.stringify(join(benchDir, 'lib', 'zod-mini-schema.mjs'))};`)) },
+  {
+    key: 'stack',
+    name: 'ky + swr + the zod/mini schema (a JS stack doing the same jobs)',
+    ...size(await bundle(`export { default as ky } from 'ky'; export { default as useSWR } from 'swr'; export * from ${JSON.stringify(join(benchDir, 'lib', 'zod-mini-schema.mjs'))};`)),
+  },
+];
+
+// One level down: the wasm's sections, and its code by crate. Names come from rebuilding the wasm
+// exactly as scripts/build-pkg.mjs does but with `wasm-opt -g` (keeps the name section, same code);
+// when its code section equals the shipped one byte for byte, the names are exact.
+const wasmSections = sections(wasm).map(({ name, size: n }) => ({ name, bytes: n }));
+let names = { status: 'unavailable', byCrate: [], topFunctions: [] };
+const rawWasm = join(root, 'target', 'wasm32-unknown-unknown', 'release', 'integrations_client.wasm');
+const wasmOpt = join(root, 'node_modules', '.bin', 'wasm-opt');
+const namesFile = process.env.BENCH_WASM_NAMES;
+try {
+  if (!existsSync(rawWasm) || !existsSync(wasmOpt)) throw new Error('target/ or wasm-opt missing');
+  const dir = mkdtempSync(join(tmpdir(), 'ic-bench-'));
+  try {
+    execFileSync('wasm-bindgen', ['--target', 'web', '--out-dir', dir, '--out-name', 'integrations_client', rawWasm], { stdio: 'pipe' });
+    const named = join(dir, 'named.wasm');
+    execFileSync(wasmOpt, ['-Oz', '-g', '--strip-producers', '--strip-target-features', join(dir, 'integrations_client_bg.wasm'), '-o', named], { stdio: 'pipe' });
+    const namedBytes = readFileSync(named);
+    const { sizes, code } = bodySizes(namedBytes);
+    const exact = Buffer.compare(code, bodySizes(wasm).code) === 0;
+    const fnNames = functionNames(namedBytes);
+    const byCrate = new Map();
+    let total = 0;
+    for (const [i, n] of sizes) {
+      const c = crateOf(fnNames.get(i) ?? '');
+      byCrate.set(c, (byCrate.get(c) ?? 0) + n);
+      total += n;
+    }
+    const btree = [...sizes].filter(([i]) => /alloc::collections::btree/.test(shortName(fnNames.get(i) ?? ''))).reduce((a, [, n]) => a + n, 0);
+    const fmt = [...sizes].filter(([i]) => /core::fmt|alloc::fmt|::fmt$/.test(shortName(fnNames.get(i) ?? ''))).reduce((a, [, n]) => a + n, 0);
+    names = {
+      status: exact ? 'exact' : 'approximate (target/ differs from pkg/: run make pkg)',
+      codeBytes: total,
+      byCrate: [...byCrate].sort((a, b) => b[1] - a[1]).map(([crate, bytes]) => ({ crate, bytes })),
+      btreeBytes: btree,
+      fmtBytes: fmt,
+      topFunctions: [...sizes].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([i, bytes]) => ({ name: shortName(fnNames.get(i) ?? `wasm-function[${i}]`), bytes })),
+    };
+    if (namesFile && exact) writeFileSync(namesFile, JSON.stringify(Object.fromEntries([...fnNames].map(([i, n]) => [i, shortName(n)]))));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+} catch (e) {
+  names.status = `unavailable (${e.message.split('\n')[0]})`;
+}
+
+report({ rows, wasmSections, names, budgetGzip: 45 * 1024, aimGzip: 30 * 1024 });
