@@ -11,6 +11,7 @@ import {
   DEFAULT_RETRY_CONFIG,
 } from 'integrations-client';
 import { startMockServer, faults } from '../support/mock-server.mjs';
+import { rejection, assertIntegrationError } from './support.mjs';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 const FAST = Object.freeze({ initialDelay: 1, maxDelay: 5 });
@@ -25,21 +26,6 @@ function makeClient(options = {}) {
   const { retry, ...rest } = options;
   // No cache and no auto-refresh: each call here is one operation, counted at the server.
   return new IntegrationsClient({ baseUrl: server.url, autoRefresh: false, cache: { dedupingInterval: 0 }, ...rest, retry: { ...FAST, ...retry } });
-}
-
-/** Runs `fn`, expects a rejection, returns the error (assert.rejects does not hand it back). */
-async function rejection(fn) {
-  let p;
-  assert.doesNotThrow(() => { p = fn(); }, 'must not throw synchronously');
-  assert.ok(p instanceof Promise, 'must return a Promise');
-  let caught;
-  await assert.rejects(p, (err) => { caught = err; return true; });
-  return caught;
-}
-
-function assertIntegrationError(err, fields) {
-  assert.ok(err instanceof IntegrationError, `expected an IntegrationError, got ${err}`);
-  for (const [k, v] of Object.entries(fields)) assert.deepEqual(err[k], v, `err.${k}`);
 }
 
 const segmentAfter = (path, prefix) => {

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import util from 'node:util';
 import { IntegrationsClient, IntegrationError } from 'integrations-client';
 import { startMockServer, faults } from '../support/mock-server.mjs';
+import { rejection, assertIntegrationError, waitFor } from './support.mjs';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
@@ -39,29 +40,6 @@ function observed(options = {}) {
   return { client, logs, metrics };
 }
 
-/** Runs `fn`, expects a rejection, returns the error (assert.rejects does not hand it back). */
-async function rejection(fn) {
-  let p;
-  assert.doesNotThrow(() => { p = fn(); }, 'must not throw synchronously');
-  assert.ok(p instanceof Promise, 'must return a Promise');
-  let caught;
-  await assert.rejects(p, (err) => { caught = err; return true; });
-  return caught;
-}
-
-function assertIntegrationError(err, fields) {
-  assert.ok(err instanceof IntegrationError, `expected an IntegrationError, got ${err}`);
-  for (const [k, v] of Object.entries(fields)) assert.deepEqual(err[k], v, `err.${k}`);
-}
-
-/** Polls `pred` (every 5 ms) until it holds; fails after `ms`. */
-async function waitFor(pred, label, ms = 5000) {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > end) assert.fail(`timed out after ${ms} ms waiting for ${label}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 const idle = (client) => waitFor(() => !client.getSnapshot().isValidating, 'the store to be idle');
 
 const headerIds = (route) => server.requests({ route }).map((r) => r.headers['x-correlation-id']);

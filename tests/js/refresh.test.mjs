@@ -8,6 +8,7 @@ import { test, describe, before, after, beforeEach, afterEach } from 'node:test'
 import assert from 'node:assert/strict';
 import { IntegrationsClient, IntegrationError } from 'integrations-client';
 import { startMockServer, faults } from '../support/mock-server.mjs';
+import { rejection, assertIntegrationError, waitFor } from './support.mjs';
 
 const FAST = Object.freeze({ initialDelay: 1, maxDelay: 5 });
 const MINUTE = 60_000;
@@ -35,30 +36,6 @@ function makeClient(options = {}) {
   const client = new IntegrationsClient(opts);
   clients.push(client);
   return client;
-}
-
-/** Runs `fn`, expects a rejection, returns the error (assert.rejects does not hand it back). */
-async function rejection(fn) {
-  let p;
-  assert.doesNotThrow(() => { p = fn(); }, 'must not throw synchronously');
-  assert.ok(p instanceof Promise, 'must return a Promise');
-  let caught;
-  await assert.rejects(p, (err) => { caught = err; return true; });
-  return caught;
-}
-
-function assertIntegrationError(err, fields) {
-  assert.ok(err instanceof IntegrationError, `expected an IntegrationError, got ${err}`);
-  for (const [k, v] of Object.entries(fields)) assert.deepEqual(err[k], v, `err.${k}`);
-}
-
-/** Polls `pred` (every 5 ms) until it holds; fails after `ms`. Never a fixed sleep-and-hope. */
-async function waitFor(pred, label, ms = 5000) {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > end) assert.fail(`timed out after ${ms} ms waiting for ${label}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 /** A settled client: no request of the store in flight. */

@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { setTimeout as delay } from 'node:timers/promises';
 import { IntegrationsClient, IntegrationError } from 'integrations-client';
 import { startMockServer, faults } from '../support/mock-server.mjs';
+import { waitFor, rejection, assertIntegrationError } from './support.mjs';
 
 const FAST = Object.freeze({ initialDelay: 1, maxDelay: 5 });
 /** The installed package's entry, for child processes (an absolute file: URL). */
@@ -33,32 +34,8 @@ function makeClient(options = {}) {
 
 const statusCount = () => server.requests({ route: 'status' }).length;
 
-/** Polls `pred` every few ms until it holds; fails after `timeoutMs`. */
-async function waitFor(pred, what, timeoutMs = 5000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!pred()) {
-    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await delay(2);
-  }
-}
-
 /** Waits until the clock has moved past `ms`, so a later timestamp is strictly greater. */
 const clockPast = (ms) => waitFor(() => Date.now() > ms, 'the clock to move on', 1000);
-
-/** Runs `fn`, expects a rejection, returns the error (assert.rejects does not hand it back). */
-async function rejection(fn) {
-  let p;
-  assert.doesNotThrow(() => { p = fn(); }, 'must not throw synchronously');
-  assert.ok(p instanceof Promise, 'must return a Promise');
-  let caught;
-  await assert.rejects(p, (err) => { caught = err; return true; });
-  return caught;
-}
-
-function assertIntegrationError(err, fields) {
-  assert.ok(err instanceof IntegrationError, `expected an IntegrationError, got ${err}`);
-  for (const [k, v] of Object.entries(fields)) assert.deepEqual(err[k], v, `err.${k}`);
-}
 
 /** The seeded accounts without instagram/account_456: a real change of the status data. */
 const withoutSecondInstagram = () => server.accounts().filter((a) => a.accountId !== 'account_456');

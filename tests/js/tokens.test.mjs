@@ -4,17 +4,13 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import util from 'node:util';
 import { MultiAccountTokenManager, TokenData, IntegrationError } from 'integrations-client';
+import { assertIntegrationError } from './support.mjs';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 const SECRET = 'tok_SECRET_1234567890';
 const REFRESH_SECRET = 'rt_SECRET_0987654321';
-
-function assertIntegrationError(err, fields) {
-  assert.ok(err instanceof IntegrationError, `expected an IntegrationError, got ${err}`);
-  for (const [k, v] of Object.entries(fields)) assert.deepEqual(err[k], v, `err.${k}`);
-}
 
 /** Runs `fn`, expects a synchronous throw, returns what was thrown. */
 function thrown(fn) {
