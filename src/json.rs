@@ -45,6 +45,11 @@ pub trait JsonView: Sized {
     /// The own enumerable keys of an object, in order (empty for anything else).
     fn keys(&self) -> Vec<String>;
 
+    /// Whether this is a string, without copying it.
+    fn is_str(&self) -> bool {
+        self.kind() == JsonKind::String
+    }
+
     /// Whether this is an object of any kind, arrays excluded.
     fn is_object(&self) -> bool {
         matches!(self.kind(), JsonKind::PlainObject | JsonKind::OtherObject)

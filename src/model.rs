@@ -365,6 +365,15 @@ fn field<V: JsonView>(object: &V, key: &str) -> Checked<V> {
         .ok_or_else(|| Invalid::new("a value").in_field(key))
 }
 
+/// A field that must be a string whose content does not matter (no copy out of JS).
+fn text_field<V: JsonView>(object: &V, key: &str) -> Checked<()> {
+    if field(object, key)?.is_str() {
+        Ok(())
+    } else {
+        Err(Invalid::new("a string").in_field(key))
+    }
+}
+
 fn string_field<V: JsonView>(object: &V, key: &str) -> Checked<String> {
     field(object, key)?
         .as_str()
@@ -439,7 +448,7 @@ pub fn check_integration_data<V: JsonView>(value: &V) -> Checked<AccountRef> {
     count_field(value, "id")?;
     let provider = provider_field(value, "provider")?;
     let account_id = account_id_field(value, "accountId")?;
-    string_field(value, "accountName")?;
+    text_field(value, "accountName")?;
     let status = string_field(value, "status")?;
     IntegrationStatus::parse(&status)
         .ok_or_else(|| Invalid::new("one of 'connected', 'expired', 'error'").in_field("status"))?;
@@ -503,7 +512,7 @@ pub fn check_connect_response<V: JsonView>(value: &V) -> Checked<()> {
     if !is_absolute_http_url(&auth_url) {
         return Err(Invalid::new("an absolute http: or https: URL").in_field("authUrl"));
     }
-    string_field(value, "state")?;
+    text_field(value, "state")?;
     timestamp_field(value, "expiresAt")?;
     Ok(())
 }
@@ -514,7 +523,7 @@ pub fn check_disconnect_response<V: JsonView>(value: &V) -> Checked<()> {
     bool_field(value, "success")?;
     provider_field(value, "provider")?;
     account_id_field(value, "accountId")?;
-    string_field(value, "message")?;
+    text_field(value, "message")?;
     Ok(())
 }
 

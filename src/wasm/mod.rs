@@ -108,6 +108,10 @@ impl JsonView for JsValue {
         get(self, key)
     }
 
+    fn is_str(&self) -> bool {
+        self.is_string()
+    }
+
     fn is_object(&self) -> bool {
         // Two calls instead of `kind()`'s chain: an object, and not an array.
         (JsValue::is_object(self) || self.is_function()) && !try_is_array(self).unwrap_or(true)
