@@ -25,7 +25,8 @@ trap stop EXIT
 url_from_log() {
   local log=$1 pattern=$2 pid=$3
   for _ in $(seq 200); do
-    if grep -qE "$pattern" "$log" 2>/dev/null; then
+    # Colour codes may sit inside the words (CI=true turns them on): strip them first.
+    if sed 's/\x1b\[[0-9;]*m//g' "$log" 2>/dev/null | grep -qE "$pattern"; then
       sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E "$pattern" | grep -oE 'http://127\.0\.0\.1:[0-9]+' | head -1
       return 0
     fi
@@ -43,7 +44,7 @@ MOCK_URL=$(url_from_log "$logs/mock.log" '^MOCK_URL=' "${pids[-1]}")
 export MOCK_URL
 
 # vite.config.js reads MOCK_URL for its /api proxy. --port 0: the OS picks a free port.
-(cd "$app" && exec ./node_modules/.bin/vite preview --host 127.0.0.1 --port 0 --strictPort) >"$logs/vite.log" 2>&1 &
+(cd "$app" && NO_COLOR=1 exec ./node_modules/.bin/vite preview --host 127.0.0.1 --port 0 --strictPort) >"$logs/vite.log" 2>&1 &
 pids+=($!)
 APP_URL=$(url_from_log "$logs/vite.log" 'Local:' "${pids[-1]}")
 export APP_URL
