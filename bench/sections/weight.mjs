@@ -26,7 +26,7 @@ WebAssembly.Module = function CapturingModule(bytes) {
 await import(pkgUrl);
 WebAssembly.Module = Module;
 if (!wasm) throw new Error('pkg/index.js did not compile a wasm module');
-const open = source.search(/[`"]\\0asm/);
+const open = source.search(/[`"](?:\\0|\x00)asm/); // raw NUL since the build splices the literal in
 if (open < 0) throw new Error('pkg/index.js: the inlined wasm string was not found');
 let end = open + 1;
 while (source[end] !== source[open]) end += source[end] === '\\' ? 2 : 1;
