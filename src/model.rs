@@ -587,6 +587,23 @@ impl<V> Default for ServerError<V> {
     }
 }
 
+impl<V> ServerError<V> {
+    /// Gives `error` what the server said (its user message and type, and its `retryable` where
+    /// it said one, else `retryable_by_default`); returns the server's `details`.
+    pub fn apply_to(
+        self,
+        error: &mut crate::error::IntegrationError,
+        retryable_by_default: bool,
+    ) -> Option<V> {
+        if let Some(user_message) = self.user_message {
+            error.user_message = user_message;
+        }
+        error.retryable = self.retryable.unwrap_or(retryable_by_default);
+        error.type_ = self.type_;
+        self.details
+    }
+}
+
 /// Reads the server's error description from a parsed error body.
 pub fn read_server_error<V: JsonView>(body: &V) -> ServerError<V> {
     let Some(error) = body.get("error").filter(JsonView::is_object) else {

@@ -190,14 +190,15 @@ fn forward(promise: &Promise, resolve: &Function, reject: &Function) {
     }
 }
 
-/// The payload of a 2xx reply: `data` of an envelope, or the body itself.
-fn unwrap_envelope(request: &Request, reply: &Reply) -> Result<JsValue, IntegrationError> {
+/// The payload of a 2xx reply: `data` of an envelope, or the body itself. An envelope with
+/// `success: false` is an `http` error, not retried (the transport worked; the server said no).
+fn unwrap_envelope(request: &Request, reply: &Reply) -> Result<JsValue, Failed> {
     if !is_api_response(&reply.body) {
         return Ok(reply.body.clone());
     }
     if get(&reply.body, "success").and_then(|s| s.as_bool()) == Some(false) {
         let server = read_server_error(&reply.body);
-        let said = server.message.unwrap_or_else(|| "no message".to_owned());
+        let said = server.message.clone().unwrap_or_else(|| "no message".to_owned());
         let message = format!(
             "{} failed: the server answered success: false: {said}",
             request.operation
@@ -205,19 +206,19 @@ fn unwrap_envelope(request: &Request, reply: &Reply) -> Result<JsValue, Integrat
         let mut error =
             IntegrationError::new(ErrorKind::Http, message, request.correlation_id.as_str())
                 .with_status(server.status_code.unwrap_or(reply.status));
-        if let Some(user_message) = server.user_message {
-            error.user_message = user_message;
-        }
-        error.retryable = server.retryable.unwrap_or(false);
-        error.type_ = server.type_;
-        return Err(error);
+        let details = server.apply_to(&mut error, false);
+        return Err(Failed { error, details });
     }
     get(&reply.body, "data").ok_or_else(|| {
         let invalid = Invalid {
             path: "data".into(),
             expected: "a payload in the envelope",
         };
-        invalid_response("The response", &invalid, &request.correlation_id)
+        let error = invalid_response("The response", &invalid, &request.correlation_id);
+        Failed {
+            error,
+            details: None,
+        }
     })
 }
 
@@ -358,22 +359,25 @@ impl Inner {
             .send(&request, &on_retry)
             .await
             .and_then(|reply| {
-                let fail = |mut error: IntegrationError| {
-                    error = error
+                let about_this = |mut failed: Failed| {
+                    failed.error = failed
+                        .error
                         .with_account(request.provider.as_deref(), request.account_id.as_deref());
-                    error.attempts = reply.attempts;
-                    Failed {
-                        error,
-                        details: None,
-                    }
+                    failed.error.attempts = reply.attempts;
+                    failed
                 };
-                let payload = unwrap_envelope(&request, &reply).map_err(fail)?;
+                let payload = unwrap_envelope(&request, &reply).map_err(about_this)?;
                 match check(&payload) {
                     Ok(checked) => Ok((payload, checked, reply.attempts, reply.status)),
-                    Err(invalid) => Err(fail(
-                        invalid_response("The response", &invalid, &request.correlation_id)
-                            .with_status(reply.status),
-                    )),
+                    Err(invalid) => {
+                        let error =
+                            invalid_response("The response", &invalid, &request.correlation_id)
+                                .with_status(reply.status);
+                        Err(about_this(Failed {
+                            error,
+                            details: None,
+                        }))
+                    }
                 }
             });
         let duration_ms = clock() - started;

@@ -239,17 +239,8 @@ impl Transport {
             .unwrap_or_else(|| "no message".to_owned());
         let message = format!("{} failed with HTTP {status}: {said}", request.operation);
         let mut error = request.error(ErrorKind::Http, message).with_status(status);
-        if let Some(user_message) = server.user_message {
-            error.user_message = user_message;
-        }
-        error.retryable = server
-            .retryable
-            .unwrap_or_else(|| self.retry.is_retryable_status(status));
-        error.type_ = server.type_;
-        Failed {
-            error,
-            details: server.details,
-        }
+        let details = server.apply_to(&mut error, self.retry.is_retryable_status(status));
+        Failed { error, details }
     }
 
     /// One attempt: fetch and read the body, within the per-attempt timeout.

@@ -550,10 +550,10 @@ describe('invalid responses', () => {
   test('an envelope with success:false -> kind http with the envelope error\'s message and statusCode', async () => {
     server.fault({
       match: { route: 'status' }, times: -1,
-      action: { status: 200, json: { success: false, error: { type: 'quota', message: 'Quota exceeded', userMessage: 'You have reached your limit.', statusCode: 409, retryable: false }, correlationId: 'c', timestamp: new Date().toISOString() } },
+      action: { status: 200, json: { success: false, error: { type: 'quota', message: 'Quota exceeded', userMessage: 'You have reached your limit.', statusCode: 409, retryable: false, details: { limit: 5 } }, correlationId: 'c', timestamp: new Date().toISOString() } },
     });
     const err = await rejection(() => makeClient().status());
-    assertIntegrationError(err, { kind: 'http', statusCode: 409, userMessage: 'You have reached your limit.', type: 'quota', retryable: false, attempts: 1 });
+    assertIntegrationError(err, { kind: 'http', statusCode: 409, userMessage: 'You have reached your limit.', type: 'quota', retryable: false, attempts: 1, details: { limit: 5 } });
     assert.match(err.message, /Quota exceeded/);
     assert.equal(server.requests({ route: 'status' }).length, 1);
   });
