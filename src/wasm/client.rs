@@ -198,7 +198,10 @@ fn unwrap_envelope(request: &Request, reply: &Reply) -> Result<JsValue, Failed> 
     }
     if get(&reply.body, "success").and_then(|s| s.as_bool()) == Some(false) {
         let server = read_server_error(&reply.body);
-        let said = server.message.clone().unwrap_or_else(|| "no message".to_owned());
+        let said = server
+            .message
+            .clone()
+            .unwrap_or_else(|| "no message".to_owned());
         let message = format!(
             "{} failed: the server answered success: false: {said}",
             request.operation
