@@ -2,9 +2,12 @@
 //! convert and delegate to the pure core. Everything here uses `catch` bindings where JavaScript
 //! can throw, so that no input can unwind through Rust frames.
 
+mod background;
 mod client;
 mod config;
+mod engine;
 mod errors;
+mod flight;
 mod guards;
 mod observe;
 mod state;

@@ -3,69 +3,15 @@
 //! never mutate an object a caller holds: they make new objects, so snapshots stay immutable.
 
 use super::errors::set;
+use super::flight::Flight;
 use super::get;
 use crate::model::AccountRef;
 use crate::store::{group_by_provider, Store};
 use crate::time::EpochMs;
 use crate::tokens::AccountKey;
-use js_sys::{Array, Function, Object, Promise};
-use std::cell::Cell;
-use std::rc::Rc;
+use js_sys::{Array, Function, Object};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::AbortController;
-
-/// A request that several callers share: its promise, what an aborted caller's error says, and
-/// how many callers still wait — when the last one stops waiting, the request is aborted.
-#[derive(Clone)]
-pub(crate) struct Flight {
-    pub promise: Promise,
-    pub correlation_id: String,
-    /// Attempts made so far (the transport counts them).
-    pub attempts: Rc<Cell<u32>>,
-    waiters: Rc<Cell<u32>>,
-    cancel: Option<AbortController>,
-}
-
-impl Flight {
-    /// Work that nobody can cancel (a cached answer, a debounce, a batch of refreshes).
-    pub fn new(promise: Promise) -> Self {
-        Self::cancellable(promise, super::new_uuid(), Rc::default(), None)
-    }
-
-    /// A request; `cancel` aborts it when its last waiter leaves.
-    pub fn cancellable(
-        promise: Promise,
-        correlation_id: String,
-        attempts: Rc<Cell<u32>>,
-        cancel: Option<AbortController>,
-    ) -> Self {
-        Self {
-            promise,
-            correlation_id,
-            attempts,
-            waiters: Rc::default(),
-            cancel,
-        }
-    }
-
-    /// One more caller waits for the result.
-    pub fn hold(&self) -> Promise {
-        self.waiters.set(self.waiters.get() + 1);
-        self.promise.clone()
-    }
-
-    /// A caller stopped waiting; the last one to leave aborts the request.
-    pub fn leave(&self) {
-        let left = self.waiters.get().saturating_sub(1);
-        self.waiters.set(left);
-        if left == 0 {
-            if let Some(cancel) = &self.cancel {
-                cancel.abort();
-            }
-        }
-    }
-}
 
 /// What an optimistic removal needs to be undone.
 pub(crate) struct Removed {

@@ -1,0 +1,593 @@
+//! The client's engine: one operation's life (send, unwrap, check, log, measure), the shared and
+//! cached `status` flow, and token refresh. The JS API is in `client`, timers and window events
+//! in `background`, shared requests in `flight`.
+
+use super::background::Callbacks;
+use super::config::check_options_object;
+use super::errors::set;
+use super::flight::{cancellable, Flight};
+use super::guards::invalid_response;
+use super::observe::{clock, Observer};
+use super::state::State;
+use super::transport::{signal_of, Failed, Reply, Request, Transport};
+use super::{clear_timeout, get, new_uuid, now};
+use crate::error::{ErrorKind, IntegrationError};
+use crate::json::deep_equal;
+use crate::log::{Level, Metric, OperationInfo};
+use crate::model::{
+    check_account_id, check_connect_response, check_disconnect_response, check_provider,
+    check_refresh_response, check_status_response, encode_segment, is_api_response,
+    read_server_error, AccountRef, Invalid,
+};
+use crate::store::Read;
+use crate::tokens::{AccountKey, TokenMap};
+use js_sys::{Array, JsString, Object, Promise};
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use web_sys::{AbortController, AbortSignal};
+
+/// A route's shape check, returning the accounts it names. One function type, so that the
+/// operation code is compiled once rather than once per route.
+pub(super) type Check = fn(&JsValue) -> Result<Vec<AccountRef>, Invalid>;
+
+pub(super) fn connect_shape(value: &JsValue) -> Result<Vec<AccountRef>, Invalid> {
+    check_connect_response(value).map(|()| Vec::new())
+}
+
+pub(super) fn disconnect_shape(value: &JsValue) -> Result<Vec<AccountRef>, Invalid> {
+    check_disconnect_response(value).map(|()| Vec::new())
+}
+
+pub(super) fn refresh_shape(value: &JsValue) -> Result<Vec<AccountRef>, Invalid> {
+    check_refresh_response(value).map(|account| vec![account])
+}
+
+/// How many token refreshes `refreshExpiring` runs at once.
+pub(super) const REFRESH_CONCURRENCY: usize = 4;
+
+/// Reads an options argument and its signal, for the method named `operation`.
+pub(super) fn request_options(
+    options: &Option<JsValue>,
+) -> Result<(JsValue, Option<AbortSignal>), String> {
+    let options = options.clone().unwrap_or(JsValue::UNDEFINED);
+    check_options_object(&options, "options")?;
+    let signal = signal_of(&options)?;
+    Ok((options, signal))
+}
+
+/// A boxed operation: one type, so that `future_to_promise` is compiled once, not once per method
+/// (about 700 bytes of wasm each).
+pub(super) type Operation = Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>;
+
+/// Runs an async body as a promise.
+pub(super) fn spawn(body: impl Future<Output = Result<JsValue, JsValue>> + 'static) -> Promise {
+    future_to_promise(Box::pin(body) as Operation)
+}
+
+pub(super) fn provider_arg(value: &JsValue) -> Result<String, String> {
+    let provider = value.as_string().ok_or("provider must be a string")?;
+    check_provider(&provider)?;
+    Ok(provider)
+}
+
+/// Lone surrogates are refused: they cannot be encoded into a URL without changing the id.
+pub(super) fn account_id_arg(value: &JsValue) -> Result<String, String> {
+    let valid_utf16 = value
+        .dyn_ref::<JsString>()
+        .is_some_and(JsString::is_valid_utf16);
+    let account_id = value
+        .as_string()
+        .filter(|_| valid_utf16)
+        .ok_or("accountId must be a well-formed string")?;
+    check_account_id(&account_id)?;
+    Ok(account_id)
+}
+
+/// The payload of a 2xx reply: `data` of an envelope, or the body itself. An envelope with
+/// `success: false` is an `http` error, not retried (the transport worked; the server said no).
+pub(super) fn unwrap_envelope(request: &Request, reply: &Reply) -> Result<JsValue, Failed> {
+    if !is_api_response(&reply.body) {
+        return Ok(reply.body.clone());
+    }
+    if get(&reply.body, "success").and_then(|s| s.as_bool()) == Some(false) {
+        let server = read_server_error(&reply.body);
+        let said = server
+            .message
+            .clone()
+            .unwrap_or_else(|| "no message".to_owned());
+        let message = format!(
+            "{} failed: the server answered success: false: {said}",
+            request.operation
+        );
+        let mut error =
+            IntegrationError::new(ErrorKind::Http, message, request.correlation_id.as_str())
+                .with_status(server.status_code.unwrap_or(reply.status));
+        let details = server.apply_to(&mut error, false);
+        return Err(Failed { error, details });
+    }
+    get(&reply.body, "data").ok_or_else(|| {
+        let invalid = Invalid {
+            path: "data".into(),
+            expected: "a payload in the envelope",
+        };
+        let error = invalid_response("The response", &invalid, &request.correlation_id);
+        Failed {
+            error,
+            details: None,
+        }
+    })
+}
+
+pub(super) struct Inner {
+    pub(super) root: String,
+    pub(super) transport: Transport,
+    pub(super) observer: Observer,
+    pub(super) refresh_window_ms: f64,
+    pub(super) auto_refresh: bool,
+    pub(super) debounce_ms: f64,
+    pub(super) tokens: Rc<RefCell<TokenMap>>,
+    pub(super) tokens_js: JsValue,
+    pub(super) disposed: Cell<bool>,
+    pub(super) life: AbortController,
+    pub(super) state: RefCell<State>,
+    pub(super) callbacks: Callbacks,
+}
+
+impl Inner {
+    pub(super) fn url(&self, segments: &[&str]) -> String {
+        let mut url = self.root.clone();
+        for segment in segments {
+            url.push('/');
+            url.push_str(&encode_segment(segment));
+        }
+        url
+    }
+
+    pub(super) fn ready(&self) -> Result<(), String> {
+        if self.disposed.get() {
+            Err("this IntegrationsClient was disposed".to_owned())
+        } else {
+            Ok(())
+        }
+    }
+
+    /// A request with a fresh correlation id (and idempotency key for writes).
+    pub(super) fn request(
+        &self,
+        operation: &'static str,
+        method: &'static str,
+        url: String,
+    ) -> Request {
+        Request {
+            operation,
+            method,
+            url,
+            body: None,
+            caller_init: None,
+            correlation_id: new_uuid(),
+            idempotency_key: (method != "GET").then(new_uuid),
+            provider: None,
+            account_id: None,
+            signal: None,
+            attempts_made: Rc::default(),
+        }
+    }
+
+    pub(super) fn account_request(
+        &self,
+        operation: &'static str,
+        method: &'static str,
+        (provider, account_id): (String, String),
+        route: &[&str],
+    ) -> Request {
+        let mut request = self.request(operation, method, self.url(route));
+        request.provider = Some(provider);
+        request.account_id = Some(account_id);
+        request
+    }
+
+    /// Sends, unwraps, checks; logs the start, each retry and the end; emits one metric.
+    pub(super) async fn execute(
+        &self,
+        request: Request,
+        check: Check,
+    ) -> Result<(JsValue, Vec<AccountRef>), JsValue> {
+        let info = OperationInfo {
+            operation: request.operation,
+            correlation_id: request.correlation_id.clone(),
+            provider: request.provider.clone(),
+            account_id: request.account_id.clone(),
+        };
+        let started = clock();
+        self.observer.log(Level::Debug, || {
+            info.entry(Level::Debug, format!("{} started", info.operation), now())
+        });
+        let on_retry = |attempt: u32, wait_ms: f64, failed: &Failed| {
+            self.observer.log(Level::Info, || {
+                let mut entry = info.entry(
+                    Level::Info,
+                    format!(
+                        "attempt {attempt} failed, retrying: {}",
+                        failed.error.message
+                    ),
+                    now(),
+                );
+                entry.attempt = Some(attempt);
+                entry.status_code = failed.error.status_code;
+                entry.retry_in_ms = Some(wait_ms);
+                entry.error_kind = Some(failed.error.kind.as_str());
+                entry
+            });
+        };
+        let outcome = self
+            .transport
+            .send(&request, &on_retry)
+            .await
+            .and_then(|reply| {
+                let about_this = |mut failed: Failed| {
+                    failed.error = failed
+                        .error
+                        .with_account(request.provider.as_deref(), request.account_id.as_deref());
+                    failed.error.attempts = reply.attempts;
+                    failed
+                };
+                let payload = unwrap_envelope(&request, &reply).map_err(about_this)?;
+                match check(&payload) {
+                    Ok(checked) => Ok((payload, checked, reply.attempts, reply.status)),
+                    Err(invalid) => {
+                        let error =
+                            invalid_response("The response", &invalid, &request.correlation_id)
+                                .with_status(reply.status);
+                        Err(about_this(Failed {
+                            error,
+                            details: None,
+                        }))
+                    }
+                }
+            });
+        let duration_ms = clock() - started;
+        let metric = |success: bool, attempts: u32, status_code: Option<u16>| Metric {
+            operation: info.operation,
+            success,
+            duration_ms,
+            attempts,
+            cached: false,
+            correlation_id: info.correlation_id.clone(),
+            status_code,
+            provider: info.provider.clone(),
+            account_id: info.account_id.clone(),
+        };
+        match outcome {
+            Ok((payload, checked, attempts, status)) => {
+                self.observer.log(Level::Debug, || {
+                    let mut entry =
+                        info.entry(Level::Debug, format!("{} succeeded", info.operation), now());
+                    entry.attempt = Some(attempts);
+                    entry.status_code = Some(status);
+                    entry.duration_ms = Some(duration_ms);
+                    entry
+                });
+                self.observer.metric(metric(true, attempts, Some(status)));
+                Ok((payload, checked))
+            }
+            Err(mut failed) => {
+                self.observer.redact_error(&mut failed.error);
+                let entry = info.failure(&failed.error, duration_ms, now());
+                self.observer.log(entry.level, || entry);
+                self.observer.metric(metric(
+                    false,
+                    failed.error.attempts,
+                    failed.error.status_code,
+                ));
+                Err(self.observer.error(failed))
+            }
+        }
+    }
+
+    /// An argument error: logged and measured like any failed operation, then rejected.
+    pub(super) fn refuse(&self, operation: &'static str, problem: String) -> JsValue {
+        let error = IntegrationError::invalid_input(problem, new_uuid());
+        let info = OperationInfo {
+            operation,
+            correlation_id: error.correlation_id.clone(),
+            ..Default::default()
+        };
+        let entry = info.failure(&error, 0.0, now());
+        self.observer.log(entry.level, || entry);
+        self.observer.metric(Metric {
+            operation,
+            success: false,
+            duration_ms: 0.0,
+            attempts: 0,
+            cached: false,
+            correlation_id: error.correlation_id.clone(),
+            status_code: None,
+            provider: None,
+            account_id: None,
+        });
+        self.observer.error(Failed {
+            error,
+            details: None,
+        })
+    }
+
+    // --- status, shared and cached ---------------------------------------------------------
+
+    /// `status()`: from the cache, joined to the request in flight, or a new request.
+    pub(super) fn status(self: &Rc<Self>, force: bool) -> Flight {
+        let read = self.state.borrow().store.read(now(), force);
+        match read {
+            Read::Cached => {
+                let data = self
+                    .state
+                    .borrow()
+                    .data
+                    .clone()
+                    .unwrap_or(JsValue::UNDEFINED);
+                self.observer.metric(Metric {
+                    operation: "status",
+                    success: true,
+                    duration_ms: 0.0,
+                    attempts: 0,
+                    cached: true,
+                    correlation_id: new_uuid(),
+                    status_code: None,
+                    provider: None,
+                    account_id: None,
+                });
+                Flight::new(Promise::resolve(&data))
+            }
+            Read::Join | Read::Fetch => self.fetch_status(true),
+        }
+    }
+
+    /// The request in flight, or a new one. `auto_refresh` is false for the revalidation that
+    /// `refreshExpiring` starts itself, so that the two never loop.
+    pub(super) fn fetch_status(self: &Rc<Self>, auto_refresh: bool) -> Flight {
+        if let Some(in_flight) = self.state.borrow().in_flight.clone() {
+            return in_flight;
+        }
+        self.state.borrow_mut().store.started();
+        let mut request = self.request("status", "GET", self.url(&["status"]));
+        let (cancel, correlation_id, attempts) = cancellable(&mut request);
+        let inner = self.clone();
+        let promise = spawn(async move { inner.complete_status(request, auto_refresh).await });
+        let flight = Flight::cancellable(promise, correlation_id, attempts, cancel);
+        self.state.borrow_mut().in_flight = Some(flight.clone());
+        self.notify();
+        flight
+    }
+
+    pub(super) async fn complete_status(
+        self: Rc<Self>,
+        request: Request,
+        auto_refresh: bool,
+    ) -> Result<JsValue, JsValue> {
+        let outcome = self.execute(request, check_status_response).await;
+        let result = {
+            let mut state = self.state.borrow_mut();
+            state.in_flight = None;
+            match outcome {
+                Ok((data, accounts)) => {
+                    // Same serialisation: unchanged, in one native call. Otherwise compare
+                    // deeply (a mere key reordering is no change either).
+                    let text = js_sys::JSON::stringify(&data).map(JsValue::from).ok();
+                    let same_text = text.is_some() && state.data_text == text;
+                    let changed = !same_text
+                        && state
+                            .data
+                            .as_ref()
+                            .is_none_or(|old| !deep_equal(old, &data));
+                    state.store.succeeded(now(), changed);
+                    if changed {
+                        state.set_data(data, accounts);
+                    }
+                    state.data_text = text;
+                    state.clear_error();
+                    if let Some(timer) = state.error_timer.take() {
+                        clear_timeout(&timer);
+                    }
+                    Ok(state.data.clone().unwrap_or(JsValue::UNDEFINED))
+                }
+                // Every caller stopped waiting: not a failure of the data, nothing to show.
+                Err(error)
+                    if get(&error, "kind").and_then(|k| k.as_string()).as_deref()
+                        == Some("aborted") =>
+                {
+                    state.store.cancelled();
+                    Err(error)
+                }
+                Err(error) => {
+                    state.store.failed();
+                    state.set_error(error.clone());
+                    Err(error)
+                }
+            }
+        };
+        let failed = result.as_ref().is_err_and(|e| {
+            get(e, "kind").and_then(|k| k.as_string()).as_deref() != Some("aborted")
+        });
+        if failed {
+            self.schedule_error_retry();
+        }
+        self.notify();
+        if result.is_ok() && auto_refresh && self.auto_refresh && !self.disposed.get() {
+            let inner = self.clone();
+            // Failures are logged (by each refresh); auto-refresh never throws.
+            let work = spawn(async move { inner.refresh_expiring().await });
+            drop(work.catch(&self.callbacks.ignore));
+        }
+        result
+    }
+}
+
+impl Inner {
+    // --- token refresh ------------------------------------------------------------------
+
+    /// One refresh per account at a time: concurrent calls share the request in flight.
+    pub(super) fn refresh_shared(self: &Rc<Self>, key: AccountKey) -> Flight {
+        if let Some((_, in_flight)) = self
+            .state
+            .borrow()
+            .refreshes
+            .iter()
+            .find(|(k, _)| *k == key)
+        {
+            return in_flight.clone();
+        }
+        let mut request = self.account_request(
+            "refreshToken",
+            "POST",
+            key.clone(),
+            &["refresh", &key.0, &key.1],
+        );
+        let (cancel, correlation_id, attempts) = cancellable(&mut request);
+        let inner = self.clone();
+        let request_key = key.clone();
+        let promise = spawn(async move {
+            let outcome = inner.execute(request, refresh_shape).await;
+            inner
+                .state
+                .borrow_mut()
+                .refreshes
+                .retain(|(k, _)| *k != request_key);
+            let (payload, refreshed) = outcome?;
+            if let Some(expires_at) = refreshed.first().and_then(|a| a.expires_at) {
+                inner
+                    .tokens
+                    .borrow_mut()
+                    .set_expiry(&request_key.0, &request_key.1, expires_at);
+                let changed = inner.state.borrow_mut().set_expiry(&request_key, &payload);
+                if changed {
+                    inner.notify();
+                }
+            }
+            Ok(payload)
+        });
+        let flight = Flight::cancellable(promise, correlation_id, attempts, cancel);
+        self.state
+            .borrow_mut()
+            .refreshes
+            .push((key, flight.clone()));
+        flight
+    }
+
+    /// The accounts whose `expiresAt` is at or before `now + refreshWindowMs`, from the store's
+    /// data and the token map, each once.
+    pub(super) fn due_accounts(&self) -> Vec<AccountKey> {
+        let until = now().saturating_add(self.refresh_window_ms as i64);
+        let mut due: Vec<AccountKey> = self
+            .state
+            .borrow()
+            .accounts
+            .iter()
+            .filter(|a| a.expires_at.is_some_and(|at| at <= until))
+            .map(|a| (a.provider.clone(), a.account_id.clone()))
+            .collect();
+        for (key, _) in self
+            .tokens
+            .borrow()
+            .expiring_within(self.refresh_window_ms as i64, now())
+        {
+            if !due.contains(key) {
+                due.push(key.clone());
+            }
+        }
+        due
+    }
+
+    /// Refreshes every due account, at most 4 at a time, then revalidates once.
+    pub(super) async fn refresh_expiring(self: &Rc<Self>) -> Result<JsValue, JsValue> {
+        let started = clock();
+        let info = OperationInfo {
+            operation: "refreshExpiring",
+            correlation_id: new_uuid(),
+            ..Default::default()
+        };
+        let queue = Rc::new(RefCell::new(
+            self.due_accounts().into_iter().collect::<VecDeque<_>>(),
+        ));
+        let refreshed = Array::new();
+        let failed = Array::new();
+        if !queue.borrow().is_empty() {
+            let workers: Array = (0..REFRESH_CONCURRENCY.min(queue.borrow().len()))
+                .map(|_| {
+                    let (inner, queue, refreshed, failed) = (
+                        self.clone(),
+                        queue.clone(),
+                        refreshed.clone(),
+                        failed.clone(),
+                    );
+                    JsValue::from(spawn(async move {
+                        loop {
+                            let Some(key) = queue.borrow_mut().pop_front() else {
+                                return Ok(JsValue::UNDEFINED);
+                            };
+                            match JsFuture::from(inner.refresh_shared(key).hold()).await {
+                                Ok(response) => refreshed.push(&response),
+                                Err(error) => failed.push(&error),
+                            };
+                        }
+                    }))
+                })
+                .collect();
+            let _ = JsFuture::from(Promise::all(&workers)).await;
+            if refreshed.length() > 0 {
+                // Failures are the snapshot's error; the result says what was refreshed.
+                let _ = JsFuture::from(self.fetch_status(false).hold()).await;
+            }
+        }
+        let (ok, bad) = (refreshed.length(), failed.length());
+        let duration_ms = clock() - started;
+        let level = if bad == 0 { Level::Info } else { Level::Warn };
+        self.observer.log(level, || {
+            let mut entry = info.entry(
+                level,
+                format!("refreshed {ok} token(s), {bad} failed"),
+                now(),
+            );
+            entry.duration_ms = Some(duration_ms);
+            entry
+        });
+        self.observer.metric(Metric {
+            operation: info.operation,
+            success: bad == 0,
+            duration_ms,
+            attempts: ok + bad,
+            cached: false,
+            correlation_id: info.correlation_id,
+            status_code: None,
+            provider: None,
+            account_id: None,
+        });
+        let result: JsValue = Object::new().into();
+        set(&result, "refreshed", refreshed);
+        set(&result, "failed", failed);
+        Ok(result)
+    }
+}
+
+impl Inner {
+    /// The (provider, accountId) and signal of a method about one account, checked.
+    pub(super) fn account_args(
+        &self,
+        provider: &JsValue,
+        account_id: &JsValue,
+        options: &Option<JsValue>,
+    ) -> Result<(AccountKey, Option<AbortSignal>), String> {
+        self.ready()?;
+        let key = (provider_arg(provider)?, account_id_arg(account_id)?);
+        Ok((key, request_options(options)?.1))
+    }
+
+    /// After a successful write: fetch the server's truth, sharing a request in flight.
+    pub(super) fn revalidate_after_write(self: &Rc<Self>) {
+        drop(self.fetch_status(true).hold().catch(&self.callbacks.ignore));
+    }
+}
