@@ -50,6 +50,11 @@ pub trait JsonView: Sized {
         self.kind() == JsonKind::String
     }
 
+    /// Whether this is a plain object (prototype `Object.prototype` or `null`).
+    fn is_plain_object(&self) -> bool {
+        self.kind() == JsonKind::PlainObject
+    }
+
     /// Whether this is an object of any kind, arrays excluded.
     fn is_object(&self) -> bool {
         matches!(self.kind(), JsonKind::PlainObject | JsonKind::OtherObject)

@@ -454,7 +454,7 @@ pub fn check_integration_data<V: JsonView>(value: &V) -> Checked<AccountRef> {
         .ok_or_else(|| Invalid::new("one of 'connected', 'expired', 'error'").in_field("status"))?;
     let expires_at = optional_timestamp_field(value, "expiresAt")?;
     if let Some(metadata) = value.get("metadata") {
-        if metadata.kind() != JsonKind::PlainObject {
+        if !metadata.is_plain_object() {
             return Err(Invalid::new("a plain object").in_field("metadata"));
         }
     }
@@ -473,7 +473,7 @@ fn check_summary<V: JsonView>(value: &V) -> Checked<()> {
         count_field(value, key)?;
     }
     let by_provider = field(value, "byProvider")?;
-    if by_provider.kind() != JsonKind::PlainObject {
+    if !by_provider.is_plain_object() {
         return Err(Invalid::new("a plain object").in_field("byProvider"));
     }
     for key in by_provider.keys() {
@@ -625,9 +625,7 @@ pub fn read_server_error<V: JsonView>(body: &V) -> ServerError<V> {
             .filter(|n| (100.0..=599.0).contains(n) && n.fract() == 0.0)
             .map(|n| n as u16),
         retryable: error.get("retryable").and_then(|v| v.as_bool()),
-        details: error
-            .get("details")
-            .filter(|d| d.kind() == JsonKind::PlainObject),
+        details: error.get("details").filter(JsonView::is_plain_object),
     }
 }
 

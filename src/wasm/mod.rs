@@ -115,6 +115,14 @@ impl JsonView for JsValue {
         self.is_string()
     }
 
+    fn is_plain_object(&self) -> bool {
+        // Four calls instead of `kind()`'s chain of up to nine.
+        JsValue::is_object(self)
+            && !try_is_array(self).unwrap_or(true)
+            && try_get_prototype_of(self)
+                .is_ok_and(|proto| proto.is_null() || OBJECT_PROTOTYPE.with(|p| proto == *p))
+    }
+
     fn is_object(&self) -> bool {
         // Two calls instead of `kind()`'s chain: an object, and not an array.
         (JsValue::is_object(self) || self.is_function()) && !try_is_array(self).unwrap_or(true)
