@@ -11,7 +11,7 @@ import {
   DEFAULT_RETRY_CONFIG,
 } from 'integrations-client';
 import { startMockServer, faults } from '../support/mock-server.mjs';
-import { rejection, assertIntegrationError } from './support.mjs';
+import { rejection, assertIntegrationError, clientMaker } from './support.mjs';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 const FAST = Object.freeze({ initialDelay: 1, maxDelay: 5 });
@@ -21,12 +21,8 @@ before(async () => { server = await startMockServer(); });
 after(async () => { await server.close(); });
 beforeEach(() => server.reset());
 
-/** A client against the mock server with tiny retry delays; `autoRefresh: false` keeps counts exact. */
-function makeClient(options = {}) {
-  const { retry, ...rest } = options;
-  // No cache and no auto-refresh: each call here is one operation, counted at the server.
-  return new IntegrationsClient({ baseUrl: server.url, autoRefresh: false, cache: { dedupingInterval: 0 }, ...rest, retry: { ...FAST, ...retry } });
-}
+// No cache and no auto-refresh: each call is one operation, counted at the server.
+const makeClient = clientMaker(() => server.url, { autoRefresh: false, cache: { dedupingInterval: 0 }, retry: FAST });
 
 const segmentAfter = (path, prefix) => {
   assert.ok(path.startsWith(prefix), `${path} starts with ${prefix}`);

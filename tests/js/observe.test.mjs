@@ -1,11 +1,11 @@
 // Logs and metrics (/work/shared/API.md §9), and token redaction in errors, logs and metrics (§5,
 // §9), through the real package against the mock integrations API. Run with scripts/test-js.sh.
-import { test, describe, before, after, beforeEach, afterEach } from 'node:test';
+import { test, describe, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import util from 'node:util';
 import { IntegrationsClient, IntegrationError } from 'integrations-client';
 import { startMockServer, faults } from '../support/mock-server.mjs';
-import { rejection, assertIntegrationError, waitFor } from './support.mjs';
+import { rejection, assertIntegrationError, waitFor, clientMaker } from './support.mjs';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
@@ -19,18 +19,8 @@ before(async () => { server = await startMockServer(); });
 after(async () => { await server.close(); });
 beforeEach(() => server.reset());
 
-const clients = [];
-afterEach(() => { for (const c of clients.splice(0)) c.dispose(); });
-
-/** A client with tiny retry delays, no auto-refresh and no status cache unless asked. */
-function makeClient(options = {}) {
-  const { retry, ...rest } = options;
-  const client = new IntegrationsClient({
-    baseUrl: server.url, autoRefresh: false, cache: { dedupingInterval: 0 }, ...rest, retry: { ...FAST, ...retry },
-  });
-  clients.push(client);
-  return client;
-}
+// Tiny retry delays, no auto-refresh and no status cache unless a test asks.
+const makeClient = clientMaker(() => server.url, { autoRefresh: false, cache: { dedupingInterval: 0 }, retry: FAST });
 
 /** A client whose log entries and metrics are collected into `logs` / `metrics`. */
 function observed(options = {}) {

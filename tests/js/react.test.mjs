@@ -1,7 +1,7 @@
 // `integrations-client/react` (API.md §10): `useIntegrations` renders on the server with
 // react-dom/server's renderToString, shows the loading state and makes no request.
 // Run with scripts/test-js.sh.
-import { test, describe, before, after, beforeEach, afterEach } from 'node:test';
+import { test, describe, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createElement } from 'react';
@@ -10,20 +10,14 @@ import { IntegrationsClient } from 'integrations-client';
 import * as reactEntry from 'integrations-client/react';
 import { useIntegrations } from 'integrations-client/react';
 import { startMockServer } from '../support/mock-server.mjs';
+import { clientMaker } from './support.mjs';
 
 let server;
 before(async () => { server = await startMockServer(); });
 after(async () => { await server.close(); });
 beforeEach(() => server.reset());
 
-const clients = [];
-afterEach(() => { for (const c of clients.splice(0)) c.dispose(); });
-
-function makeClient(options = {}) {
-  const client = new IntegrationsClient({ baseUrl: server.url, autoRefresh: false, logLevel: 'silent', ...options });
-  clients.push(client);
-  return client;
-}
+const makeClient = clientMaker(() => server.url, { autoRefresh: false, logLevel: 'silent' });
 
 /** A component in the seed's style; hands the hook's result to `onResult`. */
 function Integrations({ client, onResult }) {

@@ -4,11 +4,11 @@
 // The mock's seeded accounts: instagram/account_123 expires in 2 min, instagram/account_456 in
 // 30 days, tiktok/tt_789 in 10 days, youtube/yt_channel_1 expired 1 h ago, linkedin/li_42 has no
 // expiresAt. With the default 5-minute refresh window, account_123 and yt_channel_1 are due.
-import { test, describe, before, after, beforeEach, afterEach } from 'node:test';
+import { test, describe, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { IntegrationsClient, IntegrationError } from 'integrations-client';
 import { startMockServer, faults } from '../support/mock-server.mjs';
-import { rejection, assertIntegrationError, waitFor } from './support.mjs';
+import { rejection, assertIntegrationError, waitFor, clientMaker } from './support.mjs';
 
 const FAST = Object.freeze({ initialDelay: 1, maxDelay: 5 });
 const MINUTE = 60_000;
@@ -21,22 +21,11 @@ before(async () => { server = await startMockServer(); });
 after(async () => { await server.close(); });
 beforeEach(() => server.reset());
 
-const clients = [];
-afterEach(() => { for (const c of clients.splice(0)) c.dispose(); });
-
-/**
- * A client against the mock server with tiny retry delays. `autoRefresh: false` and no status
- * cache keep request counts exact unless a test asks otherwise; a quiet logger keeps the output
- * readable (failures would go to the console otherwise).
- */
-function makeClient(options = {}) {
-  const { retry, ...rest } = options;
-  const opts = { baseUrl: server.url, autoRefresh: false, cache: { dedupingInterval: 0 }, logger: () => {}, ...rest, retry: { ...FAST, ...retry } };
-  if (opts.autoRefresh === undefined) delete opts.autoRefresh; // `{ autoRefresh: undefined }`: the default
-  const client = new IntegrationsClient(opts);
-  clients.push(client);
-  return client;
-}
+// No auto-refresh and no status cache keep request counts exact unless a test asks otherwise
+// (`{ autoRefresh: undefined }` gives the default); a quiet logger keeps the output readable.
+const makeClient = clientMaker(() => server.url, {
+  autoRefresh: false, cache: { dedupingInterval: 0 }, logger: () => {}, retry: FAST,
+});
 
 /** A settled client: no request of the store in flight. */
 const idle = (client) => waitFor(() => !client.getSnapshot().isValidating, 'the store to be idle');

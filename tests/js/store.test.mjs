@@ -2,13 +2,13 @@
 // integrations API (/work/shared/API.md §8): status() deduplication, getSnapshot() identity,
 // subscribe, requestRefresh debouncing, background error retry, polling only while subscribed,
 // Node exiting by itself, and dispose(). Run with scripts/test-js.sh.
-import { test, describe, before, after, beforeEach, afterEach } from 'node:test';
+import { test, describe, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { setTimeout as delay } from 'node:timers/promises';
 import { IntegrationsClient, IntegrationError } from 'integrations-client';
 import { startMockServer, faults } from '../support/mock-server.mjs';
-import { waitFor, rejection, assertIntegrationError } from './support.mjs';
+import { waitFor, rejection, assertIntegrationError, clientMaker } from './support.mjs';
 
 const FAST = Object.freeze({ initialDelay: 1, maxDelay: 5 });
 /** The installed package's entry, for child processes (an absolute file: URL). */
@@ -19,18 +19,8 @@ before(async () => { server = await startMockServer(); });
 after(async () => { await server.close(); });
 beforeEach(() => server.reset());
 
-const clients = [];
-afterEach(() => { for (const c of clients.splice(0)) c.dispose(); });
-
-/** A client against the mock server; `autoRefresh: false` keeps request counts exact. */
-function makeClient(options = {}) {
-  const { retry, ...rest } = options;
-  const client = new IntegrationsClient({
-    baseUrl: server.url, autoRefresh: false, logLevel: 'silent', ...rest, retry: { ...FAST, ...retry },
-  });
-  clients.push(client);
-  return client;
-}
+// `autoRefresh: false` keeps request counts exact.
+const makeClient = clientMaker(() => server.url, { autoRefresh: false, logLevel: 'silent', retry: FAST });
 
 const statusCount = () => server.requests({ route: 'status' }).length;
 

@@ -1,6 +1,7 @@
 // Helpers shared by the JS tests (not a test file itself).
 import assert from 'node:assert/strict';
-import { IntegrationError } from 'integrations-client';
+import { afterEach } from 'node:test';
+import { IntegrationError, IntegrationsClient } from 'integrations-client';
 
 /** Runs `fn`, expects a rejection (never a synchronous throw), returns the error. */
 export async function rejection(fn) {
@@ -25,4 +26,19 @@ export async function waitFor(pred, label, ms = 5000) {
     if (Date.now() > end) assert.fail(`timed out after ${ms} ms waiting for ${label}`);
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
+}
+
+/**
+ * A test file's `makeClient(options)`: a client against `baseUrl()` with the file's `defaults`
+ * under the test's options (`retry` merged field by field), disposed after its test.
+ */
+export function clientMaker(baseUrl, defaults = {}) {
+  const clients = [];
+  afterEach(() => { for (const c of clients.splice(0)) c.dispose(); });
+  return (options = {}) => {
+    const { retry, ...rest } = options;
+    const client = new IntegrationsClient({ baseUrl: baseUrl(), ...defaults, ...rest, retry: { ...defaults.retry, ...retry } });
+    clients.push(client);
+    return client;
+  };
 }
