@@ -136,8 +136,7 @@ impl Inner {
 
     pub(super) fn revalidate_in_background(self: &Rc<Self>) {
         if self.subscribed() {
-            // The promise's rejection is the snapshot's `error`; nobody awaits it here.
-            drop(self.fetch_status(true).hold().catch(&self.callbacks.ignore));
+            self.revalidate_detached();
         }
     }
 

@@ -256,7 +256,7 @@ impl IntegrationsClient {
             match inner.execute(request, disconnect_shape).await {
                 Ok((payload, _)) => {
                     inner.tokens.borrow_mut().remove(&key.0, &key.1);
-                    inner.revalidate_after_write();
+                    inner.revalidate_detached();
                     Ok(payload)
                 }
                 Err(error) => {
@@ -264,7 +264,7 @@ impl IntegrationsClient {
                         if inner.state.borrow_mut().restore(removed, now()) {
                             inner.notify();
                         } else {
-                            inner.revalidate_after_write();
+                            inner.revalidate_detached();
                         }
                     }
                     Err(error)

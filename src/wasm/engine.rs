@@ -586,8 +586,9 @@ impl Inner {
         Ok((key, request_options(options)?.1))
     }
 
-    /// After a successful write: fetch the server's truth, sharing a request in flight.
-    pub(super) fn revalidate_after_write(self: &Rc<Self>) {
+    /// Fetches the server's truth (sharing a request in flight) without anyone awaiting it: its
+    /// failure is the snapshot's `error`.
+    pub(super) fn revalidate_detached(self: &Rc<Self>) {
         drop(self.fetch_status(true).hold().catch(&self.callbacks.ignore));
     }
 }
