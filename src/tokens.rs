@@ -4,7 +4,7 @@
 
 use crate::model::{check_account_id, check_provider, InputProblem};
 use crate::time::EpochMs;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// The exact (provider, accountId) pair. Never a joined string: `("a:b", "c")` and `("a", "b:c")`
 /// are different accounts.
@@ -24,15 +24,48 @@ pub struct TokenEntry {
 /// Token texts shorter than this are matched by a scan; longer ones through the sorted index.
 const PREFIX: usize = 8;
 
+/// The first byte of an index key says what the key is.
+const PAIR: u8 = 0;
+const EXPIRY: u8 = 1;
+const TEXT: u8 = 2;
+
+/// `tag`, `provider`, NUL, `account_id`. Slugs hold no NUL, so the keys of one provider sort
+/// together, by account id, and `(a:b, c)` and `(a, b:c)` stay apart.
+fn pair_key(tag: u8, prefix: &[u8], provider: &str, account_id: &str) -> Vec<u8> {
+    let mut key = Vec::with_capacity(2 + prefix.len() + provider.len() + account_id.len());
+    key.push(tag);
+    key.extend_from_slice(prefix);
+    key.extend_from_slice(provider.as_bytes());
+    key.push(0);
+    key.extend_from_slice(account_id.as_bytes());
+    key
+}
+
+/// An expiry as 8 bytes that sort like the signed number.
+fn expiry_bytes(at: EpochMs) -> [u8; 8] {
+    ((at as u64) ^ (1 << 63)).to_be_bytes()
+}
+
+fn text_key(text: &[u8]) -> Vec<u8> {
+    let mut key = Vec::with_capacity(1 + text.len());
+    key.push(TEXT);
+    key.extend_from_slice(text);
+    key
+}
+
 /// The token map. Every operation is `O(log n)`, `expiring_within` is `O(log n + k)` for `k`
 /// results, and redaction is `O(length of the text)` lookups.
-// Three B-trees and no more: each key type is another copy of the B-tree code in the wasm.
+///
+/// One B-tree holds three indexes, told apart by the key's first byte: pair → slot, (expiry,
+/// pair) → slot, token text → how many entries hold it. One key type means one copy of the
+/// B-tree code in the wasm (three copies cost 10 KB).
 #[derive(Debug, Default)]
 pub struct TokenMap {
-    entries: BTreeMap<AccountKey, TokenEntry>,
-    by_expiry: BTreeSet<(EpochMs, AccountKey)>,
-    /// Every token text (access and refresh), with how many entries hold it.
-    texts: BTreeMap<Vec<u8>, usize>,
+    /// The pairs and their entries; `None` is a free slot (listed in `free`).
+    slots: Vec<Option<(AccountKey, TokenEntry)>>,
+    free: Vec<u32>,
+    index: BTreeMap<Vec<u8>, u32>,
+    len: usize,
 }
 
 impl TokenMap {
@@ -45,6 +78,40 @@ impl TokenMap {
     pub fn check_key(provider: &str, account_id: &str) -> Result<(), InputProblem> {
         check_provider(provider)?;
         check_account_id(account_id)
+    }
+
+    fn slot(&self, slot: u32) -> Option<&(AccountKey, TokenEntry)> {
+        self.slots.get(slot as usize)?.as_ref()
+    }
+
+    fn find(&self, provider: &str, account_id: &str) -> Option<u32> {
+        self.index
+            .get(&pair_key(PAIR, &[], provider, account_id))
+            .copied()
+    }
+
+    /// The entries whose keys start with `prefix`, in key order.
+    fn slots_under<'a>(
+        &'a self,
+        prefix: Vec<u8>,
+    ) -> impl Iterator<Item = (&'a [u8], &'a (AccountKey, TokenEntry))> + 'a {
+        self.index
+            .range(prefix.clone()..)
+            .take_while(move |(k, _)| k.starts_with(&prefix))
+            .filter_map(|(k, slot)| Some((k.as_slice(), self.slot(*slot)?)))
+    }
+
+    fn count_text(&mut self, text: &str, add: bool) {
+        let key = text_key(text.as_bytes());
+        let count = self.index.entry(key).or_default();
+        if add {
+            *count += 1;
+        } else {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                self.index.remove(&text_key(text.as_bytes()));
+            }
+        }
     }
 
     /// Stores `entry` for the pair, replacing what was there. Checks first and changes nothing
@@ -63,19 +130,29 @@ impl TokenMap {
             return Err("token.refreshToken must be a non-empty string when given".into());
         }
         self.remove(provider, account_id);
-        let key = (provider.to_owned(), account_id.to_owned());
-        self.by_expiry.insert((entry.expires_at, key.clone()));
+        let slot = match self.free.pop() {
+            Some(slot) => slot,
+            None => {
+                self.slots.push(None);
+                self.slots.len() as u32 - 1
+            }
+        };
+        self.index
+            .insert(pair_key(PAIR, &[], provider, account_id), slot);
+        let at = expiry_bytes(entry.expires_at);
+        self.index
+            .insert(pair_key(EXPIRY, &at, provider, account_id), slot);
         for text in texts_of(&entry) {
-            *self.texts.entry(text.as_bytes().to_vec()).or_default() += 1;
+            self.count_text(text, true);
         }
-        self.entries.insert(key, entry);
+        self.slots[slot as usize] = Some(((provider.to_owned(), account_id.to_owned()), entry));
+        self.len += 1;
         Ok(())
     }
 
     /// The entry of the pair.
     pub fn get(&self, provider: &str, account_id: &str) -> Option<&TokenEntry> {
-        self.entries
-            .get(&(provider.to_owned(), account_id.to_owned()))
+        Some(&self.slot(self.find(provider, account_id)?)?.1)
     }
 
     /// True when the pair has no token or `expires_at - skew <= now`.
@@ -89,38 +166,47 @@ impl TokenMap {
         &'a self,
         provider: &'a str,
     ) -> impl Iterator<Item = (&'a AccountKey, &'a TokenEntry)> + 'a {
-        self.entries
-            .range((provider.to_owned(), String::new())..)
-            .take_while(move |((p, _), _)| p == provider)
+        self.slots_under(pair_key(PAIR, &[], provider, ""))
+            .map(|(_, (key, entry))| (key, entry))
     }
 
     /// Removes the pair's entry; other pairs are untouched. True when there was one.
     pub fn remove(&mut self, provider: &str, account_id: &str) -> bool {
-        let key = (provider.to_owned(), account_id.to_owned());
-        let Some(entry) = self.entries.remove(&key) else {
+        let Some(slot) = self
+            .index
+            .remove(&pair_key(PAIR, &[], provider, account_id))
+        else {
             return false;
         };
-        self.by_expiry.remove(&(entry.expires_at, key));
+        let Some((_, entry)) = self.slots.get_mut(slot as usize).and_then(Option::take) else {
+            return false;
+        };
+        let at = expiry_bytes(entry.expires_at);
+        self.index
+            .remove(&pair_key(EXPIRY, &at, provider, account_id));
         for text in texts_of(&entry) {
-            if let Some(count) = self.texts.get_mut(text.as_bytes()) {
-                *count -= 1;
-                if *count == 0 {
-                    self.texts.remove(text.as_bytes());
-                }
-            }
+            self.count_text(text, false);
         }
+        self.free.push(slot);
+        self.len -= 1;
         true
     }
 
     /// Sets a new expiry on the pair's entry, when there is one (after a successful refresh).
     pub fn set_expiry(&mut self, provider: &str, account_id: &str, expires_at: EpochMs) -> bool {
-        let key = (provider.to_owned(), account_id.to_owned());
-        let Some(entry) = self.entries.get_mut(&key) else {
+        let Some(slot) = self.find(provider, account_id) else {
             return false;
         };
-        self.by_expiry.remove(&(entry.expires_at, key.clone()));
+        let Some((_, entry)) = self.slots.get_mut(slot as usize).and_then(Option::as_mut) else {
+            return false;
+        };
+        let old = expiry_bytes(entry.expires_at);
         entry.expires_at = expires_at;
-        self.by_expiry.insert((expires_at, key));
+        self.index
+            .remove(&pair_key(EXPIRY, &old, provider, account_id));
+        let at = expiry_bytes(expires_at);
+        self.index
+            .insert(pair_key(EXPIRY, &at, provider, account_id), slot);
         true
     }
 
@@ -131,27 +217,28 @@ impl TokenMap {
 
     /// How many pairs have a token.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.len
     }
 
     /// Whether no pair has a token.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.len == 0
     }
 
     /// The providers that have at least one token, sorted: one seek per provider, not a scan.
     pub fn providers(&self) -> Vec<&str> {
         let mut providers = Vec::new();
-        let mut next = self.entries.keys().next();
-        while let Some((provider, _)) = next {
+        let mut from = vec![PAIR];
+        while let Some((k, slot)) = self.index.range(from..).next() {
+            let Some(((provider, _), _)) = self.slot(*slot).filter(|_| k.first() == Some(&PAIR)) else {
+                break;
+            };
             providers.push(provider.as_str());
-            // Slugs hold no NUL, so `provider + "\0"` sorts after all of this provider's keys
-            // and before the next provider's.
-            next = self
-                .entries
-                .range((format!("{provider}\0"), String::new())..)
-                .next()
-                .map(|(k, _)| k);
+            // `PAIR provider 1` sorts after this provider's keys (`PAIR provider 0 ...`) and
+            // before the next provider's: slugs hold no byte below `-`.
+            from = pair_key(PAIR, &[], provider, "");
+            from.pop();
+            from.push(1);
         }
         providers
     }
@@ -163,25 +250,24 @@ impl TokenMap {
         within_ms: i64,
         now: EpochMs,
     ) -> impl Iterator<Item = (&AccountKey, EpochMs)> {
-        let until = now.saturating_add(within_ms);
-        self.by_expiry
-            .iter()
-            .take_while(move |(at, _)| *at <= until)
-            .map(|(at, key)| (key, *at))
+        let until = expiry_bytes(now.saturating_add(within_ms));
+        self.slots_under(vec![EXPIRY])
+            .take_while(move |(k, _)| k.get(1..9).is_some_and(|at| at <= &until[..]))
+            .map(|(_, (key, entry))| (key, entry.expires_at))
     }
 
     /// `text` with every stored token text replaced by [`crate::error::REDACTED`].
     pub fn redact(&self, text: &str) -> String {
-        if self.texts.is_empty() {
+        if self.is_empty() {
             return text.to_owned();
         }
+        let texts = || {
+            self.index
+                .range(vec![TEXT]..)
+                .map(|(k, _)| k.get(1..).unwrap_or_default())
+        };
         let bytes = text.as_bytes();
-        let short: Vec<&[u8]> = self
-            .texts
-            .keys()
-            .filter(|t| t.len() < PREFIX)
-            .map(Vec::as_slice)
-            .collect();
+        let short: Vec<&[u8]> = texts().filter(|t| t.len() < PREFIX).collect();
         let mut out = String::with_capacity(text.len());
         let mut at = 0;
         let mut copied = 0;
@@ -191,9 +277,9 @@ impl TokenMap {
             let window = &rest[..rest.len().min(PREFIX)];
             let long = (window.len() == PREFIX)
                 .then(|| {
-                    self.texts
-                        .range(window.to_vec()..)
-                        .map(|(t, _)| t.as_slice())
+                    self.index
+                        .range(text_key(window)..)
+                        .map(|(t, _)| t.get(1..).unwrap_or_default())
                         .take_while(|t| t.starts_with(window))
                         .filter(|t| rest.starts_with(t))
                         .max_by_key(|t| t.len())
