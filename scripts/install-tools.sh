@@ -11,6 +11,14 @@ for component in clippy rustfmt; do
   rustup component list --installed | grep -q "^$component" || rustup component add "$component"
 done
 
+# The pinned nightly that builds the shipped wasm (scripts/build-pkg.mjs: std rebuilt for size,
+# panic=immediate-abort). Tests, clippy and docs stay on stable. About 20 s fresh.
+nightly=$(cat scripts/pkg-toolchain)
+if ! rustup component list --toolchain "$nightly" --installed 2>/dev/null | grep -q '^rust-src' ||
+  ! rustup target list --toolchain "$nightly" --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  rustup toolchain install "$nightly" --profile minimal --component rust-src --target wasm32-unknown-unknown
+fi
+
 # The wasm-bindgen CLI must be exactly the version in Cargo.lock.
 want=$(cargo metadata --format-version 1 --locked |
   node -e 'const m = JSON.parse(require("fs").readFileSync(0)); process.stdout.write(m.packages.find((p) => p.name === "wasm-bindgen").version)')
