@@ -189,11 +189,37 @@ pub fn number_text(x: f64) -> String {
     let (whole, frac) = (millis / 1000, (millis % 1000).unsigned_abs());
     let sign = if millis < 0 && whole == 0 { "-" } else { "" };
     if frac == 0 {
-        format!("{sign}{whole}")
+        [sign, &int_text(whole)].concat()
     } else {
-        let digits = format!("{frac:03}");
-        format!("{sign}{whole}.{}", digits.trim_end_matches('0'))
+        // 1000 + frac: the three digits with their leading zeros, after a `1`.
+        let digits = int_text(1000 + frac as i64);
+        let decimals = digits.get(1..).unwrap_or_default().trim_end_matches('0');
+        [sign, &int_text(whole), ".", decimals].concat()
     }
+}
+
+/// An integer in decimal. Messages are built with `concat` and this rather than `format!`, which
+/// keeps core's formatting machinery (about 3 KB) out of the wasm.
+///
+/// ```
+/// use integrations_client::error::int_text;
+/// assert_eq!(int_text(-120), "-120");
+/// assert_eq!(int_text(i64::MIN), "-9223372036854775808");
+/// ```
+pub fn int_text(n: i64) -> String {
+    let mut digits = Vec::with_capacity(20);
+    let mut rest = n.unsigned_abs();
+    loop {
+        digits.push(char::from(b'0' + (rest % 10) as u8));
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        digits.push('-');
+    }
+    digits.iter().rev().collect()
 }
 
 /// The text that stands where a token was.
@@ -209,15 +235,16 @@ pub const REDACTED: &str = "[redacted]";
 pub fn uuid_v4(mut bytes: [u8; 16]) -> String {
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut text = String::with_capacity(36);
+    for (i, b) in bytes.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            text.push('-');
+        }
+        text.push(char::from(HEX[usize::from(b >> 4)]));
+        text.push(char::from(HEX[usize::from(b & 15)]));
+    }
+    text
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
@@ -264,6 +291,11 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn int_text_writes_what_format_writes(n in any::<i64>()) {
+            prop_assert_eq!(int_text(n), n.to_string());
+        }
+
         #[test]
         fn uuids_are_version_4(bytes in any::<[u8; 16]>()) {
             let id = uuid_v4(bytes);

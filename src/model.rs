@@ -196,10 +196,12 @@ pub fn check_provider(provider: &str) -> Result<(), InputProblem> {
     if first_ok && rest_ok && bytes.len() <= 64 {
         Ok(())
     } else {
-        Err(format!(
-            "provider '{}' is not a valid slug (^[a-z0-9][a-z0-9_-]{{0,63}}$)",
-            truncate(provider, 80)
-        ))
+        Err([
+            "provider '",
+            truncate(provider, 80),
+            "' is not a valid slug (^[a-z0-9][a-z0-9_-]{0,63}$)",
+        ]
+        .concat())
     }
 }
 
@@ -207,13 +209,13 @@ pub fn check_provider(provider: &str) -> Result<(), InputProblem> {
 pub fn check_account_id(account_id: &str) -> Result<(), InputProblem> {
     let length = account_id.encode_utf16().count();
     if length == 0 || length > 256 {
-        Err(format!(
-            "accountId must be 1 to 256 characters long, got {length}"
-        ))
+        Err([
+            "accountId must be 1 to 256 characters long, got ",
+            &crate::error::int_text(length as i64),
+        ]
+        .concat())
     } else if account_id == "." || account_id == ".." {
-        Err(format!(
-            "accountId '{account_id}' is not allowed in a URL path"
-        ))
+        Err(["accountId '", account_id, "' is not allowed in a URL path"].concat())
     } else {
         Ok(())
     }
@@ -239,10 +241,12 @@ pub fn check_base_path(path: &str) -> Result<(), InputProblem> {
     if ok {
         Ok(())
     } else {
-        Err(format!(
-            "basePath '{}' must be empty or start with '/' and hold only URL path characters",
-            truncate(path, 80)
-        ))
+        Err([
+            "basePath '",
+            truncate(path, 80),
+            "' must be empty or start with '/' and hold only URL path characters",
+        ]
+        .concat())
     }
 }
 
@@ -326,30 +330,33 @@ impl Invalid {
         self.path = if self.path.is_empty() {
             key.to_owned()
         } else if self.path.starts_with('[') {
-            format!("{key}{}", self.path)
+            [key, &self.path].concat()
         } else {
-            format!("{key}.{}", self.path)
+            [key, ".", &self.path].concat()
         };
         self
     }
 
     /// Prefixes the path with an array index, as the error unwinds.
     fn in_item(mut self, index: usize) -> Self {
-        self.path = if self.path.is_empty() || self.path.starts_with('[') {
-            format!("[{index}]{}", self.path)
+        let index = crate::error::int_text(index as i64);
+        let dot = if self.path.is_empty() || self.path.starts_with('[') {
+            ""
         } else {
-            format!("[{index}].{}", self.path)
+            "."
         };
+        self.path = ["[", &index, "]", dot, &self.path].concat();
         self
     }
 }
 
-impl std::fmt::Display for Invalid {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl Invalid {
+    /// `path: expected what`, or `expected what` at the top.
+    pub fn text(&self) -> String {
         if self.path.is_empty() {
-            write!(f, "expected {}", self.expected)
+            ["expected ", self.expected].concat()
         } else {
-            write!(f, "{}: expected {}", self.path, self.expected)
+            [&self.path, ": expected ", self.expected].concat()
         }
     }
 }
@@ -671,7 +678,7 @@ mod tests {
         let err = check_status_response(&status(accounts)).unwrap_err();
         assert_eq!(err.path, "integrations[3].status");
         assert_eq!(
-            err.to_string(),
+            err.text(),
             "integrations[3].status: expected one of 'connected', 'expired', 'error'"
         );
     }

@@ -77,10 +77,12 @@ pub fn check_non_negative(name: &str, value: f64) -> Result<f64, String> {
     if value.is_finite() && value >= 0.0 {
         Ok(value)
     } else {
-        Err(format!(
-            "{name} must be a finite number >= 0, got {}",
-            number_text(value)
-        ))
+        Err([
+            name,
+            " must be a finite number >= 0, got ",
+            &number_text(value),
+        ]
+        .concat())
     }
 }
 
@@ -89,10 +91,12 @@ pub fn check_count(name: &str, value: f64) -> Result<u32, String> {
     if value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= f64::from(u32::MAX) {
         Ok(value as u32)
     } else {
-        Err(format!(
-            "{name} must be a non-negative integer, got {}",
-            number_text(value)
-        ))
+        Err([
+            name,
+            " must be a non-negative integer, got ",
+            &number_text(value),
+        ]
+        .concat())
     }
 }
 
@@ -101,10 +105,12 @@ pub fn check_status_code(name: &str, value: f64) -> Result<u16, String> {
     if (100.0..=599.0).contains(&value) && value.fract() == 0.0 {
         Ok(value as u16)
     } else {
-        Err(format!(
-            "{name} must hold HTTP statuses 100..599, got {}",
-            number_text(value)
-        ))
+        Err([
+            name,
+            " must hold HTTP statuses 100..599, got ",
+            &number_text(value),
+        ]
+        .concat())
     }
 }
 
@@ -115,17 +121,21 @@ impl RetryConfig {
         check_non_negative("retry.maxDelay", self.max_delay)?;
         check_non_negative("retry.maxRetryAfter", self.max_retry_after)?;
         if !(self.backoff_factor.is_finite() && self.backoff_factor >= 1.0) {
-            return Err(format!(
-                "retry.backoffFactor must be a finite number >= 1, got {}",
-                number_text(self.backoff_factor)
-            ));
+            return Err([
+                "retry.backoffFactor must be a finite number >= 1, got ",
+                &number_text(self.backoff_factor),
+            ]
+            .concat());
         }
         if self.max_delay < self.initial_delay {
-            return Err(format!(
-                "retry.maxDelay ({}) must not be less than retry.initialDelay ({})",
-                number_text(self.max_delay),
-                number_text(self.initial_delay)
-            ));
+            return Err([
+                "retry.maxDelay (",
+                &number_text(self.max_delay),
+                ") must not be less than retry.initialDelay (",
+                &number_text(self.initial_delay),
+                ")",
+            ]
+            .concat());
         }
         for &code in &self.retryable_status_codes {
             check_status_code("retry.retryableStatusCodes", f64::from(code))?;

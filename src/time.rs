@@ -144,7 +144,27 @@ pub fn format_rfc3339(ms: EpochMs) -> String {
         in_day / 1000 % 60,
         in_day % 1000,
     );
-    format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}.{milli:03}Z")
+    let mut text = String::with_capacity(24);
+    for (n, width, after) in [
+        (year, 4, '-'),
+        (month.into(), 2, '-'),
+        (day.into(), 2, 'T'),
+        (h, 2, ':'),
+        (m, 2, ':'),
+        (s, 2, '.'),
+        (milli, 3, 'Z'),
+    ] {
+        // Zero-padded like `{:04}`: the sign counts toward the width.
+        let digits = crate::error::int_text(n.abs());
+        if n < 0 {
+            text.push('-');
+        }
+        let width = width - usize::from(n < 0);
+        text.extend(std::iter::repeat_n('0', width.saturating_sub(digits.len())));
+        text.push_str(&digits);
+        text.push(after);
+    }
+    text
 }
 
 const MONTHS: [&str; 12] = [
@@ -264,6 +284,16 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn formatting_matches_the_zero_padded_format(ms in -8_640_000_000_000_000i64..8_640_000_000_000_000) {
+            let days = ms.div_euclid(MS_PER_DAY);
+            let in_day = ms.rem_euclid(MS_PER_DAY);
+            let (y, mo, d) = civil_from_days(days);
+            let (h, m, s, milli) = (in_day / 3_600_000, in_day / 60_000 % 60, in_day / 1000 % 60, in_day % 1000);
+            let expected = format!("{y:04}-{mo:02}-{d:02}T{h:02}:{m:02}:{s:02}.{milli:03}Z");
+            prop_assert_eq!(format_rfc3339(ms), expected);
+        }
+
         #[test]
         fn format_then_parse_round_trips(ms in -62_000_000_000_000i64..253_402_300_799_999i64) {
             prop_assert_eq!(parse_rfc3339(&format_rfc3339(ms)), Some(ms));

@@ -230,7 +230,8 @@ impl TokenMap {
         let mut providers = Vec::new();
         let mut from = vec![PAIR];
         while let Some((k, slot)) = self.index.range(from..).next() {
-            let Some(((provider, _), _)) = self.slot(*slot).filter(|_| k.first() == Some(&PAIR)) else {
+            let Some(((provider, _), _)) = self.slot(*slot).filter(|_| k.first() == Some(&PAIR))
+            else {
                 break;
             };
             providers.push(provider.as_str());

@@ -119,7 +119,7 @@ export interface CacheConfig {
 pub(crate) type OptionError = String;
 
 fn type_error(name: &str, expected: &str) -> OptionError {
-    format!("{name} must be {expected}")
+    [name, " must be ", expected].concat()
 }
 
 /// An optional number field.
@@ -210,7 +210,12 @@ pub(crate) fn read_retry(value: &JsValue, base: RetryConfig) -> Result<RetryConf
     }
     if let Some(jitter) = opt_string(value, "jitter", "retry.jitter")? {
         config.jitter = Jitter::parse(&jitter).ok_or_else(|| {
-            format!("retry.jitter must be 'full', 'equal' or 'none', got '{jitter}'")
+            [
+                "retry.jitter must be 'full', 'equal' or 'none', got '",
+                &jitter,
+                "'",
+            ]
+            .concat()
         })?;
     }
     if let Some(b) = opt_bool(value, "respectRetryAfter", "retry.respectRetryAfter")? {
@@ -282,12 +287,14 @@ pub(crate) fn read_connection(options: &JsValue) -> Result<Connection, OptionErr
             .ok_or("baseUrl is required outside a browser (an absolute http: or https: URL)")?,
     };
     let url = web_sys::Url::new(&base_url)
-        .map_err(|_| format!("baseUrl '{base_url}' is not an absolute URL"))?;
+        .map_err(|_| ["baseUrl '", &base_url, "' is not an absolute URL"].concat())?;
     if !matches!(url.protocol().as_str(), "http:" | "https:") {
-        return Err(format!(
-            "baseUrl must be http: or https:, got '{}'",
-            url.protocol()
-        ));
+        return Err([
+            "baseUrl must be http: or https:, got '",
+            &url.protocol(),
+            "'",
+        ]
+        .concat());
     }
     if !url.username().is_empty()
         || !url.password().is_empty()
@@ -299,12 +306,12 @@ pub(crate) fn read_connection(options: &JsValue) -> Result<Connection, OptionErr
     let base_path = opt_string(options, "basePath", "basePath")?
         .unwrap_or_else(|| "/api/integrations".to_owned());
     check_base_path(&base_path)?;
-    let root = format!(
-        "{}{}{}",
-        url.origin(),
+    let root = [
+        &url.origin(),
         url.pathname().trim_end_matches('/'),
-        base_path.trim_end_matches('/')
-    );
+        base_path.trim_end_matches('/'),
+    ]
+    .concat();
 
     let mut headers = Vec::new();
     if let Some(given) = get(options, "headers") {
@@ -312,16 +319,20 @@ pub(crate) fn read_connection(options: &JsValue) -> Result<Connection, OptionErr
             return Err(type_error("headers", "an object of strings"));
         }
         for key in crate::json::JsonView::keys(&given) {
-            let value = opt_string(&given, &key, &format!("headers['{key}']"))?.unwrap_or_default();
+            let value =
+                opt_string(&given, &key, &["headers['", &key, "']"].concat())?.unwrap_or_default();
             headers.push((key, value));
         }
     }
     let credentials = opt_string(options, "credentials", "credentials")?;
     if let Some(c) = &credentials {
         if !matches!(c.as_str(), "omit" | "same-origin" | "include") {
-            return Err(format!(
-                "credentials must be 'omit', 'same-origin' or 'include', got '{c}'"
-            ));
+            return Err([
+                "credentials must be 'omit', 'same-origin' or 'include', got '",
+                c,
+                "'",
+            ]
+            .concat());
         }
     }
     let fetch = match opt_function(options, "fetch", "fetch")? {
@@ -360,7 +371,7 @@ pub(crate) fn read_cache(value: &JsValue) -> Result<CacheConfig, OptionError> {
         ("errorRetryInterval", &mut config.error_retry_interval),
     ];
     for (key, slot) in durations {
-        let name = format!("cache.{key}");
+        let name = ["cache.", key].concat();
         if let Some(n) = opt_number(value, key, &name)? {
             *slot = check_non_negative(&name, n)?;
         }
@@ -371,7 +382,7 @@ pub(crate) fn read_cache(value: &JsValue) -> Result<CacheConfig, OptionError> {
         ("refreshWhenHidden", &mut config.refresh_when_hidden),
     ];
     for (key, slot) in flags {
-        if let Some(b) = opt_bool(value, key, &format!("cache.{key}"))? {
+        if let Some(b) = opt_bool(value, key, &["cache.", key].concat())? {
             *slot = b;
         }
     }
@@ -402,7 +413,12 @@ pub(crate) fn read_behaviour(options: &JsValue) -> Result<Behaviour, OptionError
     let log_level = match opt_string(options, "logLevel", "logLevel")? {
         None => Level::Warn,
         Some(level) => Level::parse(&level).ok_or_else(|| {
-            format!("logLevel must be 'debug', 'info', 'warn', 'error' or 'silent', got '{level}'")
+            [
+                "logLevel must be 'debug', 'info', 'warn', 'error' or 'silent', got '",
+                &level,
+                "'",
+            ]
+            .concat()
         })?,
     };
     Ok(Behaviour {

@@ -11,7 +11,7 @@ use super::observe::{clock, Observer};
 use super::state::State;
 use super::transport::{signal_of, Failed, Reply, Request, Transport};
 use super::{clear_timeout, get, new_uuid, now};
-use crate::error::{ErrorKind, IntegrationError};
+use crate::error::{int_text, ErrorKind, IntegrationError};
 use crate::json::deep_equal;
 use crate::log::{Level, Metric, OperationInfo};
 use crate::model::{
@@ -101,10 +101,12 @@ pub(super) fn unwrap_envelope(request: &Request, reply: &Reply) -> Result<JsValu
             .message
             .clone()
             .unwrap_or_else(|| "no message".to_owned());
-        let message = format!(
-            "{} failed: the server answered success: false: {said}",
-            request.operation
-        );
+        let message = [
+            request.operation,
+            " failed: the server answered success: false: ",
+            &said,
+        ]
+        .concat();
         let mut error =
             IntegrationError::new(ErrorKind::Http, message, request.correlation_id.as_str())
                 .with_status(server.status_code.unwrap_or(reply.status));
@@ -206,16 +208,19 @@ impl Inner {
         };
         let started = clock();
         self.observer.log(Level::Debug, || {
-            info.entry(Level::Debug, format!("{} started", info.operation), now())
+            info.entry(Level::Debug, [info.operation, " started"].concat(), now())
         });
         let on_retry = |attempt: u32, wait_ms: f64, failed: &Failed| {
             self.observer.log(Level::Info, || {
                 let mut entry = info.entry(
                     Level::Info,
-                    format!(
-                        "attempt {attempt} failed, retrying: {}",
-                        failed.error.message
-                    ),
+                    [
+                        "attempt ",
+                        &int_text(attempt.into()),
+                        " failed, retrying: ",
+                        &failed.error.message,
+                    ]
+                    .concat(),
                     now(),
                 );
                 entry.attempt = Some(attempt);
@@ -267,7 +272,7 @@ impl Inner {
             Ok((payload, checked, attempts, status)) => {
                 self.observer.log(Level::Debug, || {
                     let mut entry =
-                        info.entry(Level::Debug, format!("{} succeeded", info.operation), now());
+                        info.entry(Level::Debug, [info.operation, " succeeded"].concat(), now());
                     entry.attempt = Some(attempts);
                     entry.status_code = Some(status);
                     entry.duration_ms = Some(duration_ms);
@@ -549,7 +554,14 @@ impl Inner {
         self.observer.log(level, || {
             let mut entry = info.entry(
                 level,
-                format!("refreshed {ok} token(s), {bad} failed"),
+                [
+                    "refreshed ",
+                    &int_text(ok.into()),
+                    " token(s), ",
+                    &int_text(bad.into()),
+                    " failed",
+                ]
+                .concat(),
                 now(),
             );
             entry.duration_ms = Some(duration_ms);

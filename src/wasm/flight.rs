@@ -69,7 +69,7 @@ impl Flight {
 pub(super) fn aborted(flight: &Flight, operation: &str, account: Option<&AccountKey>) -> JsValue {
     let mut error = IntegrationError::new(
         ErrorKind::Aborted,
-        format!("{operation} was aborted"),
+        [operation, " was aborted"].concat(),
         flight.correlation_id.as_str(),
     );
     if let Some((provider, account_id)) = account {

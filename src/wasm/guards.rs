@@ -80,7 +80,7 @@ pub(crate) fn invalid_response(
 ) -> IntegrationError {
     let mut error = IntegrationError::new(
         ErrorKind::InvalidResponse,
-        format!("{what} is not of the expected shape: {invalid}"),
+        [what, " is not of the expected shape: ", &invalid.text()].concat(),
         correlation_id,
     );
     error.retryable = false;

@@ -56,7 +56,8 @@ fn read_expiry(value: &JsValue) -> Result<EpochMs, String> {
     let ms = if let Some(date) = value.dyn_ref::<Date>() {
         date.get_time()
     } else if let Some(text) = value.as_string() {
-        return parse_rfc3339(&text).ok_or_else(|| format!("{BAD}, got '{}'", truncate(&text, 40)));
+        return parse_rfc3339(&text)
+            .ok_or_else(|| [BAD, ", got '", truncate(&text, 40), "'"].concat());
     } else {
         value.as_f64().ok_or(BAD)?
     };
@@ -146,12 +147,16 @@ impl TokenData {
     /// `TokenData(provider/accountId, expires <RFC 3339>)`, without token text.
     #[wasm_bindgen(js_name = toString)]
     pub fn to_string_js(&self) -> String {
-        format!(
-            "TokenData({}/{}, expires {})",
-            self.provider,
-            self.account_id,
-            format_rfc3339(self.entry.expires_at)
-        )
+        [
+            "TokenData(",
+            &self.provider,
+            "/",
+            &self.account_id,
+            ", expires ",
+            &format_rfc3339(self.entry.expires_at),
+            ")",
+        ]
+        .concat()
     }
 }
 
@@ -342,10 +347,12 @@ impl MultiAccountTokenManager {
     /// `MultiAccountTokenManager(n tokens)`.
     #[wasm_bindgen(js_name = toString)]
     pub fn to_string_js(&self) -> String {
-        format!(
-            "MultiAccountTokenManager({} tokens)",
-            self.map.borrow().len()
-        )
+        [
+            "MultiAccountTokenManager(",
+            &crate::error::int_text(self.map.borrow().len() as i64),
+            " tokens)",
+        ]
+        .concat()
     }
 
     /// Lets a client given this manager share its map.

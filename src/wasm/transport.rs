@@ -4,7 +4,7 @@
 
 use super::errors::set;
 use super::{clear_timeout, get, now, random, set_timeout};
-use crate::error::{ErrorKind, IntegrationError};
+use crate::error::{int_text, ErrorKind, IntegrationError};
 use crate::model::read_server_error;
 use crate::retry::{Failure, RetryConfig, Step};
 use js_sys::{Function, Object, Promise};
@@ -102,7 +102,7 @@ impl Request {
     fn aborted(&self, attempts: u32) -> Failed {
         let mut error = self.error(
             ErrorKind::Aborted,
-            format!("{} was aborted", self.operation),
+            [self.operation, " was aborted"].concat(),
         );
         error.attempts = attempts;
         Failed {
@@ -147,10 +147,13 @@ impl Transport {
                         Err(_) => {
                             let mut error = request.error(
                                 ErrorKind::InvalidResponse,
-                                format!(
-                                    "{} failed: the HTTP {status} response is not JSON",
-                                    request.operation
-                                ),
+                                [
+                                    request.operation,
+                                    " failed: the HTTP ",
+                                    &int_text(status.into()),
+                                    " response is not JSON",
+                                ]
+                                .concat(),
                             );
                             error.attempts = attempts;
                             error.retryable = false;
@@ -177,7 +180,8 @@ impl Transport {
                     )
                 }
                 Attempt::Network(detail) => {
-                    let message = format!("{} failed: network error ({detail})", request.operation);
+                    let message =
+                        [request.operation, " failed: network error (", &detail, ")"].concat();
                     let error = request.error(ErrorKind::Network, message);
                     (
                         Failure::Network,
@@ -188,11 +192,13 @@ impl Transport {
                     )
                 }
                 Attempt::Timeout => {
-                    let message = format!(
-                        "{} failed: no response within {} ms",
+                    let message = [
                         request.operation,
-                        crate::error::number_text(self.timeout_ms)
-                    );
+                        " failed: no response within ",
+                        &crate::error::number_text(self.timeout_ms),
+                        " ms",
+                    ]
+                    .concat();
                     let error = request.error(ErrorKind::Timeout, message);
                     (
                         Failure::Timeout,
@@ -237,7 +243,14 @@ impl Transport {
             .clone()
             .or_else(|| (!status_text.is_empty()).then(|| status_text.to_owned()))
             .unwrap_or_else(|| "no message".to_owned());
-        let message = format!("{} failed with HTTP {status}: {said}", request.operation);
+        let message = [
+            request.operation,
+            " failed with HTTP ",
+            &int_text(status.into()),
+            ": ",
+            &said,
+        ]
+        .concat();
         let mut error = request.error(ErrorKind::Http, message).with_status(status);
         let details = server.apply_to(&mut error, self.retry.is_retryable_status(status));
         Failed { error, details }
@@ -360,7 +373,7 @@ fn describe_network_error(error: &JsValue) -> String {
         .and_then(|c| get(&c, "code"))
         .and_then(|c| c.as_string())
     {
-        Some(code) => format!("{message} ({code})"),
+        Some(code) => [&message, " (", &code, ")"].concat(),
         None => message,
     }
 }
