@@ -3,6 +3,8 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
+UNLZMA := CARGO_TARGET_DIR=target/unlzma cargo
+UNLZMA_MANIFEST := --manifest-path unlzma/Cargo.toml
 WASM_TEST := CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner cargo test --target wasm32-unknown-unknown --test wasm
 BROWSER := WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER=/usr/bin/chromedriver
 
@@ -23,9 +25,13 @@ lint: tools
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --all-targets --target wasm32-unknown-unknown -- -D warnings
 	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet
+	$(UNLZMA) fmt --check $(UNLZMA_MANIFEST)
+	$(UNLZMA) clippy --all-targets $(UNLZMA_MANIFEST) -- -D warnings
+	$(UNLZMA) clippy --target wasm32-unknown-unknown $(UNLZMA_MANIFEST) -- -D warnings
 
 test-native: tools
 	cargo test
+	$(UNLZMA) test $(UNLZMA_MANIFEST)
 
 test-wasm-node: tools
 	scripts/with-mock-server.sh env $(WASM_TEST)

@@ -3,12 +3,16 @@
 // scripts/build-pkg.mjs bundles this file into pkg/index.js (ESM) and pkg/index.cjs (CJS).
 import { initSync, __registerErrorClass, __defaultRetryConfig } from './integrations_client.js';
 import { IntegrationError } from './error.js';
-import wasmText from './wasm-bytes.js';
+import { decoder, packed, size } from './wasm-bytes.js';
+import { unpack } from './unpack.js';
 
-// One char per byte (see scripts/build-pkg.mjs): smaller gzipped than base64.
-const bytes = new Uint8Array(wasmText.length);
-for (let i = 0; i < wasmText.length; i++) bytes[i] = wasmText.charCodeAt(i);
-initSync({ module: bytes });
+// The decoder is one char per byte, the packed wasm base64 (see scripts/build-pkg.mjs).
+const bytes = (text) => {
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+  return out;
+};
+initSync({ module: unpack(bytes(decoder), bytes(atob(packed)), size) });
 __registerErrorClass(IntegrationError);
 
 /** The default retry policy, frozen. */

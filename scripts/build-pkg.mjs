@@ -18,6 +18,13 @@ const bin = join(root, 'node_modules', '.bin');
 const build = join(root, 'target', 'pkg-build');
 const pkg = join(root, 'pkg');
 const template = join(root, 'pkg-template');
+// lc=3 lp=0 pb=0 (what unlzma/ decodes), the strongest preset, a dictionary larger than the wasm.
+const LZMA_ENCODE = `
+import lzma, sys
+filters = [{"id": lzma.FILTER_LZMA1, "preset": 9 | lzma.PRESET_EXTREME, "lc": 3, "lp": 0, "pb": 0, "dict_size": 1 << 22}]
+sys.stdout.buffer.write(lzma.compress(sys.stdin.buffer.read(), format=lzma.FORMAT_RAW, filters=filters))
+`;
+
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
 
 // 1. The wasm, with the pinned nightly of scripts/pkg-toolchain (installed by install-tools.sh):
@@ -60,15 +67,37 @@ const renames = JSON.parse(
 );
 const wasm = readFileSync(wasmPath);
 renameGlue(join(build, 'integrations_client.js'), renames, WebAssembly.Module.imports(new WebAssembly.Module(wasm)));
-// The wasm as a string of one char per byte (U+0000..U+00FF), written as UTF-8: byte-aligned, so
-// gzip finds the same matches as in the binary (base64 costs ~25% more gzipped). Only the quote,
-// the backslash and line terminators need escapes.
+
+// 3b. The wasm ships LZMA-compressed, as base64 (random bytes: base64 costs gzip only ~0.5%), with
+//     a 3 KB decoder wasm of our own (unlzma/) that index.js runs first. LZMA packs this wasm ~15%
+//     smaller than gzip -9 does, decoder included; decoding costs a few ms at import (BENCHMARKS.md,
+//     start-up). The encoder is CPython's lzma module (liblzma), at build time only.
+const packed = execFileSync('python3', ['-c', LZMA_ENCODE], { input: wasm, maxBuffer: 1 << 26 });
+const decoderTarget = join(root, 'target', 'unlzma');
+execFileSync('cargo', ['build', '--release', '--target', 'wasm32-unknown-unknown', '--manifest-path', join(root, 'unlzma', 'Cargo.toml')], {
+  cwd: root,
+  stdio: 'inherit',
+  env: { ...process.env, CARGO_TARGET_DIR: decoderTarget },
+});
+const decoderPath = join(build, 'unlzma.wasm');
+run(join(bin, 'wasm-opt'), ['-Oz', '--strip-debug', '--strip-producers', '--strip-target-features', join(decoderTarget, 'wasm32-unknown-unknown', 'release', 'unlzma.wasm'), '-o', decoderPath]);
+const decoder = readFileSync(decoderPath);
+const { unpack } = await import(join(template, 'unpack.js'));
+if (Buffer.compare(Buffer.from(unpack(decoder, packed, wasm.length)), wasm) !== 0) {
+  throw new Error('build-pkg: the LZMA round trip does not give the wasm back');
+}
+// The decoder as a string of one char per byte (U+0000..U+00FF), written as UTF-8: byte-aligned, so
+// gzip finds the same matches as in the binary. Only the quote, the backslash and line terminators
+// need escapes. esbuild would re-escape control bytes (\0, \x01...): it bundles a placeholder, and
+// the literal goes in afterwards.
 const escapes = { 0x22: '\\"', 0x5c: '\\\\', 0x0a: '\\n', 0x0d: '\\r' };
-const wasmLiteral = `"${Array.from(wasm, (b) => escapes[b] ?? String.fromCharCode(b)).join('')}"`;
-// esbuild would re-escape control bytes (\0, \x01...), costing 5 KB gzip: it bundles a
-// placeholder, and the literal goes in afterwards.
-const PLACEHOLDER = '__INTEGRATIONS_CLIENT_WASM__';
-writeFileSync(join(build, 'wasm-bytes.js'), `export default "${PLACEHOLDER}";\n`, 'utf8');
+const decoderLiteral = `"${Array.from(decoder, (b) => escapes[b] ?? String.fromCharCode(b)).join('')}"`;
+const PLACEHOLDER = '__INTEGRATIONS_CLIENT_DECODER__';
+writeFileSync(
+  join(build, 'wasm-bytes.js'),
+  `export const decoder = "${PLACEHOLDER}";\nexport const packed = "${packed.toString('base64')}";\nexport const size = ${wasm.length};\n`,
+  'utf8',
+);
 
 // 5 (first, since the entry's export list comes from it). The types: drop the loader API that
 // index.js keeps to itself, and `[Symbol.dispose]`, which would force consumers onto
@@ -85,7 +114,7 @@ const entry = readFileSync(join(build, 'index.js'), 'utf8').replace('/* EXPORTS 
 writeFileSync(join(build, 'index.js'), entry);
 rmSync(pkg, { recursive: true, force: true });
 mkdirSync(pkg);
-const entries = readdirSync(template).filter((f) => f.endsWith('.js') && !['error.js'].includes(f));
+const entries = readdirSync(template).filter((f) => f.endsWith('.js') && !['error.js', 'unpack.js'].includes(f));
 for (const name of entries) {
   for (const [format, ext] of [['esm', 'js'], ['cjs', 'cjs']]) {
     run(join(bin, 'esbuild'), [
@@ -107,7 +136,7 @@ for (const name of entries) {
 for (const file of readdirSync(pkg).filter((f) => /\.c?js$/.test(f))) {
   const code = readFileSync(join(pkg, file), 'utf8');
   const placeholder = new RegExp(`(["'\`])${PLACEHOLDER}\\1`);
-  if (placeholder.test(code)) writeFileSync(join(pkg, file), code.replace(placeholder, () => wasmLiteral), 'utf8');
+  if (placeholder.test(code)) writeFileSync(join(pkg, file), code.replace(placeholder, () => decoderLiteral), 'utf8');
 }
 
 // 5. Types, and their CJS twins (a .d.ts in a "type": "module" package describes ESM only).
@@ -127,14 +156,15 @@ manifest.version = version;
 writeFileSync(join(pkg, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 cpSync(join(root, 'README.md'), join(pkg, 'README.md'));
 
-const size = (bytes) => `${(bytes.length / 1024).toFixed(1)} KB raw, ${(gzipSync(bytes, { level: 9 }).length / 1024).toFixed(1)} KB gzip`;
+const weigh = (bytes) => `${(bytes.length / 1024).toFixed(1)} KB raw, ${(gzipSync(bytes, { level: 9 }).length / 1024).toFixed(1)} KB gzip`;
 const defaultEntry = readFileSync(join(pkg, 'index.js'));
 const budget = 45 * 1024;
 const gz = gzipSync(defaultEntry, { level: 9 }).length;
 console.log(`pkg/ written (integrations-client ${version})`);
-console.log(`  wasm alone:                      ${size(wasm)}`);
+console.log(`  wasm alone:                      ${weigh(wasm)}`);
+console.log(`  wasm LZMA-packed, and decoder:   ${(packed.length / 1024).toFixed(1)} KB, ${weigh(decoder)}`);
 const verdict = gz <= budget ? 'within' : `OVER by ${((gz - budget) / 1024).toFixed(1)} KB (see README, "Size")`;
-console.log(`  default entry (wasm inlined+JS): ${size(defaultEntry)}  (budget 45 KB gzip: ${verdict})`);
+console.log(`  default entry (wasm inlined+JS): ${weigh(defaultEntry)}  (budget 45 KB gzip: ${verdict})`);
 
 /** Rewrites wasm-bindgen's glue for the minified import and export names; fails on any it misses. */
 function renameGlue(file, { imports, exports }, wasmImports) {
@@ -157,3 +187,4 @@ function renameGlue(file, { imports, exports }, wasmImports) {
   if (left.length) throw new Error(`build-pkg: imports missing from the glue: ${left.map((i) => i.name)}`);
   writeFileSync(file, glue);
 }
+
