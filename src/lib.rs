@@ -14,6 +14,7 @@
 //! - [`error`]: the error kinds, user messages, redaction and ids.
 //! - [`log`]: log levels, entries and operation metrics.
 //! - [`tokens`]: the multi-account token map, its expiry index and token redaction.
+//! - [`ordmap`]: the small ordered map (a treap) under the token map's indexes.
 //! - `wasm`: the JavaScript boundary (fetch, timers, abort signals, JS values).
 #![warn(missing_docs)]
 
@@ -21,6 +22,7 @@ pub mod error;
 pub mod json;
 pub mod log;
 pub mod model;
+pub mod ordmap;
 pub mod retry;
 pub mod store;
 pub mod time;

@@ -3,8 +3,8 @@
 //! of token texts so that redaction does not scan every token.
 
 use crate::model::{check_account_id, check_provider, InputProblem};
+use crate::ordmap::OrdMap;
 use crate::time::EpochMs;
-use std::collections::BTreeMap;
 
 /// The exact (provider, accountId) pair. Never a joined string: `("a:b", "c")` and `("a", "b:c")`
 /// are different accounts.
@@ -64,7 +64,7 @@ pub struct TokenMap {
     /// The pairs and their entries; `None` is a free slot (listed in `free`).
     slots: Vec<Option<(AccountKey, TokenEntry)>>,
     free: Vec<u32>,
-    index: BTreeMap<Vec<u8>, u32>,
+    index: OrdMap,
     len: usize,
 }
 
@@ -85,9 +85,7 @@ impl TokenMap {
     }
 
     fn find(&self, provider: &str, account_id: &str) -> Option<u32> {
-        self.index
-            .get(&pair_key(PAIR, &[], provider, account_id))
-            .copied()
+        self.index.get(&pair_key(PAIR, &[], provider, account_id))
     }
 
     /// The entries whose keys start with `prefix`, in key order.
@@ -96,21 +94,18 @@ impl TokenMap {
         prefix: Vec<u8>,
     ) -> impl Iterator<Item = (&'a [u8], &'a (AccountKey, TokenEntry))> + 'a {
         self.index
-            .range(prefix.clone()..)
+            .from(&prefix)
             .take_while(move |(k, _)| k.starts_with(&prefix))
-            .filter_map(|(k, slot)| Some((k.as_slice(), self.slot(*slot)?)))
+            .filter_map(|(k, slot)| Some((k, self.slot(slot)?)))
     }
 
     fn count_text(&mut self, text: &str, add: bool) {
         let key = text_key(text.as_bytes());
-        let count = self.index.entry(key).or_default();
-        if add {
-            *count += 1;
-        } else {
-            *count = count.saturating_sub(1);
-            if *count == 0 {
-                self.index.remove(&text_key(text.as_bytes()));
-            }
+        let count = self.index.get(&key).unwrap_or(0);
+        match (add, count) {
+            (true, _) => self.index.insert(key, count + 1),
+            (false, 0 | 1) => drop(self.index.remove(&key)),
+            (false, _) => self.index.insert(key, count - 1),
         }
     }
 
@@ -229,8 +224,8 @@ impl TokenMap {
     pub fn providers(&self) -> Vec<&str> {
         let mut providers = Vec::new();
         let mut from = vec![PAIR];
-        while let Some((k, slot)) = self.index.range(from..).next() {
-            let Some(((provider, _), _)) = self.slot(*slot).filter(|_| k.first() == Some(&PAIR))
+        while let Some((k, slot)) = self.index.from(&from).next() {
+            let Some(((provider, _), _)) = self.slot(slot).filter(|_| k.first() == Some(&PAIR))
             else {
                 break;
             };
@@ -264,7 +259,7 @@ impl TokenMap {
         }
         let texts = || {
             self.index
-                .range(vec![TEXT]..)
+                .from(&[TEXT])
                 .map(|(k, _)| k.get(1..).unwrap_or_default())
         };
         let bytes = text.as_bytes();
@@ -279,7 +274,7 @@ impl TokenMap {
             let long = (window.len() == PREFIX)
                 .then(|| {
                     self.index
-                        .range(text_key(window)..)
+                        .from(&text_key(window))
                         .map(|(t, _)| t.get(1..).unwrap_or_default())
                         .take_while(|t| t.starts_with(window))
                         .filter(|t| rest.starts_with(t))
