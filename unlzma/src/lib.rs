@@ -21,38 +21,49 @@ pub unsafe extern "C" fn decode(
 ) -> u32 {
     let input = core::slice::from_raw_parts(input, input_len);
     let output = core::slice::from_raw_parts_mut(output, output_len);
-    match Decoder::new(input).run(output) {
-        Some(()) => 0,
-        None => 1,
-    }
+    u32::from(!run(input, output))
 }
 
-/// A probability, in 11-bit fixed point.
-type Prob = u16;
+// Where each model's probabilities start in one array (pb = 0: no per-position contexts).
+const IS_MATCH: usize = 0;
+const IS_REP: usize = 12;
+const IS_REP_G0: usize = 24;
+const IS_REP_G1: usize = 36;
+const IS_REP_G2: usize = 48;
+const IS_REP0_LONG: usize = 60;
+const SLOT: usize = 72;
+const SPECIAL: usize = SLOT + 256;
+const ALIGN: usize = SPECIAL + 115;
+const MATCH_LENGTH: usize = ALIGN + 16;
+const REP_LENGTH: usize = MATCH_LENGTH + 274;
+const LITERAL: usize = REP_LENGTH + 274;
+const PROBS: usize = LITERAL + (0x300 << 3);
 
 struct RangeDecoder<'a> {
     input: &'a [u8],
     at: usize,
     range: u32,
     code: u32,
+    probs: [u16; PROBS],
 }
 
 impl RangeDecoder<'_> {
-    fn byte(&mut self) -> Option<u32> {
-        let b = *self.input.get(self.at)?;
+    /// The next input byte; 0 past the end (caught by the length check in `run`).
+    fn byte(&mut self) -> u32 {
+        let b = self.input.get(self.at).copied().unwrap_or(0);
         self.at += 1;
-        Some(u32::from(b))
+        u32::from(b)
     }
 
-    fn normalize(&mut self) -> Option<()> {
+    fn normalize(&mut self) {
         if self.range < 1 << 24 {
             self.range <<= 8;
-            self.code = (self.code << 8) | self.byte()?;
+            self.code = (self.code << 8) | self.byte();
         }
-        Some(())
     }
 
-    fn bit(&mut self, p: &mut Prob) -> Option<usize> {
+    fn bit(&mut self, i: usize) -> usize {
+        let p = &mut self.probs[i];
         let bound = (self.range >> 11) * u32::from(*p);
         let b = if self.code < bound {
             self.range = bound;
@@ -64,180 +75,150 @@ impl RangeDecoder<'_> {
             *p -= *p >> 5;
             1
         };
-        self.normalize()?;
-        Some(b)
+        self.normalize();
+        b
     }
 
-    fn tree(&mut self, probs: &mut [Prob], bits: u32) -> Option<usize> {
-        let mut m = 1;
-        for _ in 0..bits {
-            m = (m << 1) | self.bit(probs.get_mut(m)?)?;
-        }
-        Some(m - (1 << bits))
-    }
-
-    fn reverse(&mut self, probs: &mut [Prob], bits: u32) -> Option<usize> {
+    /// A `bits`-bit symbol, most significant bit first; `reverse`: least significant first.
+    fn tree(&mut self, base: usize, bits: u32, reverse: bool) -> usize {
         let (mut m, mut symbol) = (1, 0);
         for i in 0..bits {
-            let b = self.bit(probs.get_mut(m)?)?;
+            let b = self.bit(base + m);
             m = (m << 1) | b;
             symbol |= b << i;
         }
-        Some(symbol)
+        if reverse {
+            symbol
+        } else {
+            m - (1 << bits)
+        }
     }
 
-    fn direct(&mut self, bits: u32) -> Option<usize> {
+    fn direct(&mut self, bits: u32) -> usize {
         let mut result = 0;
         for _ in 0..bits {
             self.range >>= 1;
-            let b = usize::from(self.code >= self.range);
-            if b == 1 {
+            let b = self.code >= self.range;
+            if b {
                 self.code -= self.range;
             }
-            self.normalize()?;
-            result = (result << 1) | b;
+            self.normalize();
+            result = (result << 1) | usize::from(b);
         }
-        Some(result)
+        result
     }
 
-    /// A match length minus 2: choice, choice2, low[8], mid[8], high[256] (pb = 0).
-    fn length(&mut self, probs: &mut [Prob; 274]) -> Option<usize> {
-        if self.bit(&mut probs[0])? == 0 {
-            self.tree(&mut probs[2..10], 3)
-        } else if self.bit(&mut probs[1])? == 0 {
-            Some(8 + self.tree(&mut probs[10..18], 3)?)
+    /// A match length minus 2: choice, choice2, low[8], mid[8], high[256].
+    fn length(&mut self, base: usize) -> usize {
+        if self.bit(base) == 0 {
+            self.tree(base + 2, 3, false)
+        } else if self.bit(base + 1) == 0 {
+            8 + self.tree(base + 10, 3, false)
         } else {
-            Some(16 + self.tree(&mut probs[18..], 8)?)
+            16 + self.tree(base + 18, 8, false)
         }
     }
 }
 
-struct Decoder<'a> {
-    rc: RangeDecoder<'a>,
-    literal: [Prob; 0x300 << 3],
-    is_match: [Prob; 12],
-    is_rep: [Prob; 12],
-    is_rep_g0: [Prob; 12],
-    is_rep_g1: [Prob; 12],
-    is_rep_g2: [Prob; 12],
-    is_rep0_long: [Prob; 12],
-    slot: [Prob; 4 << 6],
-    special: [Prob; 115],
-    align: [Prob; 16],
-    match_length: [Prob; 274],
-    rep_length: [Prob; 274],
-}
-
-impl<'a> Decoder<'a> {
-    fn new(input: &'a [u8]) -> Self {
-        const P: Prob = 1024;
-        Decoder {
-            rc: RangeDecoder {
-                input,
-                at: 0,
-                range: u32::MAX,
-                code: 0,
-            },
-            literal: [P; 0x300 << 3],
-            is_match: [P; 12],
-            is_rep: [P; 12],
-            is_rep_g0: [P; 12],
-            is_rep_g1: [P; 12],
-            is_rep_g2: [P; 12],
-            is_rep0_long: [P; 12],
-            slot: [P; 4 << 6],
-            special: [P; 115],
-            align: [P; 16],
-            match_length: [P; 274],
-            rep_length: [P; 274],
-        }
+fn run(input: &[u8], out: &mut [u8]) -> bool {
+    let mut rc = RangeDecoder {
+        input,
+        at: 0,
+        range: u32::MAX,
+        code: 0,
+        probs: [1024; PROBS],
+    };
+    // The first byte is always 0; the next four start the code.
+    for _ in 0..5 {
+        rc.code = (rc.code << 8) | rc.byte();
     }
-
-    fn run(&mut self, out: &mut [u8]) -> Option<()> {
-        let rc = &mut self.rc;
-        // The first byte is always 0; the next four start the code.
-        for _ in 0..5 {
-            rc.code = (rc.code << 8) | rc.byte()?;
-        }
-        let (mut state, mut reps) = (0usize, [0usize; 4]);
-        let mut n = 0;
-        while n < out.len() {
-            if rc.bit(self.is_match.get_mut(state)?)? == 0 {
-                let previous = n.checked_sub(1).map_or(0, |i| out[i]);
-                let base = 0x300 * usize::from(previous >> 5);
-                let probs = self.literal.get_mut(base..base + 0x300)?;
-                let mut symbol = 1;
-                if state >= 7 {
-                    let mut matched = usize::from(*out.get(n.checked_sub(reps[0] + 1)?)?);
-                    while symbol < 0x100 {
-                        let match_bit = (matched >> 7) & 1;
-                        matched <<= 1;
-                        let b = rc.bit(probs.get_mut(((1 + match_bit) << 8) + symbol)?)?;
-                        symbol = (symbol << 1) | b;
-                        if match_bit != b {
-                            break;
-                        }
-                    }
-                }
+    let (mut state, mut reps) = (0usize, [0usize; 4]);
+    let mut n = 0;
+    while n < out.len() {
+        if rc.bit(IS_MATCH + state) == 0 {
+            let previous = if n > 0 { out[n - 1] } else { 0 };
+            let base = LITERAL + 0x300 * usize::from(previous >> 5);
+            let mut symbol = 1;
+            if state >= 7 {
+                let Some(&matched) = out.get(n.wrapping_sub(reps[0] + 1)) else {
+                    return false;
+                };
+                let mut matched = usize::from(matched);
                 while symbol < 0x100 {
-                    symbol = (symbol << 1) | rc.bit(probs.get_mut(symbol)?)?;
-                }
-                out[n] = symbol as u8;
-                n += 1;
-                state = match state {
-                    0..=3 => 0,
-                    4..=9 => state - 3,
-                    _ => state - 6,
-                };
-                continue;
-            }
-            let len;
-            if rc.bit(&mut self.is_rep[state])? == 1 {
-                if rc.bit(&mut self.is_rep_g0[state])? == 0 {
-                    if rc.bit(&mut self.is_rep0_long[state])? == 0 {
-                        state = if state < 7 { 9 } else { 11 };
-                        out[n] = *out.get(n.checked_sub(reps[0] + 1)?)?;
-                        n += 1;
-                        continue;
+                    let match_bit = (matched >> 7) & 1;
+                    matched <<= 1;
+                    let b = rc.bit(base + ((1 + match_bit) << 8) + symbol);
+                    symbol = (symbol << 1) | b;
+                    if match_bit != b {
+                        break;
                     }
-                } else {
-                    let which = if rc.bit(&mut self.is_rep_g1[state])? == 0 {
-                        1
-                    } else if rc.bit(&mut self.is_rep_g2[state])? == 0 {
-                        2
-                    } else {
-                        3
-                    };
-                    reps[..=which].rotate_right(1);
                 }
-                len = rc.length(&mut self.rep_length)?;
-                state = if state < 7 { 8 } else { 11 };
-            } else {
-                reps.rotate_right(1);
-                len = rc.length(&mut self.match_length)?;
-                state = if state < 7 { 7 } else { 10 };
-                let base = len.min(3) << 6;
-                let slot = rc.tree(self.slot.get_mut(base..base + 64)?, 6)?;
-                reps[0] = if slot < 4 {
-                    slot
-                } else {
-                    let bits = (slot as u32 >> 1) - 1;
-                    let distance = (2 | (slot & 1)) << bits;
-                    if slot < 14 {
-                        distance + rc.reverse(self.special.get_mut(distance - slot..)?, bits)?
-                    } else {
-                        distance + (rc.direct(bits - 4)? << 4) + rc.reverse(&mut self.align, 4)?
-                    }
-                };
             }
-            let from = n.checked_sub(reps[0] + 1)?;
-            for i in 0..(len + 2).min(out.len() - n) {
-                out[n + i] = out[from + i];
+            while symbol < 0x100 {
+                symbol = (symbol << 1) | rc.bit(base + symbol);
             }
-            n += (len + 2).min(out.len() - n);
+            out[n] = symbol as u8;
+            n += 1;
+            state = match state {
+                0..=3 => 0,
+                4..=9 => state - 3,
+                _ => state - 6,
+            };
+            continue;
         }
-        Some(())
+        let len = if rc.bit(IS_REP + state) == 1 {
+            if rc.bit(IS_REP_G0 + state) == 0 {
+                if rc.bit(IS_REP0_LONG + state) == 0 {
+                    state = if state < 7 { 9 } else { 11 };
+                    let Some(&b) = out.get(n.wrapping_sub(reps[0] + 1)) else {
+                        return false;
+                    };
+                    out[n] = b;
+                    n += 1;
+                    continue;
+                }
+            } else {
+                let which = if rc.bit(IS_REP_G1 + state) == 0 {
+                    1
+                } else if rc.bit(IS_REP_G2 + state) == 0 {
+                    2
+                } else {
+                    3
+                };
+                reps[..=which].rotate_right(1);
+            }
+            state = if state < 7 { 8 } else { 11 };
+            rc.length(REP_LENGTH)
+        } else {
+            reps.rotate_right(1);
+            let len = rc.length(MATCH_LENGTH);
+            state = if state < 7 { 7 } else { 10 };
+            let slot = rc.tree(SLOT + (len.min(3) << 6), 6, false);
+            reps[0] = if slot < 4 {
+                slot
+            } else {
+                let bits = (slot as u32 >> 1) - 1;
+                let distance = (2 | (slot & 1)) << bits;
+                if slot < 14 {
+                    distance + rc.tree(SPECIAL + distance - slot, bits, true)
+                } else {
+                    distance + (rc.direct(bits - 4) << 4) + rc.tree(ALIGN, 4, true)
+                }
+            };
+            len
+        };
+        if reps[0] >= n {
+            return false;
+        }
+        for _ in 0..len + 2 {
+            if n == out.len() {
+                break;
+            }
+            out[n] = out[n - reps[0] - 1];
+            n += 1;
+        }
     }
+    rc.at <= input.len()
 }
 
 #[cfg(target_arch = "wasm32")]
