@@ -3,7 +3,7 @@
 
 use super::engine::*;
 use super::flight::forward;
-use super::{clear_timeout, get, now, set_timeout};
+use super::{clear_timeout, get, global, now, set_timeout};
 use js_sys::Function;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
@@ -69,7 +69,7 @@ impl Inner {
     }
 
     pub(super) fn page_visible() -> bool {
-        get(&js_sys::global(), "document")
+        get(&global(), "document")
             .and_then(|d| get(&d, "visibilityState"))
             .and_then(|v| v.as_string())
             .is_none_or(|v| v != "hidden")
@@ -98,7 +98,7 @@ impl Inner {
     }
 
     pub(super) fn window_listeners(&self, add: bool) {
-        let global: JsValue = js_sys::global().into();
+        let global = super::global();
         let Some(document) = get(&global, "document") else {
             return;
         };

@@ -2,8 +2,8 @@
 //! checked by the core, so a bad option fails when it is given, with a message naming it.
 
 use super::errors::set;
-use super::get;
 use super::transport::Transport;
+use super::{get, global};
 use crate::log::Level;
 use crate::model::check_base_path;
 use crate::retry::{check_count, check_non_negative, check_status_code, Jitter, RetryConfig};
@@ -262,7 +262,7 @@ pub(crate) const DEFAULT_TIMEOUT_MS: f64 = 10_000.0;
 
 /// The global `fetch`, or an error saying there is none.
 pub(crate) fn global_fetch() -> Result<Function, OptionError> {
-    get(&js_sys::global(), "fetch")
+    get(&global(), "fetch")
         .and_then(|f| f.dyn_into::<Function>().ok())
         .ok_or_else(|| "there is no global fetch; pass options.fetch".to_owned())
 }
@@ -280,26 +280,28 @@ pub(crate) fn read_connection(options: &JsValue) -> Result<Connection, OptionErr
     check_options_object(options, "options")?;
     let base_url = match opt_string(options, "baseUrl", "baseUrl")? {
         Some(url) => url,
-        None => get(&js_sys::global(), "location")
+        None => get(&global(), "location")
             .and_then(|l| get(&l, "origin"))
             .and_then(|o| o.as_string())
             .filter(|o| o.starts_with("http"))
             .ok_or("baseUrl is required outside a browser (an absolute http: or https: URL)")?,
     };
-    let url = web_sys::Url::new(&base_url)
-        .map_err(|_| ["baseUrl '", &base_url, "' is not an absolute URL"].concat())?;
-    if !matches!(url.protocol().as_str(), "http:" | "https:") {
-        return Err([
-            "baseUrl must be http: or https:, got '",
-            &url.protocol(),
-            "'",
-        ]
-        .concat());
+    let url: JsValue = web_sys::Url::new(&base_url)
+        .map_err(|_| ["baseUrl '", &base_url, "' is not an absolute URL"].concat())?
+        .into();
+    // The parts as properties: one generic read, where Url's typed getters are an import each.
+    let part = |name| {
+        get(&url, name)
+            .and_then(|v| v.as_string())
+            .unwrap_or_default()
+    };
+    let protocol = part("protocol");
+    if !matches!(protocol.as_str(), "http:" | "https:") {
+        return Err(["baseUrl must be http: or https:, got '", &protocol, "'"].concat());
     }
-    if !url.username().is_empty()
-        || !url.password().is_empty()
-        || !url.search().is_empty()
-        || !url.hash().is_empty()
+    if ["username", "password", "search", "hash"]
+        .iter()
+        .any(|name| !part(name).is_empty())
     {
         return Err("baseUrl must not carry credentials, a query or a fragment".to_owned());
     }
@@ -307,8 +309,8 @@ pub(crate) fn read_connection(options: &JsValue) -> Result<Connection, OptionErr
         .unwrap_or_else(|| "/api/integrations".to_owned());
     check_base_path(&base_path)?;
     let root = [
-        &url.origin(),
-        url.pathname().trim_end_matches('/'),
+        part("origin").as_str(),
+        part("pathname").trim_end_matches('/'),
         base_path.trim_end_matches('/'),
     ]
     .concat();

@@ -23,6 +23,11 @@ pub use guards::{
 pub use tokens::{MultiAccountTokenManager, TokenData};
 
 use crate::json::{JsonKind, JsonView};
+
+/// `globalThis`.
+pub(crate) fn global() -> JsValue {
+    GLOBAL.with(JsValue::clone)
+}
 use js_sys::{Array, Function, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -37,6 +42,10 @@ extern "C" {
     fn try_is_array(value: &JsValue) -> Result<bool, JsValue>;
     #[wasm_bindgen(thread_local_v2, js_namespace = Object, js_name = prototype)]
     static OBJECT_PROTOTYPE: JsValue;
+    // `globalThis` (Node >= 12, every browser the package supports): one import, where
+    // js_sys::global() probes four.
+    #[wasm_bindgen(thread_local_v2, js_name = globalThis)]
+    static GLOBAL: JsValue;
 
     #[wasm_bindgen(js_name = setTimeout)]
     fn set_timeout(handler: &Function, ms: f64) -> JsValue;
@@ -175,7 +184,7 @@ pub(crate) fn random() -> f64 {
 /// insecure contexts included, and in Node >= 19), falling back to `Math.random`.
 pub(crate) fn new_uuid() -> String {
     let mut bytes = [0u8; 16];
-    let filled = get(&js_sys::global(), "crypto")
+    let filled = get(&global(), "crypto")
         .and_then(|crypto| {
             let fill: Function = get(&crypto, "getRandomValues")?.dyn_into().ok()?;
             let buffer = js_sys::Uint8Array::new_with_length(16);

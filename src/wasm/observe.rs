@@ -175,7 +175,8 @@ impl Observer {
                 .and_then(|t| t.as_string());
             match text {
                 Some(text) if self.redact(&text) != text => {
-                    js_sys::JSON::parse(&self.redact(&text)).unwrap_or(JsValue::NULL)
+                    super::transport::parse_json(&self.redact(&text).into())
+                        .unwrap_or(JsValue::NULL)
                 }
                 _ => details,
             }

@@ -298,7 +298,7 @@ impl Transport {
         let init = self.init(request, signal);
         let promise =
             self.fetch
-                .call2(&js_sys::global(), &JsValue::from_str(&request.url), &init)?;
+                .call2(&super::global(), &JsValue::from_str(&request.url), &init)?;
         let response: Response = JsFuture::from(Promise::resolve(&promise))
             .await?
             .dyn_into()
@@ -309,7 +309,9 @@ impl Transport {
         let text = JsFuture::from(response.text()?).await?;
         Ok(Attempt::Response {
             status: response.status(),
-            status_text: response.status_text(),
+            status_text: get(&response, "statusText")
+                .and_then(|t| t.as_string())
+                .unwrap_or_default(),
             retry_after,
             text,
         })
@@ -359,7 +361,7 @@ impl Transport {
 extern "C" {
     /// `JSON.parse` on a JS string, without copying it through wasm memory.
     #[wasm_bindgen(catch, js_namespace = JSON, js_name = parse)]
-    fn parse_json(text: &JsValue) -> Result<JsValue, JsValue>;
+    pub(crate) fn parse_json(text: &JsValue) -> Result<JsValue, JsValue>;
 }
 
 /// A short description of why fetch failed: its message, and Node's `cause.code` where present
