@@ -24,6 +24,14 @@ pub use tokens::{MultiAccountTokenManager, TokenData};
 
 use crate::json::{JsonKind, JsonView};
 
+/// Epoch milliseconds as RFC 3339 (`Date#toISOString`): what the core's `format_rfc3339` writes,
+/// without its code in the wasm. Every time here is within a `Date`'s range.
+pub(crate) fn iso(ms: crate::time::EpochMs) -> String {
+    js_sys::Date::new(&JsValue::from_f64(ms as f64))
+        .to_iso_string()
+        .into()
+}
+
 /// `globalThis`.
 pub(crate) fn global() -> JsValue {
     GLOBAL.with(JsValue::clone)

@@ -5,7 +5,6 @@ use super::errors::{set, set_some, to_js};
 use super::transport::Failed;
 use crate::error::IntegrationError;
 use crate::log::{Level, LogEntry, Metric};
-use crate::time::format_rfc3339;
 use crate::tokens::TokenMap;
 use js_sys::{Function, Object};
 use std::cell::RefCell;
@@ -106,7 +105,7 @@ impl Observer {
         let object: JsValue = Object::new().into();
         set(&object, "level", entry.level.as_str());
         set(&object, "message", message.as_str());
-        set(&object, "timestamp", format_rfc3339(entry.timestamp));
+        set(&object, "timestamp", super::iso(entry.timestamp));
         set(&object, "operation", entry.operation);
         set_some(
             &object,

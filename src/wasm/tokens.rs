@@ -5,7 +5,7 @@
 use super::errors::{invalid_input, set};
 use super::{get, now};
 use crate::model::truncate;
-use crate::time::{format_rfc3339, parse_rfc3339, EpochMs};
+use crate::time::{parse_rfc3339, EpochMs};
 use crate::tokens::{TokenEntry, TokenMap};
 use js_sys::{Array, Date, Object};
 use std::cell::{Cell, RefCell};
@@ -139,7 +139,7 @@ impl TokenData {
         let out: JsValue = Object::new().into();
         set(&out, "provider", self.provider.as_str());
         set(&out, "accountId", self.account_id.as_str());
-        set(&out, "expiresAt", format_rfc3339(self.entry.expires_at));
+        set(&out, "expiresAt", super::iso(self.entry.expires_at));
         set(&out, "hasRefreshToken", self.entry.refresh_token.is_some());
         out
     }
@@ -153,7 +153,7 @@ impl TokenData {
             "/",
             &self.account_id,
             ", expires ",
-            &format_rfc3339(self.entry.expires_at),
+            &super::iso(self.entry.expires_at),
             ")",
         ]
         .concat()
