@@ -289,20 +289,45 @@ pub fn truncate(text: &str, max: usize) -> &str {
 /// assert!(!is_absolute_http_url("javascript:alert(1)"));
 /// ```
 pub fn is_absolute_http_url(text: &str) -> bool {
-    let lower = text.get(..8).unwrap_or(text).to_ascii_lowercase();
-    let rest = if lower.starts_with("https://") {
-        &text[8..]
-    } else if lower.starts_with("http://") {
-        &text[7..]
-    } else {
-        return false;
+    let bytes = text.as_bytes();
+    let scheme = |s: &[u8]| {
+        bytes
+            .get(..s.len())
+            .is_some_and(|b| b.eq_ignore_ascii_case(s))
     };
-    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let rest = match () {
+        () if scheme(b"https://") => &bytes[8..],
+        () if scheme(b"http://") => &bytes[7..],
+        () => return false,
+    };
+    let host_end = rest
+        .iter()
+        .position(|b| matches!(b, b'/' | b'?' | b'#'))
+        .unwrap_or(rest.len());
     let authority = &rest[..host_end];
-    let host = authority.rsplit('@').next().unwrap_or("");
-    !host.is_empty()
-        && !host.starts_with(':')
-        && !text.chars().any(|c| c.is_whitespace() || c.is_control())
+    let host = &authority[authority
+        .iter()
+        .rposition(|&b| b == b'@')
+        .map_or(0, |at| at + 1)..];
+    !host.is_empty() && host[0] != b':' && !text.chars().any(|c| c.is_control() || is_space(c))
+}
+
+/// Unicode's White_Space, spelled out (no table in the wasm).
+fn is_space(c: char) -> bool {
+    matches!(
+        c,
+        '\t'..='\r'
+            | ' '
+            | '\u{85}'
+            | '\u{a0}'
+            | '\u{1680}'
+            | '\u{2000}'..='\u{200a}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{202f}'
+            | '\u{205f}'
+            | '\u{3000}'
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -840,6 +865,13 @@ mod tests {
             }
         }
         out
+    }
+
+    #[test]
+    fn is_space_is_unicode_white_space() {
+        for c in (0..=0x10ffff).filter_map(char::from_u32) {
+            assert_eq!(is_space(c), c.is_whitespace(), "{:x}", c as u32);
+        }
     }
 
     proptest! {

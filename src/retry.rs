@@ -261,7 +261,7 @@ pub enum Step {
 /// assert_eq!(parse_retry_after("soon", 0), None);
 /// ```
 pub fn parse_retry_after(value: &str, now: EpochMs) -> Option<f64> {
-    let value = value.trim();
+    let value = value.trim_matches([' ', '\t']);
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
         // Digit by digit (no float parser in the wasm); saturates for absurd values, which
         // max_retry_after then refuses.

@@ -197,8 +197,14 @@ fn number(text: &str) -> Option<u32> {
 /// assert_eq!(parse_http_date("Thu, 01 Jan 1970 00:01:00 GMT"), Some(60_000));
 /// ```
 pub fn parse_http_date(text: &str) -> Option<EpochMs> {
-    let parts: Vec<&str> = text.split_whitespace().collect();
-    let (year, month, day, time) = match parts.as_slice() {
+    // At most six fields, split on spaces (asctime pads the day with a second one).
+    let mut fields = [""; 6];
+    let mut n = 0;
+    for field in text.split(' ').filter(|f| !f.is_empty()) {
+        *fields.get_mut(n)? = field;
+        n += 1;
+    }
+    let (year, month, day, time) = match &fields[..n] {
         // IMF-fixdate: the form servers must send.
         [weekday, day, month, year, time, "GMT"] if weekday.ends_with(',') => (
             i64::from(number(year)?),
