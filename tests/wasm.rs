@@ -66,7 +66,7 @@ fn client(extra: &str) -> IntegrationsClient {
     let options = object(&format!(
         "{{\"baseUrl\": \"{MOCK_URL}\", \"autoRefresh\": false, \"retry\": {{\"initialDelay\": 1, \"maxDelay\": 5}}{extra}}}"
     ));
-    IntegrationsClient::new(Some(options)).unwrap_or_else(|e| panic!("client: {e:?}"))
+    IntegrationsClient::new(options).unwrap_or_else(|e| panic!("client: {e:?}"))
 }
 
 async fn settle(promise: Promise) -> Result<JsValue, JsValue> {
@@ -76,7 +76,9 @@ async fn settle(promise: Promise) -> Result<JsValue, JsValue> {
 #[wasm_bindgen_test]
 async fn status_returns_the_seeded_accounts_over_real_http() {
     reset("[]").await;
-    let status = settle(client("").status(None)).await.expect("status");
+    let status = settle(client("").status(JsValue::UNDEFINED))
+        .await
+        .expect("status");
     assert!(is_integration_status_response(status.clone()));
     let integrations: Array = get(&status, "integrations").unchecked_into();
     assert_eq!(integrations.length(), 5);
@@ -91,7 +93,7 @@ async fn status_returns_the_seeded_accounts_over_real_http() {
 #[wasm_bindgen_test]
 async fn two_503s_then_success_make_exactly_three_requests_with_one_correlation_id() {
     reset(r#"[{"match": {"route": "status"}, "times": 2, "action": {"status": 503}}]"#).await;
-    settle(client("").status(None))
+    settle(client("").status(JsValue::UNDEFINED))
         .await
         .expect("third attempt succeeds");
     let seen = requests("status").await;
@@ -110,9 +112,10 @@ async fn two_503s_then_success_make_exactly_three_requests_with_one_correlation_
 #[wasm_bindgen_test]
 async fn a_404_fails_once_with_the_servers_message() {
     reset("[]").await;
-    let error = settle(client("").disconnect("instagram".into(), "missing".into(), None))
-        .await
-        .expect_err("404");
+    let error =
+        settle(client("").disconnect("instagram".into(), "missing".into(), JsValue::UNDEFINED))
+            .await
+            .expect_err("404");
     assert!(is_integration_error(error.clone()));
     assert_eq!(get(&error, "kind").as_string().as_deref(), Some("http"));
     assert_eq!(get(&error, "statusCode").as_f64(), Some(404.0));
@@ -124,9 +127,10 @@ async fn a_404_fails_once_with_the_servers_message() {
 async fn an_account_id_with_route_characters_reaches_the_server_intact() {
     reset("[]").await;
     let weird = "a/b?c#d%e f";
-    let error = settle(client("").refresh_token("instagram".into(), weird.into(), None))
-        .await
-        .expect_err("no such account");
+    let error =
+        settle(client("").refresh_token("instagram".into(), weird.into(), JsValue::UNDEFINED))
+            .await
+            .expect_err("no such account");
     assert_eq!(get(&error, "statusCode").as_f64(), Some(404.0));
     let seen = requests("refresh").await;
     assert_eq!(seen.length(), 1);
@@ -139,7 +143,7 @@ async fn an_account_id_with_route_characters_reaches_the_server_intact() {
 #[wasm_bindgen_test]
 async fn bad_input_is_refused_before_any_request() {
     reset("[]").await;
-    let error = settle(client("").connect("Not A Slug".into(), None))
+    let error = settle(client("").connect("Not A Slug".into(), JsValue::UNDEFINED))
         .await
         .expect_err("invalid");
     assert_eq!(
@@ -153,7 +157,7 @@ async fn bad_input_is_refused_before_any_request() {
 #[wasm_bindgen_test]
 async fn a_wrong_shape_is_invalid_response_and_not_retried() {
     reset(r#"[{"match": {"route": "status"}, "action": {"status": 200, "json": {"hello": "world"}}}]"#).await;
-    let error = settle(client("").status(None))
+    let error = settle(client("").status(JsValue::UNDEFINED))
         .await
         .expect_err("wrong shape");
     assert_eq!(
@@ -174,7 +178,7 @@ async fn a_hang_past_the_timeout_is_retried_then_fails_as_timeout() {
         client(
             r#", "timeoutMs": 50, "retry": {"maxRetries": 1, "initialDelay": 1, "maxDelay": 1}"#,
         )
-        .status(None),
+        .status(JsValue::UNDEFINED),
     )
     .await
     .expect_err("timeout");
@@ -205,14 +209,16 @@ async fn concurrent_status_calls_share_one_request_and_then_the_cache() {
     reset("[]").await;
     let client = client("");
     let calls: Array = (0..50)
-        .map(|_| JsValue::from(client.status(None)))
+        .map(|_| JsValue::from(client.status(JsValue::UNDEFINED)))
         .collect();
     let results: Array = settle(Promise::all(&calls))
         .await
         .expect("all resolve")
         .unchecked_into();
     assert!(results.iter().all(|r| Object::is(&r, &results.get(0))));
-    settle(client.status(None)).await.expect("cached");
+    settle(client.status(JsValue::UNDEFINED))
+        .await
+        .expect("cached");
     assert_eq!(requests("status").await.length(), 1);
     client.dispose();
 }
@@ -230,12 +236,16 @@ async fn a_focus_event_revalidates_a_subscribed_client_in_a_browser() {
         .subscribe(listener.into())
         .expect("subscribed")
         .unchecked_into();
-    settle(client.status(None)).await.expect("status");
+    settle(client.status(JsValue::UNDEFINED))
+        .await
+        .expect("status");
     let event = web_sys::Event::new("focus").expect("event");
     let target: web_sys::EventTarget = global.clone().unchecked_into();
     target.dispatch_event(&event).expect("dispatched");
     // The revalidation is in flight now: a status() call joins it.
-    settle(client.status(None)).await.expect("joined");
+    settle(client.status(JsValue::UNDEFINED))
+        .await
+        .expect("joined");
     assert_eq!(requests("status").await.length(), 2);
     unsubscribe.call0(&JsValue::NULL).expect("unsubscribed");
     target.dispatch_event(&event).expect("dispatched");

@@ -70,9 +70,8 @@ impl IntegrationsClient {
     /// not at the first request.
     #[wasm_bindgen(constructor)]
     pub fn new(
-        #[wasm_bindgen(unchecked_optional_param_type = "ClientOptions")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "ClientOptions")] options: JsValue,
     ) -> Result<IntegrationsClient, JsValue> {
-        let options = options.unwrap_or(JsValue::UNDEFINED);
         let mut connection = read_connection(&options).map_err(invalid_input)?;
         let behaviour = read_behaviour(&options).map_err(invalid_input)?;
         // dispose() aborts everything in flight through this controller.
@@ -126,7 +125,7 @@ impl IntegrationsClient {
     #[wasm_bindgen(unchecked_return_type = "Promise<IntegrationStatusResponse>")]
     pub fn status(
         &self,
-        #[wasm_bindgen(unchecked_optional_param_type = "StatusOptions")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "StatusOptions")] options: JsValue,
     ) -> Promise {
         let inner = &self.inner;
         let parsed = inner.ready().and_then(|()| {
@@ -146,7 +145,7 @@ impl IntegrationsClient {
     #[wasm_bindgen(unchecked_return_type = "Promise<IntegrationStatusResponse>")]
     pub fn revalidate(
         &self,
-        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
         let inner = &self.inner;
         match inner.ready().and_then(|()| request_options(&options)) {
@@ -160,7 +159,7 @@ impl IntegrationsClient {
     #[wasm_bindgen(js_name = requestRefresh, unchecked_return_type = "Promise<IntegrationStatusResponse>")]
     pub fn request_refresh(
         &self,
-        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
         let inner = &self.inner;
         let signal = match inner.ready().and_then(|()| request_options(&options)) {
@@ -194,7 +193,7 @@ impl IntegrationsClient {
     pub fn connect(
         &self,
         #[wasm_bindgen(unchecked_param_type = "Provider")] provider: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "ConnectOptions")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "ConnectOptions")] options: JsValue,
     ) -> Promise {
         let inner = self.inner.clone();
         let parsed = inner.ready().and_then(|()| {
@@ -236,7 +235,7 @@ impl IntegrationsClient {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Provider")] provider: JsValue,
         #[wasm_bindgen(js_name = accountId, unchecked_param_type = "string")] account_id: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
         let inner = self.inner.clone();
         let parsed = inner.account_args(&provider, &account_id, &options);
@@ -281,7 +280,7 @@ impl IntegrationsClient {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Provider")] provider: JsValue,
         #[wasm_bindgen(js_name = accountId, unchecked_param_type = "string")] account_id: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
         let inner = &self.inner;
         let parsed = inner.account_args(&provider, &account_id, &options);
@@ -300,7 +299,7 @@ impl IntegrationsClient {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Provider")] provider: JsValue,
         #[wasm_bindgen(js_name = accountId, unchecked_param_type = "string")] account_id: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
         let inner = &self.inner;
         let parsed = inner.account_args(&provider, &account_id, &options);
@@ -323,7 +322,7 @@ impl IntegrationsClient {
     #[wasm_bindgen(js_name = refreshExpiring, unchecked_return_type = "Promise<RefreshExpiringResult>")]
     pub fn refresh_expiring(
         &self,
-        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
         let inner = self.inner.clone();
         let signal = match inner.ready().and_then(|()| request_options(&options)) {
@@ -435,11 +434,9 @@ impl IntegrationsClient {
 #[wasm_bindgen(js_name = fetchWithRetry, unchecked_return_type = "Promise<unknown>")]
 pub fn fetch_with_retry(
     #[wasm_bindgen(unchecked_param_type = "string")] url: JsValue,
-    #[wasm_bindgen(unchecked_optional_param_type = "RequestInit")] init: Option<JsValue>,
-    #[wasm_bindgen(unchecked_optional_param_type = "FetchWithRetryConfig")] config: Option<JsValue>,
+    #[wasm_bindgen(unchecked_optional_param_type = "RequestInit")] init: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "FetchWithRetryConfig")] config: JsValue,
 ) -> Promise {
-    let init = init.unwrap_or(JsValue::UNDEFINED);
-    let config = config.unwrap_or(JsValue::UNDEFINED);
     let prepared = (|| -> Result<(String, Transport, Option<AbortSignal>), String> {
         let url = url.as_string().ok_or("url must be a string")?;
         check_options_object(&init, "init")?;

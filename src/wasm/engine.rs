@@ -52,10 +52,8 @@ pub(super) fn refresh_shape(value: &JsValue) -> Result<Vec<AccountRef>, Invalid>
 pub(super) const REFRESH_CONCURRENCY: usize = 4;
 
 /// Reads an options argument and its signal, for the method named `operation`.
-pub(super) fn request_options(
-    options: &Option<JsValue>,
-) -> Result<(JsValue, Option<AbortSignal>), String> {
-    let options = options.clone().unwrap_or(JsValue::UNDEFINED);
+pub(super) fn request_options(options: &JsValue) -> Result<(JsValue, Option<AbortSignal>), String> {
+    let options = options.clone();
     check_options_object(&options, "options")?;
     let signal = signal_of(&options)?;
     Ok((options, signal))
@@ -591,7 +589,7 @@ impl Inner {
         &self,
         provider: &JsValue,
         account_id: &JsValue,
-        options: &Option<JsValue>,
+        options: &JsValue,
     ) -> Result<(AccountKey, Option<AbortSignal>), String> {
         self.ready()?;
         let key = (provider_arg(provider)?, account_id_arg(account_id)?);
