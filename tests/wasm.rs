@@ -280,5 +280,10 @@ fn the_token_map_keeps_exact_pairs_and_hides_token_text() {
         .get_token("instagram".into(), "b".into())
         .expect("entry");
     assert_eq!(entry.access_token(), "tok_SECRET_123456789");
-    assert!(!entry.to_string_js().contains("tok_SECRET"));
+    let text = entry.to_string_js().as_string().expect("text");
+    assert!(
+        text.starts_with("TokenData(instagram/b, expires "),
+        "{text}"
+    );
+    assert!(!text.contains("tok_SECRET"), "{text}");
 }

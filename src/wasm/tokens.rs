@@ -104,27 +104,32 @@ pub struct TokenData {
 #[wasm_bindgen]
 impl TokenData {
     /// The provider.
+    // Strings come back as JS strings made here (`JsValue`), which keeps the glue of each getter
+    // to one call; the d.ts keeps the precise types.
     #[wasm_bindgen(getter, unchecked_return_type = "Provider")]
-    pub fn provider(&self) -> String {
-        self.provider.clone()
+    pub fn provider(&self) -> JsValue {
+        self.provider.as_str().into()
     }
 
     /// The account.
-    #[wasm_bindgen(getter, js_name = accountId)]
-    pub fn account_id(&self) -> String {
-        self.account_id.clone()
+    #[wasm_bindgen(getter, js_name = accountId, unchecked_return_type = "string")]
+    pub fn account_id(&self) -> JsValue {
+        self.account_id.as_str().into()
     }
 
     /// The access token.
-    #[wasm_bindgen(getter, js_name = accessToken)]
-    pub fn access_token(&self) -> String {
-        self.entry.access_token.clone()
+    #[wasm_bindgen(getter, js_name = accessToken, unchecked_return_type = "string")]
+    pub fn access_token(&self) -> JsValue {
+        self.entry.access_token.as_str().into()
     }
 
     /// The refresh token, if there is one.
-    #[wasm_bindgen(getter, js_name = refreshToken)]
-    pub fn refresh_token(&self) -> Option<String> {
-        self.entry.refresh_token.clone()
+    #[wasm_bindgen(getter, js_name = refreshToken, unchecked_return_type = "string | undefined")]
+    pub fn refresh_token(&self) -> JsValue {
+        self.entry
+            .refresh_token
+            .as_deref()
+            .map_or(JsValue::UNDEFINED, JsValue::from)
     }
 
     /// When the access token expires (a copy: changing it changes nothing stored).
@@ -145,8 +150,8 @@ impl TokenData {
     }
 
     /// `TokenData(provider/accountId, expires <RFC 3339>)`, without token text.
-    #[wasm_bindgen(js_name = toString)]
-    pub fn to_string_js(&self) -> String {
+    #[wasm_bindgen(js_name = toString, unchecked_return_type = "string")]
+    pub fn to_string_js(&self) -> JsValue {
         [
             "TokenData(",
             &self.provider,
@@ -157,6 +162,7 @@ impl TokenData {
             ")",
         ]
         .concat()
+        .into()
     }
 }
 
@@ -302,12 +308,12 @@ impl MultiAccountTokenManager {
 
     /// The providers with at least one token, sorted.
     #[wasm_bindgen(unchecked_return_type = "Provider[]")]
-    pub fn providers(&self) -> Vec<String> {
+    pub fn providers(&self) -> Array {
         self.map
             .borrow()
             .providers()
             .into_iter()
-            .map(str::to_owned)
+            .map(JsValue::from)
             .collect()
     }
 
@@ -339,20 +345,21 @@ impl MultiAccountTokenManager {
     pub fn to_json(&self) -> JsValue {
         let out: JsValue = Object::new().into();
         set(&out, "size", self.size());
-        let providers: Array = self.providers().into_iter().map(JsValue::from).collect();
+        let providers = self.providers();
         set(&out, "providers", providers);
         out
     }
 
     /// `MultiAccountTokenManager(n tokens)`.
-    #[wasm_bindgen(js_name = toString)]
-    pub fn to_string_js(&self) -> String {
+    #[wasm_bindgen(js_name = toString, unchecked_return_type = "string")]
+    pub fn to_string_js(&self) -> JsValue {
         [
             "MultiAccountTokenManager(",
             &crate::error::int_text(self.map.borrow().len() as i64),
             " tokens)",
         ]
         .concat()
+        .into()
     }
 
     /// Lets a client given this manager share its map.
