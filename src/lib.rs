@@ -31,7 +31,10 @@ pub mod tokens;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 
-// Single-threaded wasm: talc instead of dlmalloc, about 4 KB less wasm (README, "Size").
+// Single-threaded wasm: power-of-two free lists instead of dlmalloc (README, "Size").
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+mod alloc;
+
 #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 #[global_allocator]
-static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+static ALLOCATOR: alloc::SizeClasses = alloc::SizeClasses::new();

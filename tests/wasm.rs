@@ -287,3 +287,57 @@ fn the_token_map_keeps_exact_pairs_and_hides_token_text() {
     );
     assert!(!text.contains("tok_SECRET"), "{text}");
 }
+
+/// The wasm's allocator (src/alloc.rs): blocks come back aligned as asked, never overlap, and
+/// keep their bytes through reuse of freed blocks and through `realloc`.
+#[wasm_bindgen_test]
+fn the_allocator_keeps_blocks_apart_aligned_and_intact() {
+    use std::alloc::{alloc, dealloc, realloc, Layout};
+    let check = |ptr: *mut u8, len: usize, tag: u8| {
+        let bytes = unsafe { std::slice::from_raw_parts(ptr, len) };
+        assert!(
+            bytes.iter().all(|b| *b == tag),
+            "block of {len} bytes was overwritten"
+        );
+    };
+    let mut live: Vec<(*mut u8, Layout, u8)> = Vec::new();
+    let mut tag = 0u8;
+    for _round in 0..4 {
+        for size in [1usize, 7, 8, 9, 24, 100, 4096, 5000, 70_000, 300_000] {
+            for align in [1usize, 8, 16, 64, 4096] {
+                let layout = Layout::from_size_align(size, align).unwrap();
+                let ptr = unsafe { alloc(layout) };
+                assert!(
+                    !ptr.is_null() && ptr as usize % align == 0,
+                    "{size}/{align}"
+                );
+                tag = tag.wrapping_add(1);
+                unsafe { ptr.write_bytes(tag, size) };
+                live.push((ptr, layout, tag));
+            }
+        }
+        // Free every other block: the next round reuses them.
+        let mut kept = Vec::new();
+        for (n, (ptr, layout, tag)) in live.drain(..).enumerate() {
+            check(ptr, layout.size(), tag);
+            if n % 2 == 0 {
+                unsafe { dealloc(ptr, layout) };
+            } else {
+                kept.push((ptr, layout, tag));
+            }
+        }
+        live = kept;
+    }
+    for (ptr, layout, tag) in &mut live {
+        let grown = Layout::from_size_align(layout.size() * 3 + 1, layout.align()).unwrap();
+        let new = unsafe { realloc(*ptr, *layout, grown.size()) };
+        assert!(!new.is_null() && new as usize % layout.align() == 0);
+        check(new, layout.size(), *tag);
+        unsafe { new.write_bytes(*tag, grown.size()) };
+        (*ptr, *layout) = (new, grown);
+    }
+    for (ptr, layout, tag) in live {
+        check(ptr, layout.size(), tag);
+        unsafe { dealloc(ptr, layout) };
+    }
+}
