@@ -44,9 +44,9 @@ impl Level {
     }
 }
 
-/// One log entry (`LogEntry`).
+/// One log entry (`LogEntry`). Its ids borrow from the operation, which outlives it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct LogEntry {
+pub struct LogEntry<'a> {
     /// The level.
     pub level: Level,
     /// What happened, in one line.
@@ -56,11 +56,11 @@ pub struct LogEntry {
     /// The method's name: `status`, `connect`, `disconnect`, `refreshToken`, `refreshExpiring`, `fetchWithRetry`.
     pub operation: &'static str,
     /// The operation's correlation id.
-    pub correlation_id: Option<String>,
+    pub correlation_id: Option<&'a str>,
     /// The account's provider.
-    pub provider: Option<String>,
+    pub provider: Option<&'a str>,
     /// The account.
-    pub account_id: Option<String>,
+    pub account_id: Option<&'a str>,
     /// Which attempt (1-based) the entry is about.
     pub attempt: Option<u32>,
     /// The HTTP status involved.
@@ -74,29 +74,29 @@ pub struct LogEntry {
 }
 
 /// What an operation is about, for its log entries and metric.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct OperationInfo {
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct OperationInfo<'a> {
     /// The method's name.
     pub operation: &'static str,
     /// The correlation id sent in `X-Correlation-Id`.
-    pub correlation_id: String,
+    pub correlation_id: &'a str,
     /// The account's provider.
-    pub provider: Option<String>,
+    pub provider: Option<&'a str>,
     /// The account.
-    pub account_id: Option<String>,
+    pub account_id: Option<&'a str>,
 }
 
-impl OperationInfo {
+impl<'a> OperationInfo<'a> {
     /// An entry about this operation.
-    pub fn entry(&self, level: Level, message: String, now: EpochMs) -> LogEntry {
+    pub fn entry(&self, level: Level, message: String, now: EpochMs) -> LogEntry<'a> {
         LogEntry {
             level,
             message,
             timestamp: now,
             operation: self.operation,
-            correlation_id: Some(self.correlation_id.clone()),
-            provider: self.provider.clone(),
-            account_id: self.account_id.clone(),
+            correlation_id: Some(self.correlation_id),
+            provider: self.provider,
+            account_id: self.account_id,
             attempt: None,
             status_code: None,
             duration_ms: None,
@@ -106,7 +106,12 @@ impl OperationInfo {
     }
 
     /// The entry for a failed operation: `error` level for what retrying cannot fix, else `warn`.
-    pub fn failure(&self, error: &IntegrationError, duration_ms: f64, now: EpochMs) -> LogEntry {
+    pub fn failure(
+        &self,
+        error: &IntegrationError,
+        duration_ms: f64,
+        now: EpochMs,
+    ) -> LogEntry<'a> {
         let level = if error.retryable {
             Level::Warn
         } else {
@@ -123,7 +128,7 @@ impl OperationInfo {
 
 /// One metric per logical operation (`OperationMetric`).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Metric {
+pub struct Metric<'a> {
     /// The method's name.
     pub operation: &'static str,
     /// Whether it succeeded.
@@ -135,13 +140,13 @@ pub struct Metric {
     /// Whether the answer came from the cache.
     pub cached: bool,
     /// The correlation id.
-    pub correlation_id: String,
+    pub correlation_id: &'a str,
     /// The last HTTP status.
     pub status_code: Option<u16>,
     /// The account's provider.
-    pub provider: Option<String>,
+    pub provider: Option<&'a str>,
     /// The account.
-    pub account_id: Option<String>,
+    pub account_id: Option<&'a str>,
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
@@ -166,7 +171,7 @@ mod tests {
     fn a_failure_is_warn_when_retryable_and_error_otherwise() {
         let info = OperationInfo {
             operation: "status",
-            correlation_id: "c".into(),
+            correlation_id: "c",
             ..Default::default()
         };
         let mut e = IntegrationError::new(ErrorKind::Network, "down", "c");

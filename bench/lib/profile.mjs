@@ -106,7 +106,7 @@ export function countBoundaryCalls() {
   const Instance = WebAssembly.Instance;
   WebAssembly.Instance = function CountingInstance(module, imports) {
     const wrapped = {};
-    for (const [ns, fns] of Object.entries(imports)) {
+    for (const [ns, fns] of Object.entries(imports ?? {})) {
       wrapped[ns] = {};
       for (const [name, f] of Object.entries(fns)) {
         const key = short(name);

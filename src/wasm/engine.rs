@@ -200,9 +200,9 @@ impl Inner {
     ) -> Result<(JsValue, Vec<AccountRef>), JsValue> {
         let info = OperationInfo {
             operation: request.operation,
-            correlation_id: request.correlation_id.clone(),
-            provider: request.provider.clone(),
-            account_id: request.account_id.clone(),
+            correlation_id: &request.correlation_id,
+            provider: request.provider.as_deref(),
+            account_id: request.account_id.as_deref(),
         };
         let started = clock();
         self.observer.log(Level::Debug, || {
@@ -261,10 +261,10 @@ impl Inner {
             duration_ms,
             attempts,
             cached: false,
-            correlation_id: info.correlation_id.clone(),
+            correlation_id: info.correlation_id,
             status_code,
-            provider: info.provider.clone(),
-            account_id: info.account_id.clone(),
+            provider: info.provider,
+            account_id: info.account_id,
         };
         match outcome {
             Ok((payload, checked, attempts, status)) => {
@@ -298,7 +298,7 @@ impl Inner {
         let error = IntegrationError::invalid_input(problem, new_uuid());
         let info = OperationInfo {
             operation,
-            correlation_id: error.correlation_id.clone(),
+            correlation_id: &error.correlation_id,
             ..Default::default()
         };
         let entry = info.failure(&error, 0.0, now());
@@ -309,7 +309,7 @@ impl Inner {
             duration_ms: 0.0,
             attempts: 0,
             cached: false,
-            correlation_id: error.correlation_id.clone(),
+            correlation_id: &error.correlation_id,
             status_code: None,
             provider: None,
             account_id: None,
@@ -339,7 +339,7 @@ impl Inner {
                     duration_ms: 0.0,
                     attempts: 0,
                     cached: true,
-                    correlation_id: new_uuid(),
+                    correlation_id: &new_uuid(),
                     status_code: None,
                     provider: None,
                     account_id: None,
@@ -508,9 +508,10 @@ impl Inner {
     /// Refreshes every due account, at most 4 at a time, then revalidates once.
     pub(super) async fn refresh_expiring(self: &Rc<Self>) -> Result<JsValue, JsValue> {
         let started = clock();
+        let correlation_id = new_uuid();
         let info = OperationInfo {
             operation: "refreshExpiring",
-            correlation_id: new_uuid(),
+            correlation_id: &correlation_id,
             ..Default::default()
         };
         let queue = Rc::new(RefCell::new(

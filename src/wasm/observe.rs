@@ -90,7 +90,7 @@ impl Observer {
     }
 
     /// Builds and emits an entry, only when `level` passes the filter.
-    pub fn log(&self, level: Level, entry: impl FnOnce() -> LogEntry) {
+    pub fn log<'a>(&self, level: Level, entry: impl FnOnce() -> LogEntry<'a>) {
         if self.enabled(level) {
             self.emit(entry());
         }
@@ -110,13 +110,13 @@ impl Observer {
         set_some(
             &object,
             "correlationId",
-            entry.correlation_id.map(|c| self.redact(&c)),
+            entry.correlation_id.map(|c| self.redact(c)),
         );
-        set_some(&object, "provider", entry.provider.map(|p| self.redact(&p)));
+        set_some(&object, "provider", entry.provider.map(|p| self.redact(p)));
         set_some(
             &object,
             "accountId",
-            entry.account_id.map(|a| self.redact(&a)),
+            entry.account_id.map(|a| self.redact(a)),
         );
         set_some(&object, "attempt", entry.attempt);
         set_some(&object, "statusCode", entry.status_code);
@@ -146,21 +146,13 @@ impl Observer {
         set(&object, "durationMs", metric.duration_ms);
         set(&object, "attempts", metric.attempts);
         set(&object, "cached", metric.cached);
-        set(
-            &object,
-            "correlationId",
-            self.redact(&metric.correlation_id),
-        );
+        set(&object, "correlationId", self.redact(metric.correlation_id));
         set_some(&object, "statusCode", metric.status_code);
-        set_some(
-            &object,
-            "provider",
-            metric.provider.map(|p| self.redact(&p)),
-        );
+        set_some(&object, "provider", metric.provider.map(|p| self.redact(p)));
         set_some(
             &object,
             "accountId",
-            metric.account_id.map(|a| self.redact(&a)),
+            metric.account_id.map(|a| self.redact(a)),
         );
         drop(on_metric.call1(&JsValue::NULL, &object));
     }
