@@ -1,8 +1,8 @@
 //! The wasm's allocator: free lists of power-of-two blocks over a bump pointer. Single-threaded
 //! wasm needs no locking, and blocks that are never merged need no headers or boundary tags, so
 //! this is a few hundred bytes of wasm where `talc` took several KB (README, "Size"). The price
-//! is internal fragmentation (a block is up to twice what was asked) and memory that stays with
-//! its size class once freed; wasm memory never shrinks anyway.
+//! is internal fragmentation (a block is up to twice what was asked) and halves that are never
+//! merged again; wasm memory never shrinks anyway.
 
 use core::alloc::{GlobalAlloc, Layout};
 use core::cell::UnsafeCell;
@@ -45,9 +45,16 @@ unsafe impl GlobalAlloc for SizeClasses {
         let s = &mut *self.0.get();
         let size = block(layout.size(), layout.align());
         let class = size.trailing_zeros() as usize;
-        let head = s.free[class];
-        if head != 0 {
-            s.free[class] = *(head as *const usize);
+        // A free block of this size, or the smallest larger one split in halves (one half kept at
+        // each size on the way down), so that freed memory serves any size.
+        if let Some(from) = (class..s.free.len()).find(|&k| s.free[k] != 0) {
+            let head = s.free[from];
+            s.free[from] = *(head as *const usize);
+            for k in class..from {
+                let half = head + (1 << k);
+                *(half as *mut usize) = s.free[k];
+                s.free[k] = half;
+            }
             return head as *mut u8;
         }
         if s.end == 0 {

@@ -13,25 +13,31 @@ assertPkg();
 const esbuild = createRequire(join(root, 'package.json'))('esbuild');
 const size = (bytes) => ({ raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length });
 
-// The package's default entry, as shipped, and its parts. The wasm bytes are the ones the entry
-// hands to `new WebAssembly.Module` (caught on the way); the string is esbuild's literal of them.
+// The package's default entry, as shipped, and its parts: the client wasm LZMA-packed as a base64
+// string, the decoder wasm as a one-char-per-byte string, and the JS. The wasm bytes are the ones
+// the entry hands to `new WebAssembly.Module` (caught on the way; the larger is the client).
 const entry = readFileSync(pkgEntry);
 const source = entry.toString('utf8');
-let wasm;
+const modules = [];
 const Module = WebAssembly.Module;
 WebAssembly.Module = function CapturingModule(bytes) {
-  wasm = new Uint8Array(bytes);
+  modules.push(new Uint8Array(bytes));
   return new Module(bytes);
 };
 await import(pkgUrl);
 WebAssembly.Module = Module;
-if (!wasm) throw new Error('pkg/index.js did not compile a wasm module');
+modules.sort((a, b) => b.length - a.length);
+const [wasm, decoderWasm] = modules;
+if (!wasm || !decoderWasm) throw new Error('pkg/index.js did not compile the decoder and the client wasm');
+const packed = source.match(/(["'`])([A-Za-z0-9+/]{1000,}={0,2})\1/);
+if (!packed) throw new Error('pkg/index.js: the packed wasm (base64) was not found');
 const open = source.search(/[`"](?:\\0|\x00)asm/); // raw NUL since the build splices the literal in
-if (open < 0) throw new Error('pkg/index.js: the inlined wasm string was not found');
+if (open < 0) throw new Error('pkg/index.js: the inlined decoder string was not found');
 let end = open + 1;
 while (source[end] !== source[open]) end += source[end] === '\\' ? 2 : 1;
-const literal = source.slice(open, end + 1);
-const jsOnly = Buffer.from(source.slice(0, open) + source.slice(end + 1), 'utf8');
+const decoderLiteral = source.slice(open, end + 1);
+const jsOnly = Buffer.from(source.replace(packed[0], '""').replace(decoderLiteral, '""'), 'utf8');
+const lzma = Buffer.from(packed[2], 'base64');
 
 // The others, bundled the same way: esbuild --bundle --minify --format=esm --platform=neutral,
 // react external. Neutral has no conditions or main fields, so the browser build is asked for
@@ -58,8 +64,10 @@ const rebundled = await bundle(`export * from ${JSON.stringify(pkgEntry)};`);
 const rows = [
   { key: 'ours', name: '**integrations-client** `pkg/index.js` (wasm inlined + JS)', ...size(entry), ours: true },
   { key: 'oursRebundled', name: '↳ the same, re-bundled by esbuild like the others', ...size(rebundled), part: true },
-  { key: 'wasm', name: '↳ the wasm alone (binary)', ...size(wasm), part: true },
-  { key: 'wasmString', name: '↳ the wasm as the inlined latin1 string (UTF-8)', ...size(Buffer.from(literal, 'utf8')), part: true },
+  { key: 'wasm', name: '↳ the client wasm alone (binary; not shipped as such)', ...size(wasm), part: true },
+  { key: 'lzma', name: '↳ the client wasm LZMA-packed (binary)', ...size(lzma), part: true },
+  { key: 'packed', name: '↳ the same as the inlined base64 string', ...size(Buffer.from(packed[0], 'utf8')), part: true },
+  { key: 'decoder', name: '↳ the LZMA decoder wasm (unlzma/) as the inlined latin1 string', ...size(Buffer.from(decoderLiteral, 'utf8')), part: true },
   { key: 'js', name: '↳ the JS alone (wasm-bindgen glue, IntegrationError, loader)', ...size(jsOnly), part: true },
   { key: 'ky', name: `ky ${version('ky')}`, ...size(await bundle("export { default } from 'ky'; export * from 'ky';")) },
   { key: 'axios', name: `axios ${version('axios')} (platform=browser)`, ...size(await bundle("export { default } from 'axios'; export * from 'axios';", 'browser')) },
@@ -79,7 +87,7 @@ const rows = [
 // when its code section equals the shipped one byte for byte, the names are exact.
 const wasmSections = sections(wasm).map(({ name, size: n }) => ({ name, bytes: n }));
 let names = { status: 'unavailable', byCrate: [], topFunctions: [] };
-const rawWasm = join(root, 'target', 'wasm32-unknown-unknown', 'release', 'integrations_client.wasm');
+const rawWasm = join(root, 'target', 'pkg-wasm', 'wasm32-unknown-unknown', 'release', 'integrations_client.wasm');
 const wasmOpt = join(root, 'node_modules', '.bin', 'wasm-opt');
 const namesFile = process.env.BENCH_WASM_NAMES;
 try {
