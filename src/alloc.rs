@@ -41,6 +41,7 @@ fn block(size: usize, align: usize) -> usize {
 }
 
 unsafe impl GlobalAlloc for SizeClasses {
+    #[inline(never)]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let s = &mut *self.0.get();
         let size = block(layout.size(), layout.align());
@@ -78,6 +79,7 @@ unsafe impl GlobalAlloc for SizeClasses {
         start as *mut u8
     }
 
+    #[inline(never)]
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         let s = &mut *self.0.get();
         let class = block(layout.size(), layout.align()).trailing_zeros() as usize;
@@ -85,6 +87,7 @@ unsafe impl GlobalAlloc for SizeClasses {
         s.free[class] = ptr as usize;
     }
 
+    #[inline(never)]
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         if block(new_size, layout.align()) == block(layout.size(), layout.align()) {
             return ptr;
