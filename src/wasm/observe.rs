@@ -3,6 +3,7 @@
 
 use super::errors::{set, set_some, to_js};
 use super::transport::Failed;
+use super::{get, global};
 use crate::error::IntegrationError;
 use crate::log::{Level, LogEntry, Metric};
 use crate::tokens::TokenMap;
@@ -10,6 +11,7 @@ use js_sys::{Function, Object};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 #[wasm_bindgen(typescript_custom_section)]
 const LOG_TS: &str = r#"
@@ -58,14 +60,6 @@ export interface OperationMetric {
 
 #[wasm_bindgen]
 extern "C" {
-    #[wasm_bindgen(js_namespace = console, js_name = debug)]
-    fn console_debug(message: &str, entry: &JsValue);
-    #[wasm_bindgen(js_namespace = console, js_name = info)]
-    fn console_info(message: &str, entry: &JsValue);
-    #[wasm_bindgen(js_namespace = console, js_name = warn)]
-    fn console_warn(message: &str, entry: &JsValue);
-    #[wasm_bindgen(js_namespace = console, js_name = error)]
-    fn console_error(message: &str, entry: &JsValue);
     #[wasm_bindgen(js_namespace = performance, js_name = now)]
     fn performance_now() -> f64;
 }
@@ -126,12 +120,19 @@ impl Observer {
         match &self.logger {
             // A logger that throws must not break the operation it logs.
             Some(logger) => drop(logger.call1(&JsValue::NULL, &object)),
-            None => match entry.level {
-                Level::Debug => console_debug(&message, &object),
-                Level::Info => console_info(&message, &object),
-                Level::Warn => console_warn(&message, &object),
-                Level::Error | Level::Silent => console_error(&message, &object),
-            },
+            // `console[level](message, entry)`, looked up when called (one generic call where
+            // four bindings were an import each).
+            None => {
+                let method = match entry.level {
+                    Level::Silent => "error",
+                    level => level.as_str(),
+                };
+                let console = get(&global(), "console").unwrap_or_default();
+                if let Some(log) = get(&console, method).and_then(|f| f.dyn_into::<Function>().ok())
+                {
+                    drop(log.call2(&console, &message.as_str().into(), &object));
+                }
+            }
         }
     }
 
