@@ -118,10 +118,6 @@ impl Transport {
         request.signal.iter().chain(self.stop.iter()).collect()
     }
 
-    fn is_aborted(&self, request: &Request) -> bool {
-        self.signals(request).iter().any(|s| s.aborted())
-    }
-
     /// Sends `request`, retrying per the policy, and resolves with the parsed 2xx body.
     /// `on_retry(attempt, wait_ms, failure)` is told before each backoff wait.
     pub(crate) async fn send(
@@ -129,14 +125,16 @@ impl Transport {
         request: &Request,
         on_retry: &dyn Fn(u32, f64, &Failed),
     ) -> Result<Reply, Failed> {
+        // The signals that end the request, gathered once for every attempt and wait.
+        let signals = self.signals(request);
         let mut retries = 0u32;
         loop {
             let attempts = retries + 1;
-            if self.is_aborted(request) {
+            if is_aborted(&signals) {
                 return Err(request.aborted(retries));
             }
             request.attempts_made.set(attempts);
-            let (failure, mut failed) = match self.attempt(request).await {
+            let (failure, mut failed) = match self.attempt(request, &signals).await {
                 Attempt::Response { status, text, .. } if (200..300).contains(&status) => {
                     return match parse_json(&text) {
                         Ok(body) => Ok(Reply {
@@ -214,7 +212,7 @@ impl Transport {
                 Step::Retry { wait_ms, .. } => {
                     failed.error.attempts = attempts;
                     on_retry(attempts, wait_ms, &failed);
-                    if !sleep_or_abort(wait_ms, &self.signals(request)).await {
+                    if !sleep_or_abort(wait_ms, &signals).await {
                         return Err(request.aborted(attempts));
                     }
                     retries += 1;
@@ -257,7 +255,7 @@ impl Transport {
     }
 
     /// One attempt: fetch and read the body, within the per-attempt timeout.
-    async fn attempt(&self, request: &Request) -> Attempt {
+    async fn attempt(&self, request: &Request, signals: &[&AbortSignal]) -> Attempt {
         let Ok(controller) = AbortController::new() else {
             return Attempt::Network("AbortController is not available".into());
         };
@@ -268,7 +266,7 @@ impl Transport {
             return Attempt::Network("AbortController.abort is not available".into());
         };
         // The caller's abort, the client's and our timeout all abort this attempt's controller.
-        for signal in self.signals(request) {
+        for signal in signals {
             let _ = signal.add_event_listener_with_callback("abort", &abort);
         }
         let timer =
@@ -279,12 +277,12 @@ impl Transport {
         if let Some(timer) = timer {
             clear_timeout(&timer);
         }
-        for signal in self.signals(request) {
+        for signal in signals {
             let _ = signal.remove_event_listener_with_callback("abort", &abort);
         }
         match outcome {
             Ok(attempt) => attempt,
-            Err(_) if self.is_aborted(request) => Attempt::Aborted,
+            Err(_) if is_aborted(signals) => Attempt::Aborted,
             Err(_) if controller.signal().aborted() => Attempt::Timeout,
             Err(error) => Attempt::Network(describe_network_error(&error)),
         }
@@ -382,8 +380,12 @@ fn describe_network_error(error: &JsValue) -> String {
 
 /// Waits `ms`, or less if one of `signals` aborts. Resolves `true` when the wait ran out, `false`
 /// when it was aborted. Leaves no timer or listener behind either way.
+fn is_aborted(signals: &[&AbortSignal]) -> bool {
+    signals.iter().any(|s| s.aborted())
+}
+
 pub(crate) async fn sleep_or_abort(ms: f64, signals: &[&AbortSignal]) -> bool {
-    if signals.iter().any(|s| s.aborted()) {
+    if is_aborted(signals) {
         return false;
     }
     let mut resolve: Option<Function> = None;
@@ -400,7 +402,7 @@ pub(crate) async fn sleep_or_abort(ms: f64, signals: &[&AbortSignal]) -> bool {
     for signal in signals {
         let _ = signal.remove_event_listener_with_callback("abort", &resolve);
     }
-    !signals.iter().any(|s| s.aborted())
+    !is_aborted(signals)
 }
 
 /// Reads `{ signal }` from a method's options argument.
