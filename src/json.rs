@@ -63,8 +63,19 @@ pub trait JsonView: Sized {
 
 /// Structural equality of two JSON values: same kinds, equal scalars, equal items and equal
 /// key/value sets (key order ignored). Used to keep the same snapshot when a revalidation brings
-/// back the data the store already has.
+/// back the data the store already has. Values nested deeper than [`MAX_DEPTH`] count as
+/// different (the store then takes the new data), so that no response can exhaust the wasm stack.
 pub fn deep_equal<V: JsonView>(a: &V, b: &V) -> bool {
+    equal_within(a, b, MAX_DEPTH)
+}
+
+/// How deep [`deep_equal`] looks.
+pub const MAX_DEPTH: u32 = 64;
+
+fn equal_within<V: JsonView>(a: &V, b: &V, depth: u32) -> bool {
+    let Some(depth) = depth.checked_sub(1) else {
+        return false;
+    };
     let kind = a.kind();
     if kind != b.kind() {
         return false;
@@ -79,7 +90,7 @@ pub fn deep_equal<V: JsonView>(a: &V, b: &V) -> bool {
             len.is_some()
                 && len == b.len()
                 && (0..len.unwrap_or(0)).all(|i| match (a.index(i), b.index(i)) {
-                    (Some(x), Some(y)) => deep_equal(&x, &y),
+                    (Some(x), Some(y)) => equal_within(&x, &y, depth),
                     (None, None) => true,
                     _ => false,
                 })
@@ -88,7 +99,7 @@ pub fn deep_equal<V: JsonView>(a: &V, b: &V) -> bool {
             let keys = a.keys();
             keys.len() == b.keys().len()
                 && keys.iter().all(|k| match (a.get(k), b.get(k)) {
-                    (Some(x), Some(y)) => deep_equal(&x, &y),
+                    (Some(x), Some(y)) => equal_within(&x, &y, depth),
                     (None, None) => true,
                     _ => false,
                 })
@@ -154,5 +165,18 @@ mod tests {
         assert!(!deep_equal(&a, &c));
         assert!(!deep_equal(&json!([1, 2]), &json!([1, 2, 3])));
         assert!(!deep_equal(&json!({"a": 1}), &json!({"a": 1, "b": 2})));
+    }
+
+    #[test]
+    fn deep_equal_stops_at_its_depth_instead_of_exhausting_the_stack() {
+        let nested = |depth: u32| (0..depth).fold(json!(1), |inner, _| json!({ "m": [inner] }));
+        // Each level is an object and an array: two levels of recursion.
+        let shallow = nested(MAX_DEPTH / 2 - 1);
+        assert!(deep_equal(&shallow, &shallow.clone()));
+        let deep = nested(MAX_DEPTH);
+        assert!(
+            !deep_equal(&deep, &deep.clone()),
+            "deeper than MAX_DEPTH counts as changed"
+        );
     }
 }
