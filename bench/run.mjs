@@ -254,11 +254,11 @@ ${profileBlock('60 × the check on 1 000 accounts', validation.checkProfile)}`);
 if (getRatio > 1) {
   losses.push(`### \`getToken\`: ${getRatio.toFixed(1)}× a JS Map
 
-Each lookup copies both key strings into wasm, allocates an owned \`(String, String)\` key to search the B-tree (string compares go
+Each lookup copies both key strings into wasm, builds an owned byte key to search the treap (byte compares go
 through wasm's byte-wise \`memcmp\`), clones the entry into a new \`TokenData\` in wasm memory and wraps it in a JS object registered with a
 FinalizationRegistry; reading \`.accessToken\` copies the string out again. The \`TokenData\`'s wasm memory is only released when the JS
 wrapper is collected (or \`free()\`d), which is also what makes wasm memory grow under a burst of lookups (see Memory).
-\`expiringWithin\` wins because it is an index range scan (B-tree by expiry) instead of a scan of all 100 000.
+\`expiringWithin\` wins because it is an index range scan (the treap's keys by expiry) instead of a scan of all 100 000.
 
 ${profileBlock(`30 000 × getToken(p, a).accessToken`, tokens.getProfile)}`);
 }

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // Builds the npm package into pkg/ from the Rust crate and pkg-template/:
-//   1. the wasm, as a cdylib alone so that LTO stays on (TOOLCHAIN.md);
+//   1. the wasm, as a cdylib alone so that LTO stays on (TOOLCHAIN.md), with the pinned nightly;
 //   2. wasm-bindgen's `web` glue (the only target whose init takes bytes synchronously);
-//   3. npm binaryen's wasm-opt -Oz, once, then the bytes as a latin1 string module;
-//   4. each entry bundled by esbuild twice, ESM and CJS, with the wasm inlined so that
-//      it is ready when the import resolves, in Node, bundlers and browsers alike;
+//   3. npm binaryen's wasm-opt -Oz, once, with short import/export names (the glue rewritten);
+//      then the wasm LZMA-packed (base64) and the decoder wasm of unlzma/ (a latin1 string);
+//   4. each entry bundled by esbuild twice, ESM and CJS, with both inlined so that the wasm
+//      is ready when the import resolves, in Node, bundlers and browsers alike;
 //   5. the types: wasm-bindgen's d.ts without its loader API, plus .d.cts twins for `require`;
 //   6. package.json with the crate's version; then prints the package weight.
 import { execFileSync } from 'node:child_process';
