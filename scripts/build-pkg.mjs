@@ -26,7 +26,7 @@ filters = [{"id": lzma.FILTER_LZMA1, "preset": 9 | lzma.PRESET_EXTREME, "lc": 3,
 sys.stdout.buffer.write(lzma.compress(sys.stdin.buffer.read(), format=lzma.FORMAT_RAW, filters=filters))
 `;
 
-const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
+const run = (cmd, args, env = {}) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
 
 // 1. The wasm, with the pinned nightly of scripts/pkg-toolchain (installed by install-tools.sh):
 //    std is rebuilt with the crate's size profile and `panic=immediate-abort` (a panic traps at
@@ -34,17 +34,12 @@ const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit'
 //    formatting compiled out (nothing outside tests prints `{:?}`). README, "Size", has the numbers.
 const toolchain = readFileSync(join(root, 'scripts', 'pkg-toolchain'), 'utf8').trim();
 const wasmTarget = join(root, 'target', 'pkg-wasm');
-execFileSync(
+run(
   'cargo',
   [`+${toolchain}`, 'rustc', '--lib', '--release', '--target', 'wasm32-unknown-unknown', '--crate-type', 'cdylib', '-Zbuild-std=std,panic_abort'],
   {
-    cwd: root,
-    stdio: 'inherit',
-    env: {
-      ...process.env,
-      CARGO_TARGET_DIR: wasmTarget,
-      RUSTFLAGS: process.env.PKG_RUSTFLAGS ?? '-Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none',
-    },
+    CARGO_TARGET_DIR: wasmTarget,
+    RUSTFLAGS: '-Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none',
   },
 );
 const rawWasm = join(wasmTarget, 'wasm32-unknown-unknown', 'release', 'integrations_client.wasm');
@@ -70,15 +65,13 @@ const wasm = readFileSync(wasmPath);
 renameGlue(join(build, 'integrations_client.js'), renames, WebAssembly.Module.imports(new WebAssembly.Module(wasm)));
 
 // 3b. The wasm ships LZMA-compressed, as base64 (random bytes: base64 costs gzip only ~0.5%), with
-//     a 3 KB decoder wasm of our own (unlzma/) that index.js runs first. LZMA packs this wasm ~15%
-//     smaller than gzip -9 does, decoder included; decoding costs a few ms at import (BENCHMARKS.md,
-//     start-up). The encoder is CPython's lzma module (liblzma), at build time only.
+//     a 1.5 KB decoder wasm of our own (unlzma/) that index.js runs first. LZMA packs this wasm ~15%
+//     smaller than gzip -9 does, decoder included; decoding costs about 11 ms at import on these
+//     machines (BENCHMARKS.md, start-up). The encoder is CPython's lzma module (liblzma), at build time only.
 const packed = execFileSync('python3', ['-c', LZMA_ENCODE], { input: wasm, maxBuffer: 1 << 26 });
 const decoderTarget = join(root, 'target', 'unlzma');
-execFileSync('cargo', ['build', '--release', '--target', 'wasm32-unknown-unknown', '--manifest-path', join(root, 'unlzma', 'Cargo.toml')], {
-  cwd: root,
-  stdio: 'inherit',
-  env: { ...process.env, CARGO_TARGET_DIR: decoderTarget },
+run('cargo', ['build', '--release', '--target', 'wasm32-unknown-unknown', '--manifest-path', join(root, 'unlzma', 'Cargo.toml')], {
+  CARGO_TARGET_DIR: decoderTarget,
 });
 const decoderPath = join(build, 'unlzma.wasm');
 run(join(bin, 'wasm-opt'), ['-Oz', '--strip-debug', '--strip-producers', '--strip-target-features', join(decoderTarget, 'wasm32-unknown-unknown', 'release', 'unlzma.wasm'), '-o', decoderPath]);

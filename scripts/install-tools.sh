@@ -4,6 +4,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Debian packages, as root or through sudo.
+apt_install() {
+  if [ "$(id -u)" = 0 ]; then apt=(apt-get); else apt=(sudo apt-get); fi
+  "${apt[@]}" update
+  DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y "$@"
+}
+
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
@@ -35,14 +42,10 @@ fi
 
 # build-pkg.mjs packs the wasm with CPython's lzma module (liblzma).
 if ! python3 -c 'import lzma' 2>/dev/null; then
-  if [ "$(id -u)" = 0 ]; then apt=(apt-get); else apt=(sudo apt-get); fi
-  "${apt[@]}" update
-  DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y python3
+  apt_install python3
 fi
 
 # Debian's Chromium and its driver, for the browser tests (no browser downloads here).
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
-  if [ "$(id -u)" = 0 ]; then apt=(apt-get); else apt=(sudo apt-get); fi
-  "${apt[@]}" update
-  DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y chromium chromium-driver
+  apt_install chromium chromium-driver
 fi
