@@ -56,16 +56,15 @@ fn text_key(text: &[u8]) -> Vec<u8> {
 /// The token map. Every operation is `O(log n)`, `expiring_within` is `O(log n + k)` for `k`
 /// results, and redaction is `O(length of the text)` lookups.
 ///
-/// One B-tree holds three indexes, told apart by the key's first byte: pair → slot, (expiry,
-/// pair) → slot, token text → how many entries hold it. One key type means one copy of the
-/// B-tree code in the wasm (three copies cost 10 KB).
+/// One ordered map ([`OrdMap`]) holds three indexes, told apart by the key's first byte: pair →
+/// slot, (expiry, pair) → slot, token text → how many entries hold it. One map of one key type
+/// is one copy of its code in the wasm (three `std` B-tree types cost 10 KB).
 #[derive(Debug, Default)]
 pub struct TokenMap {
     /// The pairs and their entries; `None` is a free slot (listed in `free`).
     slots: Vec<Option<(AccountKey, TokenEntry)>>,
     free: Vec<u32>,
     index: OrdMap,
-    len: usize,
 }
 
 impl TokenMap {
@@ -141,7 +140,6 @@ impl TokenMap {
             self.count_text(text, true);
         }
         self.slots[slot as usize] = Some(((provider.to_owned(), account_id.to_owned()), entry));
-        self.len += 1;
         Ok(())
     }
 
@@ -183,7 +181,6 @@ impl TokenMap {
             self.count_text(text, false);
         }
         self.free.push(slot);
-        self.len -= 1;
         true
     }
 
@@ -212,12 +209,13 @@ impl TokenMap {
 
     /// How many pairs have a token.
     pub fn len(&self) -> usize {
-        self.len
+        // Every slot is taken or listed as free.
+        self.slots.len() - self.free.len()
     }
 
     /// Whether no pair has a token.
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.len() == 0
     }
 
     /// The providers that have at least one token, sorted: one seek per provider, not a scan.

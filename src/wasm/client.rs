@@ -285,9 +285,7 @@ impl IntegrationsClient {
         let inner = &self.inner;
         let parsed = inner.account_args(&provider, &account_id, &options);
         match parsed {
-            Ok((key, signal)) => shared(signal, "refreshToken", Some(key.clone()), || {
-                inner.refresh_shared(key)
-            }),
+            Ok((key, signal)) => inner.refresh_for(key, signal),
             Err(problem) => Promise::reject(&inner.refuse("refreshToken", problem)),
         }
     }
@@ -306,9 +304,7 @@ impl IntegrationsClient {
         match parsed {
             Ok((key, signal)) => {
                 if inner.due_accounts().contains(&key) {
-                    shared(signal, "refreshToken", Some(key.clone()), || {
-                        inner.refresh_shared(key)
-                    })
+                    inner.refresh_for(key, signal)
                 } else {
                     Promise::resolve(&JsValue::UNDEFINED)
                 }

@@ -5,7 +5,7 @@
 use super::background::Callbacks;
 use super::config::check_options_object;
 use super::errors::set;
-use super::flight::{cancellable, Flight};
+use super::flight::{cancellable, shared, Flight};
 use super::guards::invalid_response;
 use super::observe::{clock, Observer};
 use super::state::State;
@@ -479,6 +479,18 @@ impl Inner {
             .refreshes
             .push((key, flight.clone()));
         flight
+    }
+
+    /// `refreshToken()` for a caller: the account's shared refresh, which `signal` lets the caller
+    /// stop waiting for.
+    pub(super) fn refresh_for(
+        self: &Rc<Self>,
+        key: AccountKey,
+        signal: Option<AbortSignal>,
+    ) -> Promise {
+        shared(signal, "refreshToken", Some(key.clone()), || {
+            self.refresh_shared(key)
+        })
     }
 
     /// The accounts whose `expiresAt` is at or before `now + refreshWindowMs`, from the store's

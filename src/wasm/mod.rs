@@ -23,20 +23,8 @@ pub use guards::{
 pub use tokens::{MultiAccountTokenManager, TokenData};
 
 use crate::json::{JsonKind, JsonView};
-
-/// Epoch milliseconds as RFC 3339 (`Date#toISOString`): what the core's `format_rfc3339` writes,
-/// without its code in the wasm. Every time here is within a `Date`'s range.
-pub(crate) fn iso(ms: crate::time::EpochMs) -> String {
-    js_sys::Date::new(&JsValue::from_f64(ms as f64))
-        .to_iso_string()
-        .into()
-}
-
-/// `globalThis`.
-pub(crate) fn global() -> JsValue {
-    GLOBAL.with(JsValue::clone)
-}
-use js_sys::{Array, Function, Reflect};
+use crate::time::EpochMs;
+use js_sys::{Array, Date, Function, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -59,6 +47,21 @@ extern "C" {
     fn set_timeout(handler: &Function, ms: f64) -> JsValue;
     #[wasm_bindgen(js_name = clearTimeout)]
     fn clear_timeout(handle: &JsValue);
+}
+
+/// `globalThis`.
+pub(crate) fn global() -> JsValue {
+    GLOBAL.with(JsValue::clone)
+}
+
+/// A new `Date` of epoch milliseconds.
+pub(crate) fn date(ms: EpochMs) -> Date {
+    Date::new(&JsValue::from_f64(ms as f64))
+}
+
+/// Epoch milliseconds as RFC 3339 (`Date#toISOString`). Every time here is within a `Date`'s range.
+pub(crate) fn iso(ms: EpochMs) -> String {
+    date(ms).to_iso_string().into()
 }
 
 thread_local! {

@@ -3,7 +3,7 @@
 //! `console.log` of the manager or of an entry show none.
 
 use super::errors::{invalid_input, set};
-use super::{get, now};
+use super::{date, get, now};
 use crate::model::truncate;
 use crate::time::{parse_rfc3339, EpochMs};
 use crate::tokens::{TokenEntry, TokenMap};
@@ -86,10 +86,6 @@ fn read_token(token: &JsValue) -> Result<TokenEntry, String> {
         refresh_token,
         expires_at,
     })
-}
-
-fn date(ms: EpochMs) -> Date {
-    Date::new(&JsValue::from_f64(ms as f64))
 }
 
 /// A stored token, as `getToken` returns it. Its `expiresAt` is a fresh `Date` on every read;
