@@ -524,15 +524,15 @@ pub fn check_status_response<V: JsonView>(value: &V) -> Checked<Vec<AccountRef>>
         .filter(|k| *k == JsonKind::Array)
         .and_then(|_| integrations.len())
         .ok_or_else(|| Invalid::new("an array").in_field("integrations"))?;
-    let accounts = (0..length)
-        .map(|i| {
-            integrations
-                .index(i)
-                .ok_or_else(|| Invalid::new("an object"))
-                .and_then(|item| check_integration_data(&item))
-                .map_err(|e| e.in_item(i).in_field("integrations"))
-        })
-        .collect::<Checked<Vec<_>>>()?;
+    let mut accounts = Vec::new();
+    for i in 0..length {
+        let account = integrations
+            .index(i)
+            .ok_or_else(|| Invalid::new("an object"))
+            .and_then(|item| check_integration_data(&item))
+            .map_err(|e| e.in_item(i).in_field("integrations"))?;
+        accounts.push(account);
+    }
     check_summary(&field(value, "summary")?).map_err(|e| e.in_field("summary"))?;
     Ok(accounts)
 }

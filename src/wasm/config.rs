@@ -195,18 +195,16 @@ pub(crate) fn read_retry(value: &JsValue, base: RetryConfig) -> Result<RetryConf
         config.backoff_factor = n;
     }
     if let Some(codes) = get(value, "retryableStatusCodes") {
-        let codes: Array = codes
-            .dyn_into()
-            .map_err(|_| type_error("retry.retryableStatusCodes", "an array of numbers"))?;
-        config.retryable_status_codes = codes
-            .iter()
-            .map(|c| {
-                let n = c.as_f64().ok_or_else(|| {
-                    type_error("retry.retryableStatusCodes", "an array of numbers")
-                })?;
-                check_status_code("retry.retryableStatusCodes", n)
-            })
-            .collect::<Result<_, _>>()?;
+        const NAME: &str = "retry.retryableStatusCodes";
+        let not_numbers = || type_error(NAME, "an array of numbers");
+        let codes: Array = codes.dyn_into().map_err(|_| not_numbers())?;
+        config.retryable_status_codes.clear();
+        for code in codes.iter() {
+            let n = code.as_f64().ok_or_else(not_numbers)?;
+            config
+                .retryable_status_codes
+                .push(check_status_code(NAME, n)?);
+        }
     }
     if let Some(jitter) = opt_string(value, "jitter", "retry.jitter")? {
         config.jitter = Jitter::parse(&jitter).ok_or_else(|| {

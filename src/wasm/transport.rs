@@ -35,6 +35,9 @@ pub(crate) struct Transport {
     pub stop: Option<AbortSignal>,
 }
 
+/// The caller's signal and the client's, where given.
+type Signals<'a> = [Option<&'a AbortSignal>; 2];
+
 /// One logical operation: what to send, and what it is about.
 pub(crate) struct Request {
     /// The operation's name, for errors and logs (`status`, `connect`, ...).
@@ -114,8 +117,8 @@ impl Request {
 
 impl Transport {
     /// The signals that end `request`: the caller's (or the shared request's) and the client's.
-    fn signals<'a>(&'a self, request: &'a Request) -> Vec<&'a AbortSignal> {
-        request.signal.iter().chain(self.stop.iter()).collect()
+    fn signals<'a>(&'a self, request: &'a Request) -> Signals<'a> {
+        [request.signal.as_ref(), self.stop.as_ref()]
     }
 
     /// Sends `request`, retrying per the policy, and resolves with the parsed 2xx body.
@@ -255,18 +258,17 @@ impl Transport {
     }
 
     /// One attempt: fetch and read the body, within the per-attempt timeout.
-    async fn attempt(&self, request: &Request, signals: &[&AbortSignal]) -> Attempt {
-        let Ok(controller) = AbortController::new() else {
+    async fn attempt(&self, request: &Request, signals: &Signals<'_>) -> Attempt {
+        // Its `abort`, bound, is the listener and the timer callback (no Rust closure needed).
+        let Some((controller, abort)) = AbortController::new().ok().and_then(|controller| {
+            let abort = get(&controller, "abort")?.dyn_into::<Function>().ok()?;
+            let abort = abort.bind0(&controller);
+            Some((controller, abort))
+        }) else {
             return Attempt::Network("AbortController is not available".into());
         };
-        let abort: Option<Function> = get(&controller, "abort")
-            .and_then(|f| f.dyn_into::<Function>().ok())
-            .map(|f| f.bind0(&controller));
-        let Some(abort) = abort else {
-            return Attempt::Network("AbortController.abort is not available".into());
-        };
         // The caller's abort, the client's and our timeout all abort this attempt's controller.
-        for signal in signals {
+        for signal in signals.iter().flatten() {
             let _ = signal.add_event_listener_with_callback("abort", &abort);
         }
         let timer =
@@ -277,7 +279,7 @@ impl Transport {
         if let Some(timer) = timer {
             clear_timeout(&timer);
         }
-        for signal in signals {
+        for signal in signals.iter().flatten() {
             let _ = signal.remove_event_listener_with_callback("abort", &abort);
         }
         match outcome {
@@ -378,13 +380,14 @@ fn describe_network_error(error: &JsValue) -> String {
     }
 }
 
-/// Waits `ms`, or less if one of `signals` aborts. Resolves `true` when the wait ran out, `false`
-/// when it was aborted. Leaves no timer or listener behind either way.
-fn is_aborted(signals: &[&AbortSignal]) -> bool {
-    signals.iter().any(|s| s.aborted())
+/// Whether one of `signals` has aborted.
+fn is_aborted(signals: &Signals<'_>) -> bool {
+    signals.iter().flatten().any(|s| s.aborted())
 }
 
-pub(crate) async fn sleep_or_abort(ms: f64, signals: &[&AbortSignal]) -> bool {
+/// Waits `ms`, or less if one of `signals` aborts. Resolves `true` when the wait ran out, `false`
+/// when it was aborted. Leaves no timer or listener behind either way.
+pub(crate) async fn sleep_or_abort(ms: f64, signals: &Signals<'_>) -> bool {
     if is_aborted(signals) {
         return false;
     }
@@ -394,12 +397,12 @@ pub(crate) async fn sleep_or_abort(ms: f64, signals: &[&AbortSignal]) -> bool {
         return true;
     };
     let timer = set_timeout(&resolve, ms.clamp(0.0, MAX_TIMER_MS));
-    for signal in signals {
+    for signal in signals.iter().flatten() {
         let _ = signal.add_event_listener_with_callback("abort", &resolve);
     }
     let _ = JsFuture::from(promise).await;
     clear_timeout(&timer);
-    for signal in signals {
+    for signal in signals.iter().flatten() {
         let _ = signal.remove_event_listener_with_callback("abort", &resolve);
     }
     !is_aborted(signals)
