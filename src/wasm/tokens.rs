@@ -90,58 +90,60 @@ fn read_token(token: &JsValue) -> Result<TokenEntry, String> {
 
 /// A stored token, as `getToken` returns it. Its `expiresAt` is a fresh `Date` on every read;
 /// `toJSON()` and `String()` leave the token text out.
+///
+/// The texts are JS strings, made once when the entry is read: a `TokenData` holds about 40 bytes
+/// of wasm memory until its wrapper is collected, not copies of the four texts (BENCHMARKS.md,
+/// memory), and reading a field is no copy out of wasm.
 #[wasm_bindgen]
 pub struct TokenData {
-    provider: String,
-    account_id: String,
-    entry: TokenEntry,
+    provider: JsValue,
+    account_id: JsValue,
+    access_token: JsValue,
+    /// `undefined` when there is none.
+    refresh_token: JsValue,
+    expires_at: EpochMs,
 }
 
 #[wasm_bindgen]
 impl TokenData {
     /// The provider.
-    // Strings come back as JS strings made here (`JsValue`), which keeps the glue of each getter
-    // to one call; the d.ts keeps the precise types.
     #[wasm_bindgen(getter, unchecked_return_type = "Provider")]
     pub fn provider(&self) -> JsValue {
-        self.provider.as_str().into()
+        self.provider.clone()
     }
 
     /// The account.
     #[wasm_bindgen(getter, js_name = accountId, unchecked_return_type = "string")]
     pub fn account_id(&self) -> JsValue {
-        self.account_id.as_str().into()
+        self.account_id.clone()
     }
 
     /// The access token.
     #[wasm_bindgen(getter, js_name = accessToken, unchecked_return_type = "string")]
     pub fn access_token(&self) -> JsValue {
-        self.entry.access_token.as_str().into()
+        self.access_token.clone()
     }
 
     /// The refresh token, if there is one.
     #[wasm_bindgen(getter, js_name = refreshToken, unchecked_return_type = "string | undefined")]
     pub fn refresh_token(&self) -> JsValue {
-        self.entry
-            .refresh_token
-            .as_deref()
-            .map_or(JsValue::UNDEFINED, JsValue::from)
+        self.refresh_token.clone()
     }
 
     /// When the access token expires (a copy: changing it changes nothing stored).
     #[wasm_bindgen(getter, js_name = expiresAt)]
     pub fn expires_at(&self) -> Date {
-        date(self.entry.expires_at)
+        date(self.expires_at)
     }
 
     /// The entry without its token text.
     #[wasm_bindgen(js_name = toJSON, unchecked_return_type = "{ provider: Provider; accountId: string; expiresAt: string; hasRefreshToken: boolean }")]
     pub fn to_json(&self) -> JsValue {
         let out: JsValue = Object::new().into();
-        set(&out, "provider", self.provider.as_str());
-        set(&out, "accountId", self.account_id.as_str());
-        set(&out, "expiresAt", super::iso(self.entry.expires_at));
-        set(&out, "hasRefreshToken", self.entry.refresh_token.is_some());
+        set(&out, "provider", &self.provider);
+        set(&out, "accountId", &self.account_id);
+        set(&out, "expiresAt", super::iso(self.expires_at));
+        set(&out, "hasRefreshToken", !self.refresh_token.is_undefined());
         out
     }
 
@@ -150,11 +152,11 @@ impl TokenData {
     pub fn to_string_js(&self) -> JsValue {
         [
             "TokenData(",
-            &self.provider,
+            &self.provider.as_string().unwrap_or_default(),
             "/",
-            &self.account_id,
+            &self.account_id.as_string().unwrap_or_default(),
             ", expires ",
-            &super::iso(self.entry.expires_at),
+            &super::iso(self.expires_at),
             ")",
         ]
         .concat()
@@ -195,11 +197,16 @@ impl MultiAccountTokenManager {
     }
 }
 
-fn view(provider: &str, account_id: &str, entry: &TokenEntry) -> TokenData {
+fn view(provider: JsValue, account_id: JsValue, entry: &TokenEntry) -> TokenData {
     TokenData {
-        provider: provider.to_owned(),
-        account_id: account_id.to_owned(),
-        entry: entry.clone(),
+        provider,
+        account_id,
+        access_token: entry.access_token.as_str().into(),
+        refresh_token: entry
+            .refresh_token
+            .as_deref()
+            .map_or(JsValue::UNDEFINED, JsValue::from),
+        expires_at: entry.expires_at,
     }
 }
 
@@ -241,10 +248,10 @@ impl MultiAccountTokenManager {
         #[wasm_bindgen(unchecked_param_type = "Provider")] provider: JsValue,
         #[wasm_bindgen(js_name = accountId, unchecked_param_type = "string")] account_id: JsValue,
     ) -> Option<TokenData> {
-        let (provider, account_id) = key(&provider, &account_id)?;
+        let (p, a) = key(&provider, &account_id)?;
         let map = self.map.borrow();
-        map.get(&provider, &account_id)
-            .map(|e| view(&provider, &account_id, e))
+        // The caller's strings are the entry's: equal to the stored ones, no copy out of wasm.
+        map.get(&p, &a).map(|e| view(provider, account_id, e))
     }
 
     /// True when the account has no token or `expiresAt - skewMs <= now`.
@@ -270,12 +277,12 @@ impl MultiAccountTokenManager {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Provider")] provider: JsValue,
     ) -> Vec<TokenData> {
-        let Some(provider) = provider.as_string() else {
+        let Some(name) = provider.as_string() else {
             return Vec::new();
         };
         let map = self.map.borrow();
-        map.provider_tokens(&provider)
-            .map(|((p, a), e)| view(p, a, e))
+        map.provider_tokens(&name)
+            .map(|((_, a), e)| view(provider.clone(), a.as_str().into(), e))
             .collect()
     }
 
