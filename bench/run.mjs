@@ -230,11 +230,10 @@ AbortController with a 10 s timer, fetch, parse, the wasm check) is ${ratio(pr.j
 is ${ms(pr.ours.medianMs - pr.jsEquivalent.medianMs)} slower than that${timerPart > 0.05 * pr.ours.medianMs ? `, and the per-attempt timer accounts for ${ms(timerPart)} of it` : ' (the per-attempt timer is not a measurable part of it: see the `timeoutMs: 0` row)'}.
 A repeated \`status()\` of 5 accounts makes **${statusCalls.wasmToJs} wasm → JS calls** and ${statusCalls.jsToWasm} JS → wasm calls
 (${statusCalls.imports.join(', ')}): ${(statusCalls.wasmToJs / 5).toFixed(0)} per account, where the deep check alone needs ${perAccount.wasmToJs.toFixed(0)};
-the first \`status()\` of a client, with nothing to compare with, makes ${firstStatus.wasmToJs}. The difference is the comparison of the new data with
-the current data (\`json::deep_equal\` over \`JsValue\`s in \`complete_status\`: both trees walked from wasm, the keys, the kind and the value of
-every field, to keep the same snapshot when nothing changed), and with dedupingInterval 0 it runs on every request. The body is also read into a
-Rust \`String\` and handed back to \`JSON.parse\`, two copies of it.
-Every field read is a \`Reflect.get\` plus, for a string, a copy into wasm memory. The CPU profiles, client loop against bare fetch loop:
+the first \`status()\` of a client makes ${firstStatus.wasmToJs} (it also builds the first snapshot). A response whose JSON text equals the
+last one's is recognised by one string compare, so the deep comparison of the trees (\`json::deep_equal\`) runs only when the text differs; the
+body stays a JS string, parsed by \`JSON.parse\` where it is. The rest is the shape check and the account references read out of the data:
+every field read is a \`Reflect.get\` plus, for a string, a copy into wasm memory. The CPU profiles, client loop against bare fetch loop:
 
 ${profileBlock('1 000 × client.status()', http.clientProfile)}
 
@@ -244,9 +243,9 @@ if (!valPass || !valBeatsZod) {
   losses.push(`### Validation: ${valRows.map((r) => `${r.vsJson.toFixed(1)}×`).join(' / ')} JSON.parse, ${valRows.map((r) => `${r.vsZod.toFixed(1)}×`).join(' / ')} zod
 
 The check reads the parsed JS value from wasm, field by field: **${perAccount.wasmToJs.toFixed(0)} wasm → JS calls per account** (${perAccount.imports.join(', ')}).
-Every property name is decoded out of wasm memory into a new JS string ("string out of wasm"), every \`Reflect.get\` goes through
-wasm-bindgen's try/catch wrapper, and every string value (provider, ids, names, timestamps) is copied into wasm memory as UTF-8
-(\`string_get\`) before it is checked. The rules themselves are cheap: the same rules written by hand in JS run in
+Property names come from a small cache of JS strings, but every \`Reflect.get\` goes through wasm-bindgen's try/catch wrapper, every
+value's type is asked in separate calls (\`is_object\`, \`as_bool\`, \`as_f64\`, ...), and every string value (provider, ids, names,
+timestamps) is copied into wasm memory as UTF-8 (\`string_get\`) before it is checked. The rules themselves are cheap: the same rules written by hand in JS run in
 ${valRows.map((r) => ratio(r.hand.medianMs, r.json.medianMs)).join(' / ')} JSON.parse. Profile of \`isIntegrationStatusResponse\` on 1 000 parsed accounts:
 
 ${profileBlock('60 × the check on 1 000 accounts', validation.checkProfile)}`);
@@ -254,10 +253,10 @@ ${profileBlock('60 × the check on 1 000 accounts', validation.checkProfile)}`);
 if (getRatio > 1) {
   losses.push(`### \`getToken\`: ${getRatio.toFixed(1)}× a JS Map
 
-Each lookup copies both key strings into wasm, builds an owned byte key to search the treap (byte compares go
-through wasm's byte-wise \`memcmp\`), clones the entry into a new \`TokenData\` in wasm memory and wraps it in a JS object registered with a
-FinalizationRegistry; reading \`.accessToken\` copies the string out again. The \`TokenData\`'s wasm memory is only released when the JS
-wrapper is collected (or \`free()\`d), which is also what makes wasm memory grow under a burst of lookups (see Memory).
+Each lookup copies both key strings into wasm and builds an owned byte key to search the treap (one tree of 300 000 keys for the three
+indexes: some 40 levels, each a pointer to chase and a compare through wasm's byte-wise \`memcmp\`), then makes the two token texts into JS
+strings and wraps a small \`TokenData\` (the caller's provider and accountId, the texts, the expiry) in a JS object registered with a
+FinalizationRegistry. The \`TokenData\`'s ~40 bytes of wasm memory are released when the JS wrapper is collected (or \`free()\`d).
 \`expiringWithin\` wins because it is an index range scan (the treap's keys by expiry) instead of a scan of all 100 000.
 
 ${profileBlock(`30 000 × getToken(p, a).accessToken`, tokens.getProfile)}`);
@@ -267,8 +266,8 @@ if (!memPass) {
   losses.push(`### Memory: wasm memory grew ${signed(growth)} between 1 000 and 100 000 operations
 
 By kind (table above), ${memoryKinds.filter((m) => m.points[1].wasmBytes > m.points[0].wasmBytes).map((m) => `\`${m.kind}\``).join(', ') || 'no kind alone'} grows it (\`getToken\`: ${signed(gt.points[1].wasmBytes - gt.points[0].wasmBytes)} over ${n(gt.points[1].ops - gt.points[0].ops)} lookups alone; with \`free()\`: ${signed(memoryKinds.find((m) => m.kind === 'getToken + free()').points[1].wasmBytes - memoryKinds.find((m) => m.kind === 'getToken + free()').points[0].wasmBytes)}):
-each \`TokenData\` holds its copy in wasm memory until the garbage collector finalizes the JS wrapper, and wasm memory never shrinks, so the
-high-water mark follows the number of unreleased \`TokenData\`s between collections. It is not a leak (the next 100 000 mixed operations added
+each \`TokenData\` holds ~40 bytes of wasm memory until the garbage collector finalizes the JS wrapper, and wasm memory never shrinks, so
+the high-water mark follows the number of unreleased \`TokenData\`s between collections. It is not a leak (the next 100 000 mixed operations added
 ${signed(growthLater)}), but it is a peak that a burst of lookups sets.`);
 }
 if (!expPass) losses.push(`### expiringWithin: only ${expFaster.toFixed(1)}× faster than a JS scan`);
@@ -281,14 +280,12 @@ if (w.ours.gzip > aim) {
 }
 if (!reqPass || !beatsAxios || !valPass || !valBeatsZod) {
   suggestions.push(
-    'Crossings: keep property-name strings as cached `JsString`s (e.g. `thread_local!` statics or `wasm_bindgen::intern`) instead of decoding them on every `get`; read several fields per call with one JS helper (an imported JS function that returns the fields of an account as a small array or typed values), or check the shape of an account in one imported JS function and keep only the semantic checks (slug, RFC 3339, safe integer) in Rust on the strings that need them.',
-    'Per request: decide "unchanged" by comparing the new response text with the previous one first (one string compare, in JS or on the bytes already in wasm), and deep-compare the trees only when the text differs; walk the response across the boundary once.',
-    'Per request: the text is copied into wasm (`string_get`) and handed back to `JSON.parse`; calling `response.json()` or `JSON.parse` on the JS side avoids two copies of the body.',
+    'Crossings: ask a value\'s type in one call instead of up to five (`is_null`, `as_bool`, `as_f64`, `is_string`, `is_object`), and read several fields per call (an imported helper that returns the fields of an account as a small array); keep only the semantic checks (slug, RFC 3339, safe integer) on the strings that need them. Each costs some wasm bytes, which the weight budget has to allow.',
   );
 }
 if (getRatio > 1 || !memPass) {
   suggestions.push(
-    '`getToken`: return a plain JS object (or a JS class built from a few scalar returns) instead of a wasm-owned `TokenData`, so nothing is left in wasm memory for the GC to release; key the map by a hash of the pair (`HashMap` with a fast hasher) or intern the pair, to avoid allocating an owned key per lookup.',
+    '`getToken`: find the pair through a hash index (a small open-addressing table of slot numbers) instead of the treap, which keeps the order only `expiringWithin` and `getProviderTokens` need; compare keys a word at a time where the treap is kept.',
   );
 }
 
