@@ -153,12 +153,9 @@ pub fn parse_http_date(text: &str) -> Option<EpochMs> {
     }
     let (year, month, day, time) = match &fields[..n] {
         // IMF-fixdate: the form servers must send.
-        [weekday, day, month, year, time, "GMT"] if weekday.ends_with(',') => (
-            i64::from(number(year)?),
-            month_number(month)?,
-            number(day)?,
-            *time,
-        ),
+        [weekday, day, month, year, time, "GMT"] if weekday.ends_with(',') => {
+            (i64::from(number(year)?), *month, *day, *time)
+        }
         // Obsolete RFC 850: two-digit year, read as 19xx/20xx per RFC 9110's 50-year rule.
         [weekday, date, time, "GMT"] if weekday.ends_with(',') => {
             let mut fields = date.split('-');
@@ -168,17 +165,13 @@ pub fn parse_http_date(text: &str) -> Option<EpochMs> {
             }
             let yy = i64::from(number(yy)?);
             let year = if yy < 70 { 2000 + yy } else { 1900 + yy };
-            (year, month_number(month)?, number(day)?, *time)
+            (year, month, day, *time)
         }
         // asctime: `Sun Nov  6 08:49:37 1994`.
-        [_weekday, month, day, time, year] => (
-            i64::from(number(year)?),
-            month_number(month)?,
-            number(day)?,
-            *time,
-        ),
+        [_weekday, month, day, time, year] => (i64::from(number(year)?), *month, *day, *time),
         _ => return None,
     };
+    let (month, day) = (month_number(month)?, number(day)?);
     let (hour, min, sec) = hms(time)?;
     valid_date_time(year, month, day, hour, min, sec)
         .then(|| epoch_ms(year, month, day, hour, min, sec, 0))
