@@ -12,7 +12,6 @@ use super::state::State;
 use super::transport::{signal_of, Failed, Reply, Request, Transport};
 use super::{clear_timeout, get, new_uuid, now};
 use crate::error::{int_text, ErrorKind, IntegrationError};
-use crate::json::deep_equal;
 use crate::log::{Level, Metric, OperationInfo};
 use crate::model::{
     check_account_id, check_connect_response, check_disconnect_response, check_provider,
@@ -378,15 +377,8 @@ impl Inner {
             state.in_flight = None;
             match outcome {
                 Ok((data, accounts)) => {
-                    // Same serialisation: unchanged, in one native call. Otherwise compare
-                    // deeply (a mere key reordering is no change either).
                     let text = js_sys::JSON::stringify(&data).map(JsValue::from).ok();
-                    let same_text = text.is_some() && state.data_text == text;
-                    let changed = !same_text
-                        && state
-                            .data
-                            .as_ref()
-                            .is_none_or(|old| !deep_equal(old, &data));
+                    let changed = state.is_change(&data, &text);
                     state.store.succeeded(now(), changed);
                     if changed {
                         state.set_data(data, accounts);

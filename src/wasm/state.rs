@@ -5,6 +5,7 @@
 use super::errors::set;
 use super::flight::Flight;
 use super::get;
+use crate::json::deep_equal;
 use crate::model::AccountRef;
 use crate::store::{group_by_provider, Store};
 use crate::time::EpochMs;
@@ -92,6 +93,16 @@ impl State {
             server_snapshot: frozen(server_snapshot),
             empty,
         }
+    }
+
+    /// Whether `data` (with its `JSON.stringify` text) differs from the current data. The same
+    /// text means unchanged, in one native call; otherwise the trees are compared, so that a mere
+    /// reordering of keys is no change either. Out of line: inlined, LLVM copied the code after it
+    /// into each branch.
+    #[inline(never)]
+    pub fn is_change(&self, data: &JsValue, text: &Option<JsValue>) -> bool {
+        let same_text = text.is_some() && self.data_text == *text;
+        !same_text && self.data.as_ref().is_none_or(|old| !deep_equal(old, data))
     }
 
     pub fn set_data(&mut self, data: JsValue, accounts: Vec<AccountRef>) {
