@@ -387,7 +387,7 @@ fn is_aborted(signals: &Signals<'_>) -> bool {
 
 /// Waits `ms`, or less if one of `signals` aborts. Resolves `true` when the wait ran out, `false`
 /// when it was aborted. Leaves no timer or listener behind either way.
-pub(crate) async fn sleep_or_abort(ms: f64, signals: &Signals<'_>) -> bool {
+async fn sleep_or_abort(ms: f64, signals: &Signals<'_>) -> bool {
     if is_aborted(signals) {
         return false;
     }
