@@ -2,7 +2,7 @@
 // Builds the npm package into pkg/ from the Rust crate and pkg-template/:
 //   1. the wasm, as a cdylib alone so that LTO stays on (TOOLCHAIN.md), with the pinned nightly;
 //   2. wasm-bindgen's `web` glue (the only target whose init takes bytes synchronously);
-//   3. npm binaryen's wasm-opt -Oz, once, with short import/export names (the glue rewritten);
+//   3. npm binaryen's wasm-opt -Oz (two rounds), with short import/export names (the glue rewritten);
 //      then the wasm LZMA-packed (base64) and the decoder wasm of unlzma/ (a latin1 string);
 //   4. each entry bundled by esbuild twice, ESM and CJS, with both inlined so that the wasm
 //      is ready when the import resolves, in Node, bundlers and browsers alike; then terser;
@@ -199,7 +199,6 @@ function renameGlue(file, { imports, exports }, wasmImports) {
   writeFileSync(file, glue);
 }
 
-
 /**
  * Drops the parts of wasm-bindgen's glue that this package never runs (-0.15 KB gzip). The
  * wasm-bindgen version is pinned, so each text is exact; the build fails if one is not found.
@@ -217,7 +216,8 @@ function trimGlue(file) {
     }`,
       '    ({ module } = module);',
     ],
-    // A TextEncoder without encodeInto: Node >= 20 and every browser that runs wasm have it.
+    // A TextEncoder without encodeInto: Node >= 20 and the browsers the package runs in (README,
+    // "Install") all have it.
     [
       `if (!('encodeInto' in cachedTextEncoder)) {
     cachedTextEncoder.encodeInto = function (arg, view) {
@@ -231,8 +231,8 @@ function trimGlue(file) {
 }`,
       '',
     ],
-    // The no-op stand-in for FinalizationRegistry, which Node >= 20 and every browser that runs
-    // wasm have (one per exported class).
+    // The no-op stand-in for FinalizationRegistry (one per exported class), which Node >= 20 and
+    // the browsers the package runs in all have.
     [
       `(typeof FinalizationRegistry === 'undefined')
     ? { register: () => {}, unregister: () => {} }
