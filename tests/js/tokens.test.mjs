@@ -84,6 +84,21 @@ describe('setToken / getToken', () => {
     assert.equal(m.getToken('tiktok', 'account_123'), undefined);
   });
 
+  test('a TokenData keeps what it read: a later replacement or removal does not change it', () => {
+    const m = new MultiAccountTokenManager();
+    m.setToken('instagram', 'account_123', { accessToken: 'first', refreshToken: 'first_r', expiresAt: 1_000 });
+    const before = m.getToken('instagram', 'account_123');
+    m.setToken('instagram', 'account_123', { accessToken: 'second', expiresAt: 2_000 });
+    const replaced = m.getToken('instagram', 'account_123');
+    m.removeToken('instagram', 'account_123');
+    assert.deepEqual(
+      [before.provider, before.accountId, before.accessToken, before.refreshToken, before.expiresAt.getTime()],
+      ['instagram', 'account_123', 'first', 'first_r', 1_000],
+    );
+    assert.deepEqual([replaced.accessToken, replaced.refreshToken, replaced.expiresAt.getTime()], ['second', undefined, 2_000]);
+    assert.equal(m.getToken('instagram', 'account_123'), undefined);
+  });
+
   test('TokenData.toJSON is { provider, accountId, expiresAt (RFC 3339), hasRefreshToken }', () => {
     const m = new MultiAccountTokenManager();
     m.setToken('instagram', 'account_123', { accessToken: SECRET, refreshToken: REFRESH_SECRET, expiresAt: '2030-01-02T03:04:05Z' });
