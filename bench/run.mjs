@@ -254,7 +254,7 @@ if (getRatio > 1) {
   losses.push(`### \`getToken\`: ${getRatio.toFixed(1)}× a JS Map
 
 Each lookup copies both key strings into wasm and builds an owned byte key to search the treap (one tree of 300 000 keys for the three
-indexes: some 40 levels, each a pointer to chase and a compare through wasm's byte-wise \`memcmp\`), then makes the two token texts into JS
+indexes: some 25 levels on average, each a pointer to chase and a compare through wasm's byte-wise \`memcmp\`), then makes the two token texts into JS
 strings and wraps a small \`TokenData\` (the caller's provider and accountId, the texts, the expiry) in a JS object registered with a
 FinalizationRegistry. The \`TokenData\`'s ~40 bytes of wasm memory are released when the JS wrapper is collected (or \`free()\`d).
 \`expiringWithin\` wins because it is an index range scan (the treap's keys by expiry) instead of a scan of all 100 000.
