@@ -23,11 +23,12 @@ trap stop EXIT
 
 # Waits for a line matching $2 in log $1 and prints its first URL.
 url_from_log() {
-  local log=$1 pattern=$2 pid=$3
+  local log=$1 pattern=$2 pid=$3 url
   for _ in $(seq 200); do
     # Colour codes may sit inside the words (CI=true turns them on): strip them first.
-    if sed 's/\x1b\[[0-9;]*m//g' "$log" 2>/dev/null | grep -qE "$pattern"; then
-      sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E "$pattern" | grep -oE 'http://127\.0\.0\.1:[0-9]+' | head -1
+    url=$(sed 's/\x1b\[[0-9;]*m//g' "$log" 2>/dev/null | grep -E "$pattern" | grep -oE 'http://127\.0\.0\.1:[0-9]+' | head -1 || true)
+    if [ -n "$url" ]; then
+      echo "$url"
       return 0
     fi
     kill -0 "$pid" 2>/dev/null || break

@@ -105,6 +105,27 @@ impl<'a> OperationInfo<'a> {
         }
     }
 
+    /// This operation's metric (`cached: false`; a cached answer sets it).
+    pub fn metric(
+        &self,
+        success: bool,
+        duration_ms: f64,
+        attempts: u32,
+        status_code: Option<u16>,
+    ) -> Metric<'a> {
+        Metric {
+            operation: self.operation,
+            success,
+            duration_ms,
+            attempts,
+            cached: false,
+            correlation_id: self.correlation_id,
+            status_code,
+            provider: self.provider,
+            account_id: self.account_id,
+        }
+    }
+
     /// The entry for a failed operation: `error` level for what retrying cannot fix, else `warn`.
     pub fn failure(
         &self,

@@ -373,9 +373,7 @@ impl Invalid {
         self.path = ["[", &index, "]", dot, &self.path].concat();
         self
     }
-}
 
-impl Invalid {
     /// `path: expected what`, or `expected what` at the top.
     pub fn text(&self) -> String {
         if self.path.is_empty() {

@@ -3,8 +3,8 @@
 
 use super::background::Callbacks;
 use super::config::{
-    check_options_object, opt_bool, opt_number, opt_string, read_behaviour, read_connection,
-    read_retry, DEFAULT_TIMEOUT_MS,
+    check_options_object, opt_bool, opt_string, read_behaviour, read_connection, read_retry,
+    read_timeout,
 };
 use super::engine::*;
 use super::errors::{invalid_input, set, to_js};
@@ -13,8 +13,8 @@ use super::observe::Observer;
 use super::state::State;
 use super::tokens::{shared_map, MultiAccountTokenManager};
 use super::transport::{signal_of, Request, Transport};
-use super::{clear_timeout, new_uuid, now, set_timeout};
-use crate::retry::{check_non_negative, RetryConfig};
+use super::{clear_timeout, now, set_timeout};
+use crate::retry::RetryConfig;
 use crate::store::Store;
 use crate::tokens::TokenMap;
 use js_sys::{Function, Object, Promise};
@@ -210,7 +210,7 @@ impl IntegrationsClient {
             Err(problem) => return Promise::reject(&inner.refuse("connect", problem)),
         };
         spawn(async move {
-            let mut request = inner.request("connect", "POST", inner.url(&["connect", &provider]));
+            let mut request = Request::new("connect", "POST", inner.url(&["connect", &provider]));
             request.signal = signal;
             request.provider = Some(provider);
             if let Some(uri) = redirect_uri {
@@ -437,10 +437,7 @@ pub fn fetch_with_retry(
         let url = url.as_string().ok_or("url must be a string")?;
         check_options_object(&init, "init")?;
         let retry = read_retry(&config, RetryConfig::default())?;
-        let timeout_ms = match opt_number(&config, "timeoutMs", "timeoutMs")? {
-            Some(n) => check_non_negative("timeoutMs", n)?,
-            None => DEFAULT_TIMEOUT_MS,
-        };
+        let timeout_ms = read_timeout(&config)?;
         let fetch = super::config::global_fetch()?;
         let transport = Transport {
             stop: None,
@@ -457,23 +454,13 @@ pub fn fetch_with_retry(
         Err(problem) => return Promise::reject(&invalid_input(problem)),
     };
     spawn(async move {
-        let request = Request {
-            operation: "fetchWithRetry",
-            method: "GET",
-            url,
-            body: None,
-            caller_init: Some(if init.is_object() {
-                init
-            } else {
-                Object::new().into()
-            }),
-            correlation_id: new_uuid(),
-            idempotency_key: None,
-            provider: None,
-            account_id: None,
-            signal,
-            attempts_made: Rc::default(),
-        };
+        let mut request = Request::new("fetchWithRetry", "GET", url);
+        request.caller_init = Some(if init.is_object() {
+            init
+        } else {
+            Object::new().into()
+        });
+        request.signal = signal;
         match transport.send(&request, &|_, _, _| {}).await {
             Ok(reply) => Ok(reply.body),
             Err(failed) => Err(to_js(&failed.error, failed.details)),

@@ -256,7 +256,15 @@ pub fn default_retry_config() -> JsValue {
 }
 
 /// The default per-attempt timeout.
-pub(crate) const DEFAULT_TIMEOUT_MS: f64 = 10_000.0;
+const DEFAULT_TIMEOUT_MS: f64 = 10_000.0;
+
+/// Reads `timeoutMs` (the client's option and `fetchWithRetry`'s).
+pub(crate) fn read_timeout(options: &JsValue) -> Result<f64, OptionError> {
+    match opt_number(options, "timeoutMs", "timeoutMs")? {
+        Some(n) => check_non_negative("timeoutMs", n),
+        None => Ok(DEFAULT_TIMEOUT_MS),
+    }
+}
 
 /// The global `fetch`, or an error saying there is none.
 pub(crate) fn global_fetch() -> Result<Function, OptionError> {
@@ -339,10 +347,7 @@ pub(crate) fn read_connection(options: &JsValue) -> Result<Connection, OptionErr
         Some(f) => f,
         None => global_fetch()?,
     };
-    let timeout_ms = match opt_number(options, "timeoutMs", "timeoutMs")? {
-        Some(n) => check_non_negative("timeoutMs", n)?,
-        None => DEFAULT_TIMEOUT_MS,
-    };
+    let timeout_ms = read_timeout(options)?;
     let retry = match get(options, "retry") {
         Some(r) => read_retry(&r, RetryConfig::default())?,
         None => RetryConfig::default(),

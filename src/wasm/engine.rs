@@ -156,28 +156,6 @@ impl Inner {
         }
     }
 
-    /// A request with a fresh correlation id (and idempotency key for writes).
-    pub(super) fn request(
-        &self,
-        operation: &'static str,
-        method: &'static str,
-        url: String,
-    ) -> Request {
-        Request {
-            operation,
-            method,
-            url,
-            body: None,
-            caller_init: None,
-            correlation_id: new_uuid(),
-            idempotency_key: (method != "GET").then(new_uuid),
-            provider: None,
-            account_id: None,
-            signal: None,
-            attempts_made: Rc::default(),
-        }
-    }
-
     pub(super) fn account_request(
         &self,
         operation: &'static str,
@@ -185,7 +163,7 @@ impl Inner {
         (provider, account_id): (String, String),
         route: &[&str],
     ) -> Request {
-        let mut request = self.request(operation, method, self.url(route));
+        let mut request = Request::new(operation, method, self.url(route));
         request.provider = Some(provider);
         request.account_id = Some(account_id);
         request
@@ -254,17 +232,6 @@ impl Inner {
                 }
             });
         let duration_ms = clock() - started;
-        let metric = |success: bool, attempts: u32, status_code: Option<u16>| Metric {
-            operation: info.operation,
-            success,
-            duration_ms,
-            attempts,
-            cached: false,
-            correlation_id: info.correlation_id,
-            status_code,
-            provider: info.provider,
-            account_id: info.account_id,
-        };
         match outcome {
             Ok((payload, checked, attempts, status)) => {
                 self.observer.log(Level::Debug, || {
@@ -275,15 +242,17 @@ impl Inner {
                     entry.duration_ms = Some(duration_ms);
                     entry
                 });
-                self.observer.metric(metric(true, attempts, Some(status)));
+                self.observer
+                    .metric(info.metric(true, duration_ms, attempts, Some(status)));
                 Ok((payload, checked))
             }
-            Err(mut failed) => {
-                self.observer.redact_error(&mut failed.error);
+            Err(failed) => {
+                // The log entry's texts are redacted as it is emitted, the error's by `error()`.
                 let entry = info.failure(&failed.error, duration_ms, now());
                 self.observer.log(entry.level, || entry);
-                self.observer.metric(metric(
+                self.observer.metric(info.metric(
                     false,
+                    duration_ms,
                     failed.error.attempts,
                     failed.error.status_code,
                 ));
@@ -302,17 +271,7 @@ impl Inner {
         };
         let entry = info.failure(&error, 0.0, now());
         self.observer.log(entry.level, || entry);
-        self.observer.metric(Metric {
-            operation,
-            success: false,
-            duration_ms: 0.0,
-            attempts: 0,
-            cached: false,
-            correlation_id: &error.correlation_id,
-            status_code: None,
-            provider: None,
-            account_id: None,
-        });
+        self.observer.metric(info.metric(false, 0.0, 0, None));
         self.observer.error(Failed {
             error,
             details: None,
@@ -332,16 +291,14 @@ impl Inner {
                     .data
                     .clone()
                     .unwrap_or(JsValue::UNDEFINED);
-                self.observer.metric(Metric {
+                let info = OperationInfo {
                     operation: "status",
-                    success: true,
-                    duration_ms: 0.0,
-                    attempts: 0,
-                    cached: true,
                     correlation_id: &new_uuid(),
-                    status_code: None,
-                    provider: None,
-                    account_id: None,
+                    ..Default::default()
+                };
+                self.observer.metric(Metric {
+                    cached: true,
+                    ..info.metric(true, 0.0, 0, None)
                 });
                 Flight::new(Promise::resolve(&data))
             }
@@ -356,7 +313,7 @@ impl Inner {
             return in_flight;
         }
         self.state.borrow_mut().store.started();
-        let mut request = self.request("status", "GET", self.url(&["status"]));
+        let mut request = Request::new("status", "GET", self.url(&["status"]));
         let (cancel, correlation_id, attempts) = cancellable(&mut request);
         let inner = self.clone();
         let promise = spawn(async move { inner.complete_status(request, auto_refresh).await });
@@ -570,17 +527,8 @@ impl Inner {
             entry.duration_ms = Some(duration_ms);
             entry
         });
-        self.observer.metric(Metric {
-            operation: info.operation,
-            success: bad == 0,
-            duration_ms,
-            attempts: ok + bad,
-            cached: false,
-            correlation_id: info.correlation_id,
-            status_code: None,
-            provider: None,
-            account_id: None,
-        });
+        self.observer
+            .metric(info.metric(bad == 0, duration_ms, ok + bad, None));
         let result: JsValue = Object::new().into();
         set(&result, "refreshed", refreshed);
         set(&result, "failed", failed);

@@ -165,10 +165,9 @@ impl Observer {
             let text = js_sys::JSON::stringify(&details)
                 .ok()
                 .and_then(|t| t.as_string());
-            match text {
-                Some(text) if self.redact(&text) != text => {
-                    super::transport::parse_json(&self.redact(&text).into())
-                        .unwrap_or(JsValue::NULL)
+            match text.map(|text| (self.redact(&text), text)) {
+                Some((redacted, text)) if redacted != text => {
+                    super::transport::parse_json(&redacted.into()).unwrap_or(JsValue::NULL)
                 }
                 _ => details,
             }
@@ -177,7 +176,7 @@ impl Observer {
     }
 
     /// Redacts token text from a core error.
-    pub fn redact_error(&self, error: &mut IntegrationError) {
+    fn redact_error(&self, error: &mut IntegrationError) {
         let tokens = self.tokens.borrow();
         if !tokens.is_empty() {
             error.redact_with(|t| tokens.redact(t));

@@ -3,7 +3,7 @@
 //! this file only does what needs JavaScript: fetch, timers and abort signals.
 
 use super::errors::set;
-use super::{clear_timeout, get, now, random, set_timeout};
+use super::{clear_timeout, get, new_uuid, now, random, set_timeout};
 use crate::error::{int_text, ErrorKind, IntegrationError};
 use crate::model::read_server_error;
 use crate::retry::{Failure, RetryConfig, Step};
@@ -97,6 +97,23 @@ enum Attempt {
 }
 
 impl Request {
+    /// A request with a fresh correlation id, and an idempotency key when it writes.
+    pub(crate) fn new(operation: &'static str, method: &'static str, url: String) -> Self {
+        Self {
+            operation,
+            method,
+            url,
+            body: None,
+            caller_init: None,
+            correlation_id: new_uuid(),
+            idempotency_key: (method != "GET").then(new_uuid),
+            provider: None,
+            account_id: None,
+            signal: None,
+            attempts_made: Rc::default(),
+        }
+    }
+
     fn error(&self, kind: ErrorKind, message: String) -> IntegrationError {
         IntegrationError::new(kind, message, self.correlation_id.as_str())
             .with_account(self.provider.as_deref(), self.account_id.as_deref())
