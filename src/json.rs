@@ -34,6 +34,11 @@ pub trait JsonView: Sized {
     fn get(&self, key: &str) -> Option<Self>;
     /// The string, when this is one.
     fn as_str(&self) -> Option<String>;
+    /// The string, when this is one of at most `max` UTF-16 code units (JavaScript's `length`);
+    /// a longer one is never copied, so that no value can exhaust memory.
+    fn as_str_within(&self, max: usize) -> Option<String> {
+        self.as_str().filter(|s| s.encode_utf16().count() <= max)
+    }
     /// The number, when this is one.
     fn as_f64(&self) -> Option<f64>;
     /// The boolean, when this is one.

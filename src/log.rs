@@ -1,7 +1,7 @@
 //! Structured logs and operation metrics (API.md §9): the levels, the entries, and the rule that
 //! an entry is built only when its level passes the filter. The shell turns them into JS objects.
 
-use crate::error::IntegrationError;
+use crate::error::{ErrorKind, IntegrationError};
 use crate::time::EpochMs;
 
 /// A log level; `Silent` turns logging off.
@@ -126,17 +126,19 @@ impl<'a> OperationInfo<'a> {
         }
     }
 
-    /// The entry for a failed operation: `error` level for what retrying cannot fix, else `warn`.
+    /// The entry for an operation that did not succeed: `error` level for what retrying cannot
+    /// fix, `warn` for what it can, and `info` for one cancelled by its caller's signal or by
+    /// `dispose()`, which is the caller's intent, not a failure.
     pub fn failure(
         &self,
         error: &IntegrationError,
         duration_ms: f64,
         now: EpochMs,
     ) -> LogEntry<'a> {
-        let level = if error.retryable {
-            Level::Warn
-        } else {
-            Level::Error
+        let level = match (error.kind, error.retryable) {
+            (ErrorKind::Aborted, _) => Level::Info,
+            (_, true) => Level::Warn,
+            (_, false) => Level::Error,
         };
         let mut entry = self.entry(level, error.message.clone(), now);
         entry.attempt = Some(error.attempts);
@@ -173,7 +175,6 @@ pub struct Metric<'a> {
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
-    use crate::error::ErrorKind;
 
     #[test]
     fn levels_order_and_parse() {
@@ -204,5 +205,20 @@ mod tests {
         );
         e.retryable = false;
         assert_eq!(info.failure(&e, 1.0, 0).level, Level::Error);
+    }
+
+    #[test]
+    fn a_cancelled_operation_is_not_logged_as_a_failure() {
+        let info = OperationInfo {
+            operation: "refreshToken",
+            correlation_id: "c",
+            ..Default::default()
+        };
+        let e = IntegrationError::new(ErrorKind::Aborted, "refreshToken was aborted", "c");
+        let entry = info.failure(&e, 3.0, 0);
+        assert_eq!(
+            (entry.level, entry.error_kind),
+            (Level::Info, Some("aborted"))
+        );
     }
 }

@@ -222,22 +222,38 @@ pub fn check_account_id(account_id: &str) -> Result<(), InputProblem> {
 }
 
 /// Checks `basePath`: empty, or `/`-led path segments of URL path characters, none of them `.`
-/// or `..`, so that joining it to `baseUrl` can never change the origin or climb out of it.
+/// or `..`, also percent-encoded (`%2e`, `.%2E`: URL parsers read them as dots), so that
+/// joining it to `baseUrl` can never change the origin or climb out of it.
 ///
 /// ```
 /// use integrations_client::model::check_base_path;
 /// assert!(check_base_path("/api/integrations").is_ok());
 /// assert!(check_base_path("@evil.example/x").is_err());
+/// assert!(check_base_path("/%2e%2E/x").is_err());
 /// ```
 pub fn check_base_path(path: &str) -> Result<(), InputProblem> {
     let allowed = |b: u8| b.is_ascii_alphanumeric() || b"-._~%!$&'()*+,;=:@".contains(&b);
+    // One or two dots, each `.` or `%2e` in any case.
+    let is_dots = |seg: &str| {
+        let (mut rest, mut dots) = (seg.as_bytes(), 0);
+        while !rest.is_empty() {
+            rest = match rest {
+                [b'.', tail @ ..] => tail,
+                [b'%', b'2', b'e' | b'E', tail @ ..] => tail,
+                _ => return false,
+            };
+            dots += 1;
+        }
+        (1..=2).contains(&dots)
+    };
     let inner = path.strip_suffix('/').unwrap_or(path);
     let ok = path.is_empty()
         || path == "/"
         || (inner.starts_with('/')
-            && inner.split('/').skip(1).all(|seg| {
-                !seg.is_empty() && seg != "." && seg != ".." && seg.bytes().all(allowed)
-            }));
+            && inner
+                .split('/')
+                .skip(1)
+                .all(|seg| !seg.is_empty() && !is_dots(seg) && seg.bytes().all(allowed)));
     if ok {
         Ok(())
     } else {
@@ -248,6 +264,39 @@ pub fn check_base_path(path: &str) -> Result<(), InputProblem> {
         ]
         .concat())
     }
+}
+
+/// Whether a response status is a redirect, which the client never follows: requests go only to
+/// `baseUrl`'s origin. Status 0 is how a browser shows a redirect that `redirect: 'manual'` held.
+///
+/// ```
+/// use integrations_client::model::is_redirect;
+/// assert!(is_redirect(302) && is_redirect(308) && is_redirect(0));
+/// assert!(!is_redirect(200) && !is_redirect(404));
+/// ```
+pub fn is_redirect(status: u16) -> bool {
+    status == 0 || (300..400).contains(&status)
+}
+
+/// The request headers the client sets itself; `options.headers` of these names, in any case,
+/// are dropped so that the client's own win.
+pub const RESERVED_HEADERS: [&str; 4] = [
+    "accept",
+    "content-type",
+    "idempotency-key",
+    "x-correlation-id",
+];
+
+/// Whether `name` is one of [`RESERVED_HEADERS`], in any case.
+///
+/// ```
+/// use integrations_client::model::is_reserved_header;
+/// assert!(is_reserved_header("X-CORRELATION-ID") && !is_reserved_header("X-Api-Key"));
+/// ```
+pub fn is_reserved_header(name: &str) -> bool {
+    RESERVED_HEADERS
+        .iter()
+        .any(|reserved| name.eq_ignore_ascii_case(reserved))
 }
 
 /// Percent-encodes a path segment: every byte outside `A-Z a-z 0-9 - _ . ~`.
@@ -404,11 +453,27 @@ fn text_field<V: JsonView>(object: &V, key: &str) -> Checked<()> {
     }
 }
 
-fn string_field<V: JsonView>(object: &V, key: &str) -> Checked<String> {
-    field(object, key)?
-        .as_str()
-        .ok_or_else(|| Invalid::new("a string").in_field(key))
+/// A string field of at most `max` UTF-16 code units; a longer one is `expected` and is never
+/// copied.
+fn string_field<V: JsonView>(
+    object: &V,
+    key: &str,
+    max: usize,
+    expected: &'static str,
+) -> Checked<String> {
+    let value = field(object, key)?;
+    if !value.is_str() {
+        return Err(Invalid::new("a string").in_field(key));
+    }
+    value
+        .as_str_within(max)
+        .ok_or_else(|| Invalid::new(expected).in_field(key))
 }
+
+/// The longest RFC 3339 timestamp read (fractions of a second of up to 40 digits).
+const MAX_TIMESTAMP: usize = 64;
+/// The longest `authUrl` read.
+const MAX_URL: usize = 65_536;
 
 fn bool_field<V: JsonView>(object: &V, key: &str) -> Checked<bool> {
     field(object, key)?
@@ -428,8 +493,9 @@ fn count_field<V: JsonView>(object: &V, key: &str) -> Checked<f64> {
 }
 
 fn timestamp_field<V: JsonView>(object: &V, key: &str) -> Checked<EpochMs> {
-    parse_rfc3339(&string_field(object, key)?)
-        .ok_or_else(|| Invalid::new("an RFC 3339 timestamp").in_field(key))
+    const EXPECTED: &str = "an RFC 3339 timestamp";
+    parse_rfc3339(&string_field(object, key, MAX_TIMESTAMP, EXPECTED)?)
+        .ok_or_else(|| Invalid::new(EXPECTED).in_field(key))
 }
 
 fn optional_timestamp_field<V: JsonView>(object: &V, key: &str) -> Checked<Option<EpochMs>> {
@@ -440,17 +506,19 @@ fn optional_timestamp_field<V: JsonView>(object: &V, key: &str) -> Checked<Optio
 }
 
 fn provider_field<V: JsonView>(object: &V, key: &str) -> Checked<String> {
-    let provider = string_field(object, key)?;
+    const EXPECTED: &str = "a provider slug";
+    let provider = string_field(object, key, 64, EXPECTED)?;
     check_provider(&provider)
         .map(|()| provider)
-        .map_err(|_| Invalid::new("a provider slug").in_field(key))
+        .map_err(|_| Invalid::new(EXPECTED).in_field(key))
 }
 
 fn account_id_field<V: JsonView>(object: &V, key: &str) -> Checked<String> {
-    let account_id = string_field(object, key)?;
+    const EXPECTED: &str = "an account id of 1 to 256 characters";
+    let account_id = string_field(object, key, 256, EXPECTED)?;
     check_account_id(&account_id)
         .map(|()| account_id)
-        .map_err(|_| Invalid::new("an account id of 1 to 256 characters").in_field(key))
+        .map_err(|_| Invalid::new(EXPECTED).in_field(key))
 }
 
 fn expect_object<V: JsonView>(value: &V) -> Checked<()> {
@@ -479,9 +547,9 @@ pub fn check_integration_data<V: JsonView>(value: &V) -> Checked<AccountRef> {
     let provider = provider_field(value, "provider")?;
     let account_id = account_id_field(value, "accountId")?;
     text_field(value, "accountName")?;
-    let status = string_field(value, "status")?;
-    IntegrationStatus::parse(&status)
-        .ok_or_else(|| Invalid::new("one of 'connected', 'expired', 'error'").in_field("status"))?;
+    const STATUSES: &str = "one of 'connected', 'expired', 'error'";
+    let status = string_field(value, "status", 16, STATUSES)?;
+    IntegrationStatus::parse(&status).ok_or_else(|| Invalid::new(STATUSES).in_field("status"))?;
     let expires_at = optional_timestamp_field(value, "expiresAt")?;
     if let Some(metadata) = value.get("metadata") {
         if !metadata.is_plain_object() {
@@ -538,9 +606,10 @@ pub fn check_status_response<V: JsonView>(value: &V) -> Checked<Vec<AccountRef>>
 /// Checks a `ConnectIntegrationResponse`; its `authUrl` must be an absolute `http(s):` URL.
 pub fn check_connect_response<V: JsonView>(value: &V) -> Checked<()> {
     expect_object(value)?;
-    let auth_url = string_field(value, "authUrl")?;
+    const EXPECTED: &str = "an absolute http: or https: URL";
+    let auth_url = string_field(value, "authUrl", MAX_URL, EXPECTED)?;
     if !is_absolute_http_url(&auth_url) {
-        return Err(Invalid::new("an absolute http: or https: URL").in_field("authUrl"));
+        return Err(Invalid::new(EXPECTED).in_field("authUrl"));
     }
     text_field(value, "state")?;
     timestamp_field(value, "expiresAt")?;
@@ -576,10 +645,7 @@ pub fn check_refresh_response<V: JsonView>(value: &V) -> Checked<AccountRef> {
 pub fn is_api_response<V: JsonView>(value: &V) -> bool {
     value.is_object()
         && value.get("success").and_then(|v| v.as_bool()).is_some()
-        && value
-            .get("correlationId")
-            .and_then(|v| v.as_str())
-            .is_some()
+        && value.get("correlationId").is_some_and(|v| v.is_str())
         && value.get("error").is_none_or(|e| e.is_object())
         && value
             .get("timestamp")
@@ -844,9 +910,17 @@ mod tests {
             "/a#x",
             "/a b",
             "/a\\b",
+            "/%2e%2e/x",
+            "/%2E%2E/x",
+            "/.%2e/x",
+            "/%2e./x",
+            "/%2e/x",
+            "/a/%2e%2e/%2E%2e/x",
+            "/a/%2e%2e/",
         ] {
             assert!(check_base_path(bad).is_err(), "{bad}");
         }
+        assert!(check_base_path("/a%2e/x%2e%2e/...").is_ok());
     }
 
     fn decode(encoded: &str) -> Vec<u8> {

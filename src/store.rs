@@ -197,11 +197,16 @@ impl Store {
 pub fn group_by_provider<'a>(
     providers: impl IntoIterator<Item = &'a str>,
 ) -> Vec<(String, Vec<usize>)> {
+    // Each provider's group found through an ordered map: O(n log n) for any number of them.
+    let mut group_of = crate::ordmap::OrdMap::default();
     let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
     for (index, provider) in providers.into_iter().enumerate() {
-        match groups.iter_mut().find(|(p, _)| p == provider) {
-            Some((_, indices)) => indices.push(index),
-            None => groups.push((provider.to_owned(), vec![index])),
+        match group_of.get(provider.as_bytes()) {
+            Some(group) => groups[group as usize].1.push(index),
+            None => {
+                group_of.insert(provider.as_bytes().to_vec(), groups.len() as u32);
+                groups.push((provider.to_owned(), vec![index]));
+            }
         }
     }
     groups
@@ -213,6 +218,27 @@ mod tests {
 
     fn store() -> Store {
         Store::new(CacheConfig::default())
+    }
+
+    #[test]
+    fn grouping_keeps_first_seen_order_for_many_providers() {
+        let providers: Vec<String> = (0..40_000)
+            .map(|i| format!("p{}", (i * 7919) % 20_000))
+            .collect();
+        let groups = group_by_provider(providers.iter().map(String::as_str));
+        assert_eq!(groups.len(), 20_000);
+        let mut seen = std::collections::HashSet::new();
+        let first_seen: Vec<&str> = providers
+            .iter()
+            .map(String::as_str)
+            .filter(|p| seen.insert(*p))
+            .collect();
+        assert!(groups.iter().map(|(p, _)| p.as_str()).eq(first_seen));
+        for (provider, indices) in &groups {
+            assert_eq!(indices.len(), 2);
+            assert!(indices.iter().all(|&i| providers[i] == *provider));
+            assert!(indices[0] < indices[1]);
+        }
     }
 
     #[test]

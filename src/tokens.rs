@@ -5,6 +5,7 @@
 use crate::model::{check_account_id, check_provider, InputProblem};
 use crate::ordmap::OrdMap;
 use crate::time::EpochMs;
+use std::cell::OnceCell;
 
 /// The exact (provider, accountId) pair. Never a joined string: `("a:b", "c")` and `("a", "b:c")`
 /// are different accounts.
@@ -28,6 +29,8 @@ const PREFIX: usize = 8;
 const PAIR: u8 = 0;
 const EXPIRY: u8 = 1;
 const TEXT: u8 = 2;
+/// A tag no key has.
+const NOTHING: u8 = 3;
 
 /// `tag`, `provider`, NUL, `account_id`. Slugs hold no NUL, so the keys of one provider sort
 /// together, by account id, and `(a:b, c)` and `(a, b:c)` stay apart.
@@ -65,6 +68,29 @@ pub struct TokenMap {
     slots: Vec<Option<(AccountKey, TokenEntry)>>,
     free: Vec<u32>,
     index: OrdMap,
+    /// What redaction scans with; made when first needed after the token texts change.
+    prefilter: OnceCell<Prefilter>,
+}
+
+/// The token texts as redaction needs them: which byte pairs can start a token, so that most
+/// places of a text are passed over with one bit test, and the texts too short for the index.
+#[derive(Debug)]
+struct Prefilter {
+    /// A bit per (first byte, second byte) of a token; a one-byte token sets all of its row.
+    starts: Vec<u64>,
+    /// The texts shorter than `PREFIX` bytes.
+    short: Vec<Vec<u8>>,
+}
+
+impl Prefilter {
+    fn may_start(&self, rest: &[u8]) -> bool {
+        let pair = match rest {
+            [first, second, ..] => usize::from(*first) << 8 | usize::from(*second),
+            [first] => usize::from(*first) << 8,
+            [] => return false,
+        };
+        self.starts[pair / 64] & (1 << (pair % 64)) != 0
+    }
 }
 
 impl TokenMap {
@@ -83,7 +109,10 @@ impl TokenMap {
         self.slots.get(slot as usize)?.as_ref()
     }
 
+    /// The pair's slot. A pair that could never be stored is absent: its joined key could
+    /// otherwise equal another pair's (`("p", "a\0b")` and `("p\0a", "b")`).
     fn find(&self, provider: &str, account_id: &str) -> Option<u32> {
+        Self::check_key(provider, account_id).ok()?;
         self.index.get(&pair_key(PAIR, &[], provider, account_id))
     }
 
@@ -105,6 +134,9 @@ impl TokenMap {
             (true, _) => self.index.insert(key, count + 1),
             (false, 0 | 1) => drop(self.index.remove(&key)),
             (false, _) => self.index.insert(key, count - 1),
+        }
+        if matches!((add, count), (true, 0) | (false, 0 | 1)) {
+            self.prefilter.take();
         }
     }
 
@@ -148,10 +180,11 @@ impl TokenMap {
         Some(&self.slot(self.find(provider, account_id)?)?.1)
     }
 
-    /// True when the pair has no token or `expires_at - skew <= now`.
-    pub fn is_expired(&self, provider: &str, account_id: &str, skew_ms: i64, now: EpochMs) -> bool {
+    /// True when the pair has no token or `expires_at - skew_ms <= now`, exactly (a fractional
+    /// skew is not rounded).
+    pub fn is_expired(&self, provider: &str, account_id: &str, skew_ms: f64, now: EpochMs) -> bool {
         self.get(provider, account_id)
-            .is_none_or(|e| e.expires_at.saturating_sub(skew_ms) <= now)
+            .is_none_or(|e| e.expires_at as f64 - skew_ms <= now as f64)
     }
 
     /// The entries of one provider, ordered by account id.
@@ -159,18 +192,22 @@ impl TokenMap {
         &'a self,
         provider: &'a str,
     ) -> impl Iterator<Item = (&'a AccountKey, &'a TokenEntry)> + 'a {
-        self.slots_under(pair_key(PAIR, &[], provider, ""))
+        // An invalid provider could hold the separator: it lists nothing.
+        let prefix = match check_provider(provider) {
+            Ok(()) => pair_key(PAIR, &[], provider, ""),
+            Err(_) => vec![NOTHING],
+        };
+        self.slots_under(prefix)
             .map(|(_, (key, entry))| (key, entry))
     }
 
     /// Removes the pair's entry; other pairs are untouched. True when there was one.
     pub fn remove(&mut self, provider: &str, account_id: &str) -> bool {
-        let Some(slot) = self
-            .index
-            .remove(&pair_key(PAIR, &[], provider, account_id))
-        else {
+        let Some(slot) = self.find(provider, account_id) else {
             return false;
         };
+        self.index
+            .remove(&pair_key(PAIR, &[], provider, account_id));
         let Some((_, entry)) = self.slots.get_mut(slot as usize).and_then(Option::take) else {
             return false;
         };
@@ -250,54 +287,84 @@ impl TokenMap {
             .map(|(_, (key, entry))| (key, entry.expires_at))
     }
 
-    /// `text` with every stored token text replaced by [`crate::error::REDACTED`].
+    /// `text` with every stored token text replaced by [`crate::error::REDACTED`]: one pass over
+    /// the text, where a place that no token can start at costs one bit test, whatever the
+    /// number of tokens; at the others, the longest token that starts there is found through
+    /// the index (by its first `PREFIX` bytes) or among the few shorter texts.
     pub fn redact(&self, text: &str) -> String {
         if self.is_empty() {
             return text.to_owned();
         }
-        let texts = || {
-            self.index
-                .from(&[TEXT])
-                .map(|(k, _)| k.get(1..).unwrap_or_default())
-        };
+        let filter = self.prefilter.get_or_init(|| self.make_prefilter());
         let bytes = text.as_bytes();
-        let short: Vec<&[u8]> = texts().filter(|t| t.len() < PREFIX).collect();
-        let mut out = String::with_capacity(text.len());
-        let mut at = 0;
-        let mut copied = 0;
+        let mut out = String::new();
+        let (mut at, mut copied) = (0, 0);
         while at < bytes.len() {
             let rest = &bytes[at..];
-            // Tokens of PREFIX bytes or more that could start here sort together after the window.
-            let window = &rest[..rest.len().min(PREFIX)];
-            let long = (window.len() == PREFIX)
-                .then(|| {
-                    self.index
-                        .from(&text_key(window))
-                        .map(|(t, _)| t.get(1..).unwrap_or_default())
-                        .take_while(|t| t.starts_with(window))
-                        .filter(|t| rest.starts_with(t))
-                        .max_by_key(|t| t.len())
-                })
-                .flatten();
-            let hit = long.or_else(|| {
-                short
-                    .iter()
-                    .copied()
-                    .filter(|t| rest.starts_with(t))
-                    .max_by_key(|t| t.len())
-            });
-            match hit {
-                Some(token) => {
-                    out.push_str(text.get(copied..at).unwrap_or_default());
-                    out.push_str(crate::error::REDACTED);
-                    at += token.len();
-                    copied = at;
-                }
-                None => at += 1,
+            let hit = if filter.may_start(rest) {
+                self.longest_token_at(rest, filter)
+            } else {
+                0
+            };
+            if hit == 0 {
+                at += 1;
+                continue;
             }
+            out.push_str(text.get(copied..at).unwrap_or_default());
+            out.push_str(crate::error::REDACTED);
+            at += hit;
+            copied = at;
         }
         out.push_str(text.get(copied..).unwrap_or_default());
         out
+    }
+
+    /// The length of the longest token text that `rest` starts with, 0 when none.
+    fn longest_token_at(&self, rest: &[u8], filter: &Prefilter) -> usize {
+        #[cfg(all(test, not(target_arch = "wasm32")))]
+        tests::LOOKUPS.with(|n| n.set(n.get() + 1));
+        let mut longest = 0;
+        if let Some(window) = rest.get(..PREFIX) {
+            let mut key = [TEXT; 1 + PREFIX];
+            key[1..].copy_from_slice(window);
+            for (k, _) in self.index.from(&key) {
+                let token = k.get(1..).unwrap_or_default();
+                if !token.starts_with(window) {
+                    break;
+                }
+                if rest.starts_with(token) {
+                    longest = longest.max(token.len());
+                }
+            }
+        }
+        for token in &filter.short {
+            if rest.starts_with(token) {
+                longest = longest.max(token.len());
+            }
+        }
+        longest
+    }
+
+    fn make_prefilter(&self) -> Prefilter {
+        let mut filter = Prefilter {
+            starts: vec![0; 1024],
+            short: Vec::new(),
+        };
+        for (k, _) in self.index.from(&[TEXT]) {
+            let token = k.get(1..).unwrap_or_default();
+            let row = usize::from(token.first().copied().unwrap_or_default()) << 8;
+            let pairs = match token.get(1) {
+                Some(second) => row + usize::from(*second)..row + usize::from(*second) + 1,
+                None => row..row + 256,
+            };
+            for pair in pairs {
+                filter.starts[pair / 64] |= 1 << (pair % 64);
+            }
+            if token.len() < PREFIX {
+                filter.short.push(token.to_vec());
+            }
+        }
+        filter
     }
 }
 
@@ -309,7 +376,84 @@ fn texts_of(entry: &TokenEntry) -> impl Iterator<Item = &str> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use std::cell::Cell;
     use std::collections::BTreeMap as Model;
+
+    thread_local! {
+        /// How many places of a text redaction looked up in the index.
+        pub(super) static LOOKUPS: Cell<usize> = const { Cell::new(0) };
+    }
+
+    /// Redaction as the contract says it, the slow way: at each place the longest token.
+    fn redact_by_scan(tokens: &[String], text: &str) -> String {
+        let mut out = String::new();
+        let mut at = 0;
+        while at < text.len() {
+            let rest = &text[at..];
+            match tokens
+                .iter()
+                .filter(|t| rest.starts_with(t.as_str()))
+                .map(String::len)
+                .max()
+            {
+                Some(len) => {
+                    out.push_str(crate::error::REDACTED);
+                    at += len;
+                }
+                None => {
+                    let c = rest.chars().next().unwrap();
+                    out.push(c);
+                    at += c.len_utf8();
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_pair_that_can_never_be_stored_never_meets_a_stored_one() {
+        let mut map = TokenMap::new();
+        map.set("p", "a\0b", entry("secret", 9)).unwrap();
+        assert_eq!(map.get("p\0a", "b"), None);
+        assert!(!map.remove("p\0a", "b"));
+        assert_eq!(map.provider_tokens("p\0a").count(), 0);
+        assert!(map.is_expired("p\0a", "b", 0.0, 0));
+        assert!(!map.set_expiry("p\0a", "b", 1));
+        assert_eq!(map.get("p", "a\0b").map(|e| e.expires_at), Some(9));
+        assert_eq!(map.provider_tokens("p").count(), 1);
+    }
+
+    #[test]
+    fn a_fractional_skew_is_not_rounded() {
+        let mut map = TokenMap::new();
+        map.set("p", "a", entry("t", 1000)).unwrap();
+        // expiresAt - skew <= now, exactly.
+        assert!(!map.is_expired("p", "a", -0.5, 1000));
+        assert!(map.is_expired("p", "a", 0.5, 1000));
+        assert!(!map.is_expired("p", "a", 0.5, 999));
+        assert!(map.is_expired("p", "a", f64::INFINITY, 0));
+        assert!(!map.is_expired("p", "a", f64::NEG_INFINITY, i64::MAX));
+    }
+
+    #[test]
+    fn redaction_looks_up_only_places_where_a_token_can_start() {
+        let mut map = TokenMap::new();
+        for i in 0..1001 {
+            map.set(
+                "p",
+                &format!("a{i}"),
+                entry(&format!("tok_{i:04}_secret"), 0),
+            )
+            .unwrap();
+        }
+        let filler = "lorem ipsum dolor sit amet, ".repeat(40_000);
+        let text = format!("{filler}tok_0007_secret {filler}tok_1000_secret.");
+        LOOKUPS.with(|n| n.set(0));
+        let redacted = map.redact(&text);
+        assert_eq!(redacted, format!("{filler}[redacted] {filler}[redacted]."));
+        // Two places start with "to"; the 2.2 MB around them cost a bit test each.
+        assert_eq!(LOOKUPS.with(Cell::get), 2);
+    }
 
     fn entry(token: &str, expires_at: EpochMs) -> TokenEntry {
         TokenEntry {
@@ -350,10 +494,10 @@ mod tests {
         map.set("tiktok", "b", entry("t", 1000)).unwrap();
         map.set("tiktok", "a", entry("u", 3000)).unwrap();
         map.set("instagram", "z", entry("v", 2000)).unwrap();
-        assert!(!map.is_expired("tiktok", "b", 0, 999));
-        assert!(map.is_expired("tiktok", "b", 0, 1000));
-        assert!(map.is_expired("tiktok", "b", 500, 600));
-        assert!(map.is_expired("tiktok", "missing", 0, 0));
+        assert!(!map.is_expired("tiktok", "b", 0.0, 999));
+        assert!(map.is_expired("tiktok", "b", 0.0, 1000));
+        assert!(map.is_expired("tiktok", "b", 500.0, 600));
+        assert!(map.is_expired("tiktok", "missing", 0.0, 0));
         assert_eq!(map.providers(), ["instagram", "tiktok"]);
         let ids: Vec<_> = map
             .provider_tokens("tiktok")
@@ -395,6 +539,22 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn redaction_equals_the_longest_token_at_each_place(
+            tokens in prop::collection::vec("[ab\"\\\\é]{1,12}", 1..12),
+            pieces in prop::collection::vec((0usize..12, "[abé x]{0,3}"), 0..30),
+        ) {
+            let mut map = TokenMap::new();
+            for (i, token) in tokens.iter().enumerate() {
+                map.set("p", &format!("a{i}"), entry(token, 0)).unwrap();
+            }
+            let text: String = pieces
+                .iter()
+                .map(|(i, noise)| format!("{}{noise}", tokens[i % tokens.len()]))
+                .collect();
+            prop_assert_eq!(map.redact(&text), redact_by_scan(&tokens, &text));
+        }
+
         // The seed's properties, on the token map.
         #[test]
         fn the_map_behaves_like_a_map_of_exact_pairs(
