@@ -8,12 +8,12 @@ use super::config::{
 };
 use super::engine::*;
 use super::errors::{invalid_input, set, to_js};
-use super::flight::{shared, Flight};
+use super::flight::{link, shared, CallerSignal, Flight, Linked, Listening};
 use super::observe::Observer;
 use super::state::State;
 use super::tokens::{shared_map, MultiAccountTokenManager};
-use super::transport::{signal_of, Request, Transport};
-use super::{clear_timeout, now, set_timeout};
+use super::transport::{Request, Transport};
+use super::{clear_timeout, now, set_timeout, try_own_copy};
 use crate::retry::RetryConfig;
 use crate::store::Store;
 use crate::tokens::TokenMap;
@@ -22,7 +22,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{AbortController, AbortSignal};
+use web_sys::AbortController;
 
 #[wasm_bindgen(typescript_custom_section)]
 const CLIENT_TS: &str = r#"
@@ -80,8 +80,12 @@ impl IntegrationsClient {
         connection.transport.stop = Some(life.signal());
         let (tokens, tokens_js) = match behaviour.tokens {
             Some(given) => {
-                let map = shared_map(&given)
-                    .ok_or_else(|| invalid_input("tokens must be a MultiAccountTokenManager"))?;
+                let map = shared_map(&given).ok_or_else(|| {
+                    invalid_input(
+                        "tokens must be a MultiAccountTokenManager made by this copy of the \
+                         package (the import and require copies each have their own)",
+                    )
+                })?;
                 (map, given)
             }
             None => {
@@ -135,10 +139,9 @@ impl IntegrationsClient {
                 signal,
             ))
         });
-        match parsed {
-            Ok((force, signal)) => shared(signal, "status", None, || inner.status(force)),
-            Err(problem) => Promise::reject(&inner.refuse("status", problem)),
-        }
+        parsed
+            .and_then(|(force, signal)| shared(signal, "status", None, || inner.status(force)))
+            .unwrap_or_else(|problem| Promise::reject(&inner.refuse("status", problem)))
     }
 
     /// `status({ force: true })`: fetches now, still sharing a request in flight.
@@ -148,10 +151,11 @@ impl IntegrationsClient {
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
         let inner = &self.inner;
-        match inner.ready().and_then(|()| request_options(&options)) {
-            Ok((_, signal)) => shared(signal, "status", None, || inner.status(true)),
-            Err(problem) => Promise::reject(&inner.refuse("status", problem)),
-        }
+        inner
+            .ready()
+            .and_then(|()| request_options(&options))
+            .and_then(|(_, signal)| shared(signal, "status", None, || inner.status(true)))
+            .unwrap_or_else(|problem| Promise::reject(&inner.refuse("status", problem)))
     }
 
     /// Debounced revalidation: calls less than `debounceMs` apart end in one status request
@@ -178,6 +182,7 @@ impl IntegrationsClient {
             });
             Flight::new(promise)
         })
+        .unwrap_or_else(|problem| Promise::reject(&inner.refuse("status", problem)))
     }
 
     /// Starts connecting a new account of `provider`, `POST {basePath}/connect/{provider}`.
@@ -199,18 +204,16 @@ impl IntegrationsClient {
         let parsed = inner.ready().and_then(|()| {
             let provider = provider_arg(&provider)?;
             let (options, signal) = request_options(&options)?;
-            Ok((
-                provider,
-                signal,
-                opt_string(&options, "redirectUri", "options.redirectUri")?,
-            ))
+            let redirect_uri = opt_string(&options, "redirectUri", "options.redirectUri")?;
+            let url = inner.url(&["connect", &provider])?;
+            Ok((provider, url, redirect_uri, link(signal)?))
         });
-        let (provider, signal, redirect_uri) = match parsed {
+        let (provider, url, redirect_uri, (signal, listening)) = match parsed {
             Ok(parsed) => parsed,
             Err(problem) => return Promise::reject(&inner.refuse("connect", problem)),
         };
         spawn(async move {
-            let mut request = Request::new("connect", "POST", inner.url(&["connect", &provider]));
+            let mut request = Request::new("connect", "POST", url);
             request.signal = signal;
             request.provider = Some(provider);
             if let Some(uri) = redirect_uri {
@@ -220,10 +223,9 @@ impl IntegrationsClient {
                     .ok()
                     .and_then(|s| s.as_string());
             }
-            inner
-                .execute(request, connect_shape)
-                .await
-                .map(|(payload, _)| payload)
+            let outcome = inner.execute(request, connect_shape).await;
+            listening.inspect(Listening::stop);
+            outcome.map(|(payload, _)| payload)
         })
     }
 
@@ -238,8 +240,14 @@ impl IntegrationsClient {
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
         let inner = self.inner.clone();
-        let parsed = inner.account_args(&provider, &account_id, &options);
-        let (key, signal) = match parsed {
+        let parsed = inner
+            .account_args(&provider, &account_id, &options)
+            .and_then(|(key, signal)| {
+                let route = [key.0.as_str(), key.1.as_str()];
+                let request = inner.account_request("disconnect", "DELETE", key.clone(), &route)?;
+                Ok((key, request, link(signal)?))
+            });
+        let (key, mut request, (signal, listening)) = match parsed {
             Ok(parsed) => parsed,
             Err(problem) => return Promise::reject(&inner.refuse("disconnect", problem)),
         };
@@ -249,10 +257,10 @@ impl IntegrationsClient {
             inner.notify();
         }
         spawn(async move {
-            let mut request =
-                inner.account_request("disconnect", "DELETE", key.clone(), &[&key.0, &key.1]);
             request.signal = signal;
-            match inner.execute(request, disconnect_shape).await {
+            let outcome = inner.execute(request, disconnect_shape).await;
+            listening.inspect(Listening::stop);
+            match outcome {
                 Ok((payload, _)) => {
                     inner.tokens.borrow_mut().remove(&key.0, &key.1);
                     inner.revalidate_detached();
@@ -325,9 +333,11 @@ impl IntegrationsClient {
             Ok((_, signal)) => signal,
             Err(problem) => return Promise::reject(&inner.refuse("refreshExpiring", problem)),
         };
+        let work = inner.clone();
         shared(signal, "refreshExpiring", None, || {
-            Flight::new(spawn(async move { inner.refresh_expiring().await }))
+            Flight::new(spawn(async move { work.refresh_expiring().await }))
         })
+        .unwrap_or_else(|problem| Promise::reject(&inner.refuse("refreshExpiring", problem)))
     }
 
     /// Calls `listener` whenever the snapshot may have changed. Polling, focus and online
@@ -433,9 +443,14 @@ pub fn fetch_with_retry(
     #[wasm_bindgen(unchecked_optional_param_type = "RequestInit")] init: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "FetchWithRetryConfig")] config: JsValue,
 ) -> Promise {
-    let prepared = (|| -> Result<(String, Transport, Option<AbortSignal>), String> {
+    let prepared = (|| -> Result<(String, Transport, JsValue, Linked), String> {
         let url = url.as_string().ok_or("url must be a string")?;
         check_options_object(&init, "init")?;
+        // Read once, here: the caller's object may throw or lie; every attempt sends this copy.
+        let init = match init.is_object() {
+            true => try_own_copy(&init).map_err(|_| "init could not be read")?,
+            false => Object::new().into(),
+        };
         let retry = read_retry(&config, RetryConfig::default())?;
         let timeout_ms = read_timeout(&config)?;
         let fetch = super::config::global_fetch()?;
@@ -447,21 +462,21 @@ pub fn fetch_with_retry(
             headers: Vec::new(),
             credentials: None,
         };
-        Ok((url, transport, signal_of(&init)?))
+        let linked =
+            link(CallerSignal::read(&init).map_err(|_| "init.signal must be an AbortSignal")?)?;
+        Ok((url, transport, init, linked))
     })();
-    let (url, transport, signal) = match prepared {
+    let (url, transport, init, (signal, listening)) = match prepared {
         Ok(prepared) => prepared,
         Err(problem) => return Promise::reject(&invalid_input(problem)),
     };
     spawn(async move {
         let mut request = Request::new("fetchWithRetry", "GET", url);
-        request.caller_init = Some(if init.is_object() {
-            init
-        } else {
-            Object::new().into()
-        });
+        request.caller_init = Some(init);
         request.signal = signal;
-        match transport.send(&request, &|_, _, _| {}).await {
+        let outcome = transport.send(&request, &|_, _, _| {}).await;
+        listening.inspect(Listening::stop);
+        match outcome {
             Ok(reply) => Ok(reply.body),
             Err(failed) => Err(to_js(&failed.error, failed.details)),
         }

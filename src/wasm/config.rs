@@ -4,8 +4,9 @@
 use super::errors::set;
 use super::transport::Transport;
 use super::{get, global};
+use crate::json::{JsonKind, JsonView};
 use crate::log::Level;
-use crate::model::check_base_path;
+use crate::model::{check_base_path, is_reserved_header};
 use crate::retry::{check_count, check_non_negative, check_status_code, Jitter, RetryConfig};
 use crate::store::CacheConfig;
 use js_sys::{Array, Function, Object};
@@ -196,11 +197,19 @@ pub(crate) fn read_retry(value: &JsValue, base: RetryConfig) -> Result<RetryConf
     }
     if let Some(codes) = get(value, "retryableStatusCodes") {
         const NAME: &str = "retry.retryableStatusCodes";
-        let not_numbers = || type_error(NAME, "an array of numbers");
-        let codes: Array = codes.dyn_into().map_err(|_| not_numbers())?;
+        let not_numbers = || type_error(NAME, "an array of at most 600 numbers");
+        // Read through `Reflect`, at most 600 items: a proxy or a huge length cannot escape.
+        let length = Some(codes.kind())
+            .filter(|kind| *kind == JsonKind::Array)
+            .and_then(|_| codes.len())
+            .filter(|length| *length <= 600)
+            .ok_or_else(not_numbers)?;
         config.retryable_status_codes.clear();
-        for code in codes.iter() {
-            let n = code.as_f64().ok_or_else(not_numbers)?;
+        for i in 0..length {
+            let n = codes
+                .index(i)
+                .and_then(|c| c.as_f64())
+                .ok_or_else(not_numbers)?;
             config
                 .retryable_status_codes
                 .push(check_status_code(NAME, n)?);
@@ -275,8 +284,9 @@ pub(crate) fn global_fetch() -> Result<Function, OptionError> {
 
 /// The part of `ClientOptions` that says where requests go and how they are sent.
 pub(crate) struct Connection {
-    /// `baseUrl`'s origin and path plus `basePath`, without a trailing `/`.
-    pub root: String,
+    /// `baseUrl`'s origin and path plus `basePath`, without a trailing `/`; outside a browser
+    /// without `baseUrl`, why no request can be sent (server rendering sends none).
+    pub root: Result<String, OptionError>,
     /// How requests are sent.
     pub transport: Transport,
 }
@@ -284,54 +294,22 @@ pub(crate) struct Connection {
 /// Reads `baseUrl`, `basePath`, `headers`, `credentials`, `fetch`, `timeoutMs` and `retry`.
 pub(crate) fn read_connection(options: &JsValue) -> Result<Connection, OptionError> {
     check_options_object(options, "options")?;
-    let base_url = match opt_string(options, "baseUrl", "baseUrl")? {
-        Some(url) => url,
-        None => get(&global(), "location")
-            .and_then(|l| get(&l, "origin"))
-            .and_then(|o| o.as_string())
-            .filter(|o| o.starts_with("http"))
-            .ok_or("baseUrl is required outside a browser (an absolute http: or https: URL)")?,
-    };
-    let url: JsValue = web_sys::Url::new(&base_url)
-        .map_err(|_| ["baseUrl '", &base_url, "' is not an absolute URL"].concat())?
-        .into();
-    // The parts as properties: one generic read, where Url's typed getters are an import each.
-    let part = |name| {
-        get(&url, name)
-            .and_then(|v| v.as_string())
-            .unwrap_or_default()
-    };
-    let protocol = part("protocol");
-    if !matches!(protocol.as_str(), "http:" | "https:") {
-        return Err(["baseUrl must be http: or https:, got '", &protocol, "'"].concat());
-    }
-    if ["username", "password", "search", "hash"]
-        .iter()
-        .any(|name| !part(name).is_empty())
-    {
-        return Err("baseUrl must not carry credentials, a query or a fragment".to_owned());
-    }
     let base_path = opt_string(options, "basePath", "basePath")?
         .unwrap_or_else(|| "/api/integrations".to_owned());
     check_base_path(&base_path)?;
-    let root = [
-        part("origin").as_str(),
-        part("pathname").trim_end_matches('/'),
-        base_path.trim_end_matches('/'),
-    ]
-    .concat();
-
-    let mut headers = Vec::new();
-    if let Some(given) = get(options, "headers") {
-        if given.is_null() || !given.is_object() {
-            return Err(type_error("headers", "an object of strings"));
-        }
-        for key in crate::json::JsonView::keys(&given) {
-            let value =
-                opt_string(&given, &key, &["headers['", &key, "']"].concat())?.unwrap_or_default();
-            headers.push((key, value));
-        }
-    }
+    let base_url = opt_string(options, "baseUrl", "baseUrl")?.or_else(|| {
+        get(&global(), "location")
+            .and_then(|l| get(&l, "origin"))
+            .and_then(|o| o.as_string())
+            .filter(|o| o.starts_with("http"))
+    });
+    let root = match base_url {
+        Some(url) => Ok(read_root(&url, &base_path)?),
+        None => Err(
+            "baseUrl is required outside a browser (an absolute http: or https: URL)".to_owned(),
+        ),
+    };
+    let headers = read_headers(options)?;
     let credentials = opt_string(options, "credentials", "credentials")?;
     if let Some(c) = &credentials {
         if !matches!(c.as_str(), "omit" | "same-origin" | "include") {
@@ -363,6 +341,53 @@ pub(crate) fn read_connection(options: &JsValue) -> Result<Connection, OptionErr
             credentials,
         },
     })
+}
+
+/// `baseUrl`'s origin and path, and `basePath` (checked), as the prefix of every route.
+fn read_root(base_url: &str, base_path: &str) -> Result<String, OptionError> {
+    let url: JsValue = web_sys::Url::new(base_url)
+        .map_err(|_| ["baseUrl '", base_url, "' is not an absolute URL"].concat())?
+        .into();
+    // The parts as properties: one generic read, where Url's typed getters are an import each.
+    let part = |name| {
+        get(&url, name)
+            .and_then(|v| v.as_string())
+            .unwrap_or_default()
+    };
+    let protocol = part("protocol");
+    if !matches!(protocol.as_str(), "http:" | "https:") {
+        return Err(["baseUrl must be http: or https:, got '", &protocol, "'"].concat());
+    }
+    if ["username", "password", "search", "hash"]
+        .iter()
+        .any(|name| !part(name).is_empty())
+    {
+        return Err("baseUrl must not carry credentials, a query or a fragment".to_owned());
+    }
+    Ok([
+        part("origin").as_str(),
+        part("pathname").trim_end_matches('/'),
+        base_path.trim_end_matches('/'),
+    ]
+    .concat())
+}
+
+/// `options.headers`, without the names the client sets itself (theirs win).
+fn read_headers(options: &JsValue) -> Result<Vec<(String, String)>, OptionError> {
+    let mut headers = Vec::new();
+    if let Some(given) = get(options, "headers") {
+        if given.is_null() || !given.is_object() {
+            return Err(type_error("headers", "an object of strings"));
+        }
+        for key in given.keys() {
+            let value =
+                opt_string(&given, &key, &["headers['", &key, "']"].concat())?.unwrap_or_default();
+            if !is_reserved_header(&key) {
+                headers.push((key, value));
+            }
+        }
+    }
+    Ok(headers)
 }
 
 /// Reads a (partial) cache config over the defaults.

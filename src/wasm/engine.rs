@@ -5,11 +5,11 @@
 use super::background::Callbacks;
 use super::config::check_options_object;
 use super::errors::set;
-use super::flight::{cancellable, shared, Flight};
+use super::flight::{cancellable, shared, CallerSignal, Flight};
 use super::guards::invalid_response;
 use super::observe::{clock, Observer};
 use super::state::State;
-use super::transport::{signal_of, Failed, Reply, Request, Transport};
+use super::transport::{Failed, Reply, Request, Transport};
 use super::{clear_timeout, get, new_uuid, now};
 use crate::error::{int_text, ErrorKind, IntegrationError};
 use crate::log::{Level, Metric, OperationInfo};
@@ -29,14 +29,26 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
-use web_sys::{AbortController, AbortSignal};
+use web_sys::AbortController;
 
 /// A route's shape check, returning the accounts it names. One function type, so that the
 /// operation code is compiled once rather than once per route.
 pub(super) type Check = fn(&JsValue) -> Result<Vec<AccountRef>, Invalid>;
 
 pub(super) fn connect_shape(value: &JsValue) -> Result<Vec<AccountRef>, Invalid> {
-    check_connect_response(value).map(|()| Vec::new())
+    check_connect_response(value)?;
+    // The core's check reads the URL's form; the platform's URL parser, which the browser will
+    // use on it, must accept it too.
+    let parses = get(value, "authUrl")
+        .and_then(|url| url.as_string())
+        .is_some_and(|url| web_sys::Url::new(&url).is_ok());
+    if !parses {
+        return Err(Invalid {
+            path: "authUrl".into(),
+            expected: "an absolute http: or https: URL",
+        });
+    }
+    Ok(Vec::new())
 }
 
 pub(super) fn disconnect_shape(value: &JsValue) -> Result<Vec<AccountRef>, Invalid> {
@@ -50,11 +62,13 @@ pub(super) fn refresh_shape(value: &JsValue) -> Result<Vec<AccountRef>, Invalid>
 /// How many token refreshes `refreshExpiring` runs at once.
 pub(super) const REFRESH_CONCURRENCY: usize = 4;
 
-/// Reads an options argument and its signal, for the method named `operation`.
-pub(super) fn request_options(options: &JsValue) -> Result<(JsValue, Option<AbortSignal>), String> {
+/// Reads an options argument and its signal.
+pub(super) fn request_options(
+    options: &JsValue,
+) -> Result<(JsValue, Option<CallerSignal>), String> {
     let options = options.clone();
     check_options_object(&options, "options")?;
-    let signal = signal_of(&options)?;
+    let signal = CallerSignal::read(&options)?;
     Ok((options, signal))
 }
 
@@ -124,7 +138,8 @@ pub(super) fn unwrap_envelope(request: &Request, reply: &Reply) -> Result<JsValu
 }
 
 pub(super) struct Inner {
-    pub(super) root: String,
+    /// Every route's prefix, or why no request can be sent (no `baseUrl` outside a browser).
+    pub(super) root: Result<String, String>,
     pub(super) transport: Transport,
     pub(super) observer: Observer,
     pub(super) refresh_window_ms: f64,
@@ -139,13 +154,14 @@ pub(super) struct Inner {
 }
 
 impl Inner {
-    pub(super) fn url(&self, segments: &[&str]) -> String {
-        let mut url = self.root.clone();
+    /// The URL of a route, or why no request can be sent.
+    pub(super) fn url(&self, segments: &[&str]) -> Result<String, String> {
+        let mut url = self.root.clone()?;
         for segment in segments {
             url.push('/');
             url.push_str(&encode_segment(segment));
         }
-        url
+        Ok(url)
     }
 
     pub(super) fn ready(&self) -> Result<(), String> {
@@ -162,11 +178,11 @@ impl Inner {
         method: &'static str,
         (provider, account_id): (String, String),
         route: &[&str],
-    ) -> Request {
-        let mut request = Request::new(operation, method, self.url(route));
+    ) -> Result<Request, String> {
+        let mut request = Request::new(operation, method, self.url(route)?);
         request.provider = Some(provider);
         request.account_id = Some(account_id);
-        request
+        Ok(request)
     }
 
     /// Sends, unwraps, checks; logs the start, each retry and the end; emits one metric.
@@ -312,8 +328,12 @@ impl Inner {
         if let Some(in_flight) = self.state.borrow().in_flight.clone() {
             return in_flight;
         }
+        let url = match self.url(&["status"]) {
+            Ok(url) => url,
+            Err(problem) => return Flight::new(Promise::reject(&self.refuse("status", problem))),
+        };
         self.state.borrow_mut().store.started();
-        let mut request = Request::new("status", "GET", self.url(&["status"]));
+        let mut request = Request::new("status", "GET", url);
         let (cancel, correlation_id, attempts) = cancellable(&mut request);
         let inner = self.clone();
         let promise = spawn(async move { inner.complete_status(request, auto_refresh).await });
@@ -393,12 +413,14 @@ impl Inner {
         {
             return in_flight.clone();
         }
-        let mut request = self.account_request(
-            "refreshToken",
-            "POST",
-            key.clone(),
-            &["refresh", &key.0, &key.1],
-        );
+        let route = ["refresh", key.0.as_str(), key.1.as_str()];
+        let mut request = match self.account_request("refreshToken", "POST", key.clone(), &route) {
+            Ok(request) => request,
+            Err(problem) => {
+                let error = self.refuse("refreshToken", problem);
+                return Flight::new(Promise::reject(&error));
+            }
+        };
         let (cancel, correlation_id, attempts) = cancellable(&mut request);
         let inner = self.clone();
         let request_key = key.clone();
@@ -435,11 +457,12 @@ impl Inner {
     pub(super) fn refresh_for(
         self: &Rc<Self>,
         key: AccountKey,
-        signal: Option<AbortSignal>,
+        signal: Option<CallerSignal>,
     ) -> Promise {
         shared(signal, "refreshToken", Some(key.clone()), || {
-            self.refresh_shared(key)
+            self.refresh_shared(key.clone())
         })
+        .unwrap_or_else(|problem| Promise::reject(&self.refuse("refreshToken", problem)))
     }
 
     /// The accounts whose `expiresAt` is at or before `now + refreshWindowMs`, from the store's
@@ -495,15 +518,17 @@ impl Inner {
                                 return Ok(JsValue::UNDEFINED);
                             };
                             match JsFuture::from(inner.refresh_shared(key).hold()).await {
-                                Ok(response) => refreshed.push(&response),
-                                Err(error) => failed.push(&error),
+                                Ok(response) => drop(refreshed.push(&response)),
+                                // Cancelled by dispose(): the caller's intent, not a failure.
+                                Err(_) if inner.disposed.get() => {}
+                                Err(error) => drop(failed.push(&error)),
                             };
                         }
                     }))
                 })
                 .collect();
             let _ = JsFuture::from(Promise::all(&workers)).await;
-            if refreshed.length() > 0 {
+            if refreshed.length() > 0 && !self.disposed.get() {
                 // Failures are the snapshot's error; the result says what was refreshed.
                 let _ = JsFuture::from(self.fetch_status(false).hold()).await;
             }
@@ -543,7 +568,7 @@ impl Inner {
         provider: &JsValue,
         account_id: &JsValue,
         options: &JsValue,
-    ) -> Result<(AccountKey, Option<AbortSignal>), String> {
+    ) -> Result<(AccountKey, Option<CallerSignal>), String> {
         self.ready()?;
         let key = (provider_arg(provider)?, account_id_arg(account_id)?);
         Ok((key, request_options(options)?.1))

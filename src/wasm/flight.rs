@@ -7,7 +7,7 @@ use super::transport::Request;
 use crate::error::{ErrorKind, IntegrationError};
 use crate::tokens::AccountKey;
 use js_sys::{Array, Function, Promise};
-use std::cell::Cell;
+use std::cell::{Cell, OnceCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -79,32 +79,67 @@ pub(super) fn aborted(flight: &Flight, operation: &str, account: Option<&Account
     to_js(&error, None)
 }
 
-/// A promise that settles like the shared `flight`, or rejects with `aborted` as soon as this
-/// caller's `signal` fires. The request goes on while other callers wait; when the last one
-/// leaves, it is aborted.
-pub(super) fn with_signal(
-    flight: &Flight,
-    signal: Option<AbortSignal>,
-    operation: &'static str,
-    account: Option<AccountKey>,
-) -> Promise {
-    let promise = flight.hold();
-    let Some(signal) = signal else {
-        return promise;
-    };
-    let shared = flight.clone();
-    let on_abort = Promise::new(&mut |_resolve, reject| {
-        let (shared, account) = (shared.clone(), account.clone());
-        let callback = Closure::once_into_js(move || {
-            shared.leave();
-            let _ = reject.call1(
-                &JsValue::NULL,
-                &aborted(&shared, operation, account.as_ref()),
-            );
-        });
-        let _ = signal.add_event_listener_with_callback("abort", callback.unchecked_ref());
-    });
-    Promise::race(&Array::of2(&flight.promise, &on_abort))
+/// A caller's `AbortSignal`. It is the caller's object, so it may throw or lie: it is only ever
+/// read through `Reflect.get` and called through `Function.prototype.call`, and one that cannot
+/// be read is refused (`invalid_input`) before anything starts.
+pub(crate) struct CallerSignal(JsValue);
+
+/// A listener on a caller's signal, taken off again by [`Listening::stop`].
+pub(crate) struct Listening {
+    signal: JsValue,
+    listener: JsValue,
+}
+
+impl CallerSignal {
+    const REFUSED: &'static str = "options.signal must be an AbortSignal";
+
+    /// `options.signal`: absent, or a signal whose `aborted` reads as a boolean.
+    pub fn read(options: &JsValue) -> Result<Option<Self>, String> {
+        match get(options, "signal") {
+            None => Ok(None),
+            Some(signal) if signal.is_null() => Ok(None),
+            Some(signal) => {
+                let signal = Self(signal);
+                signal.read_aborted().ok_or(Self::REFUSED)?;
+                Ok(Some(signal))
+            }
+        }
+    }
+
+    fn read_aborted(&self) -> Option<bool> {
+        get(&self.0, "aborted")?.as_bool()
+    }
+
+    /// Whether it has fired; one that can no longer be read counts as fired.
+    pub fn aborted(&self) -> bool {
+        self.read_aborted().unwrap_or(true)
+    }
+
+    fn call(&self, method: &str, listener: &JsValue) -> Result<(), String> {
+        let method: Function = get(&self.0, method)
+            .and_then(|m| m.dyn_into().ok())
+            .ok_or(Self::REFUSED)?;
+        method
+            .call2(&self.0, &JsValue::from_str("abort"), listener)
+            .map(drop)
+            .map_err(|_| Self::REFUSED.to_owned())
+    }
+
+    /// Calls `listener` when the signal fires.
+    pub fn listen(&self, listener: JsValue) -> Result<Listening, String> {
+        self.call("addEventListener", &listener)?;
+        Ok(Listening {
+            signal: self.0.clone(),
+            listener,
+        })
+    }
+}
+
+impl Listening {
+    /// Takes the listener off, so that a settled call leaves nothing on the caller's signal.
+    pub fn stop(&self) {
+        let _ = CallerSignal(self.signal.clone()).call("removeEventListener", &self.listener);
+    }
 }
 
 /// Gives a shared request its own abort controller (aborted when its last waiter leaves), and
@@ -121,18 +156,77 @@ pub(super) fn cancellable(
     )
 }
 
-/// Starts (or joins) shared work for a caller with an optional signal; a signal that has already
-/// fired starts nothing.
+/// Our signal for a request, and the listener on the caller's that aborts it.
+pub(crate) type Linked = (Option<AbortSignal>, Option<Listening>);
+
+/// A request that only one caller waits for (`connect`, `disconnect`, `fetchWithRetry`) listens
+/// to a controller of ours, which the caller's signal aborts: the transport then only ever reads
+/// genuine signals. The listener is taken off by `Listening::stop` when the call settles.
+pub(crate) fn link(signal: Option<CallerSignal>) -> Result<Linked, String> {
+    let Some(signal) = signal else {
+        return Ok((None, None));
+    };
+    let controller = AbortController::new().map_err(|_| "AbortController is not available")?;
+    if signal.aborted() {
+        controller.abort();
+        return Ok((Some(controller.signal()), None));
+    }
+    let abort = get(&controller, "abort")
+        .and_then(|f| f.dyn_into::<Function>().ok())
+        .ok_or("AbortController is not available")?
+        .bind0(&controller);
+    let listening = signal.listen(abort.into())?;
+    Ok((Some(controller.signal()), Some(listening)))
+}
+
+/// Starts (or joins) shared work for a caller with an optional signal: a promise that settles
+/// like the shared flight, or rejects with `aborted` as soon as this caller's signal fires. The
+/// request goes on while other callers wait; when the last one leaves, it is aborted. Either way,
+/// the listener leaves the caller's signal when the promise settles. A signal that has already
+/// fired starts nothing; `Err` when it refuses a listener (nothing is started then either).
 pub(super) fn shared(
-    signal: Option<AbortSignal>,
+    signal: Option<CallerSignal>,
     operation: &'static str,
     account: Option<AccountKey>,
     start: impl FnOnce() -> Flight,
-) -> Promise {
-    if signal.as_ref().is_some_and(AbortSignal::aborted) {
-        return already_aborted(operation, account.as_ref());
+) -> Result<Promise, String> {
+    // Boxed: one copy of the code below, not one per caller.
+    join(signal, operation, account, Box::new(start))
+}
+
+fn join(
+    signal: Option<CallerSignal>,
+    operation: &'static str,
+    account: Option<AccountKey>,
+    start: Box<dyn FnOnce() -> Flight + '_>,
+) -> Result<Promise, String> {
+    let Some(signal) = signal else {
+        return Ok(start().hold());
+    };
+    if signal.aborted() {
+        return Ok(already_aborted(operation, account.as_ref()));
     }
-    with_signal(&start(), signal, operation, account)
+    let started: Rc<OnceCell<Flight>> = Rc::default();
+    let mut listening = Ok(None);
+    let on_abort = Promise::new(&mut |_resolve, reject| {
+        let (started, account) = (started.clone(), account.clone());
+        let callback = Closure::once_into_js(move || {
+            if let Some(flight) = started.get() {
+                flight.leave();
+                let error = aborted(flight, operation, account.as_ref());
+                let _ = reject.call1(&JsValue::NULL, &error);
+            }
+        });
+        listening = signal.listen(callback).map(Some);
+    });
+    let listening = listening?;
+    let flight = started.get_or_init(start);
+    let promise = Promise::race(&Array::of2(&flight.hold(), &on_abort));
+    if let Some(listening) = listening {
+        let stop = Closure::once_into_js(move || listening.stop());
+        forward(&promise, stop.unchecked_ref(), stop.unchecked_ref());
+    }
+    Ok(promise)
 }
 
 /// The rejection for a call whose signal has already fired: nothing is started.

@@ -36,8 +36,10 @@ extern "C" {
     fn try_object_keys(value: &JsValue) -> Result<Array, JsValue>;
     #[wasm_bindgen(catch, js_namespace = Array, js_name = isArray)]
     fn try_is_array(value: &JsValue) -> Result<bool, JsValue>;
-    #[wasm_bindgen(thread_local_v2, js_namespace = Object, js_name = prototype)]
-    static OBJECT_PROTOTYPE: JsValue;
+    #[wasm_bindgen(catch, js_namespace = Object, js_name = entries)]
+    fn try_entries(value: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = Object, js_name = fromEntries)]
+    pub(crate) fn try_from_entries(entries: &JsValue) -> Result<JsValue, JsValue>;
     // `globalThis` (Node >= 12, every browser the package supports): one import, where
     // js_sys::global() probes four.
     #[wasm_bindgen(thread_local_v2, js_name = globalThis)]
@@ -115,12 +117,10 @@ impl JsonView for JsValue {
         } else {
             match try_is_array(self) {
                 Ok(true) => JsonKind::Array,
-                Ok(false) => match try_get_prototype_of(self) {
-                    Ok(proto) if proto.is_null() || OBJECT_PROTOTYPE.with(|p| proto == *p) => {
-                        JsonKind::PlainObject
-                    }
-                    Ok(_) => JsonKind::OtherObject,
-                    Err(_) => JsonKind::Other,
+                Ok(false) => match has_plain_prototype(self) {
+                    Some(true) => JsonKind::PlainObject,
+                    Some(false) => JsonKind::OtherObject,
+                    None => JsonKind::Other,
                 },
                 Err(_) => JsonKind::Other,
             }
@@ -139,8 +139,7 @@ impl JsonView for JsValue {
         // Four calls instead of `kind()`'s chain of up to nine.
         JsValue::is_object(self)
             && !try_is_array(self).unwrap_or(true)
-            && try_get_prototype_of(self)
-                .is_ok_and(|proto| proto.is_null() || OBJECT_PROTOTYPE.with(|p| proto == *p))
+            && has_plain_prototype(self) == Some(true)
     }
 
     fn is_object(&self) -> bool {
@@ -150,6 +149,11 @@ impl JsonView for JsValue {
 
     fn as_str(&self) -> Option<String> {
         self.as_string()
+    }
+
+    fn as_str_within(&self, max: usize) -> Option<String> {
+        let length = self.dyn_ref::<js_sys::JsString>()?.length();
+        (length as usize <= max).then(|| self.as_string()).flatten()
     }
 
     fn as_f64(&self) -> Option<f64> {
@@ -179,6 +183,26 @@ impl JsonView for JsValue {
             .map(|keys| keys.iter().filter_map(|k| k.as_string()).collect())
             .unwrap_or_default()
     }
+}
+
+/// Whether `value`'s prototype is an `Object.prototype` (of any realm: its own prototype is
+/// `null`) or `null`: a plain object made here, in an iframe or in `node:vm`. `None` when the
+/// prototype cannot be read.
+fn has_plain_prototype(value: &JsValue) -> Option<bool> {
+    let proto = try_get_prototype_of(value).ok()?;
+    Some(proto.is_null() || try_get_prototype_of(&proto).ok()?.is_null())
+}
+
+/// A new plain object with `value`'s own enumerable properties, each defined, not assigned: a
+/// `"__proto__"` key from a server stays a key and never becomes the copy's prototype. An
+/// object that cannot be read (a getter or proxy trap that throws) copies as an empty one.
+pub(crate) fn own_copy(value: &JsValue) -> JsValue {
+    try_own_copy(value).unwrap_or_else(|_| js_sys::Object::new().into())
+}
+
+/// [`own_copy`], or the error that reading `value` threw.
+pub(crate) fn try_own_copy(value: &JsValue) -> Result<JsValue, JsValue> {
+    try_from_entries(&try_entries(value)?)
 }
 
 /// `Date.now()`.

@@ -5,9 +5,10 @@ use super::errors::{set, set_some, to_js};
 use super::transport::Failed;
 use super::{get, global};
 use crate::error::IntegrationError;
+use crate::json::{JsonKind, JsonView, MAX_DEPTH};
 use crate::log::{Level, LogEntry, Metric};
 use crate::tokens::TokenMap;
-use js_sys::{Function, Object};
+use js_sys::{Array, Function, Object};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -161,18 +162,36 @@ impl Observer {
     /// The JS error of a failure, every text (the server's `details` included) redacted.
     pub fn error(&self, mut failed: Failed) -> JsValue {
         self.redact_error(&mut failed.error);
-        let details = failed.details.map(|details| {
-            let text = js_sys::JSON::stringify(&details)
-                .ok()
-                .and_then(|t| t.as_string());
-            match text.map(|text| (self.redact(&text), text)) {
-                Some((redacted, text)) if redacted != text => {
-                    super::transport::parse_json(&redacted.into()).unwrap_or(JsValue::NULL)
-                }
-                _ => details,
-            }
-        });
+        let details = match self.tokens.borrow().is_empty() {
+            true => failed.details,
+            false => failed.details.map(|d| self.redact_value(&d, MAX_DEPTH)),
+        };
         to_js(&failed.error, details)
+    }
+
+    /// A copy of the server's `details` with token text redacted from every string in it, keys
+    /// included: by value, so that no escaping of a text form can hide a token. What lies deeper
+    /// than `depth` levels is dropped.
+    fn redact_value(&self, value: &JsValue, depth: u32) -> JsValue {
+        if let Some(text) = value.as_string() {
+            return self.redact(&text).into();
+        }
+        let depth = match (value.kind(), depth) {
+            (JsonKind::Array | JsonKind::PlainObject, 0) => return JsValue::NULL,
+            (JsonKind::Array | JsonKind::PlainObject, depth) => depth - 1,
+            _ => return value.clone(),
+        };
+        let (items, entries) = (Array::new(), Array::new());
+        for key in value.keys() {
+            let item = self.redact_value(&value.get(&key).unwrap_or_default(), depth);
+            items.push(&item);
+            entries.push(&Array::of2(&self.redact(&key).into(), &item));
+        }
+        match value.kind() {
+            JsonKind::Array => items.into(),
+            // Defined, not assigned: a "__proto__" key stays a key.
+            _ => super::try_from_entries(&entries).unwrap_or(JsValue::NULL),
+        }
     }
 
     /// Redacts token text from a core error.

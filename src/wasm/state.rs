@@ -58,9 +58,7 @@ fn frozen(value: JsValue) -> JsValue {
     Object::freeze(value.unchecked_ref::<Object>()).into()
 }
 
-fn copy(value: &JsValue) -> JsValue {
-    Object::assign(&Object::new(), value.unchecked_ref::<Object>()).into()
-}
+use super::own_copy as copy;
 
 fn integrations_of(data: &JsValue) -> Array {
     get(data, "integrations").map_or_else(Array::new, JsCast::unchecked_into)

@@ -8,7 +8,7 @@ use crate::model::truncate;
 use crate::time::{parse_rfc3339, EpochMs};
 use crate::tokens::{TokenEntry, TokenMap};
 use js_sys::{Array, Date, Object};
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -31,30 +31,62 @@ export interface ExpiringToken {
 "#;
 
 thread_local! {
-    /// The maps of live managers, so that a client given a manager in its options shares it.
-    /// A list, not a map: there are few managers, and a B-tree costs wasm bytes.
-    static REGISTRY: RefCell<Vec<(u32, Weak<RefCell<TokenMap>>)>> = const { RefCell::new(Vec::new()) };
-    static NEXT_ID: Cell<u32> = const { Cell::new(1) };
+    /// The maps of live managers, so that a client given a manager in its options shares it,
+    /// each under an object of its own that only its manager hands out: another copy of the
+    /// package (its `require` and `import` copies are two wasm instances) or a fake cannot name
+    /// one by a number. A list, not a map: there are few managers.
+    static REGISTRY: RefCell<Vec<(JsValue, Weak<RefCell<TokenMap>>)>> = const { RefCell::new(Vec::new()) };
 }
 
-/// The map behind a `MultiAccountTokenManager` JS object, if `value` is one.
+/// The map behind a `MultiAccountTokenManager` of this copy of the package, if `value` is one.
 pub(crate) fn shared_map(value: &JsValue) -> Option<Rc<RefCell<TokenMap>>> {
     let handle: js_sys::Function = get(value, "__handle")?.dyn_into().ok()?;
-    let id = handle.call0(value).ok()?.as_f64()? as u32;
+    let handle = handle.call0(value).ok()?;
     REGISTRY.with(|r| {
         r.borrow()
             .iter()
-            .find(|(i, _)| *i == id)
+            .find(|(h, _)| *h == handle)
             .and_then(|(_, w)| w.upgrade())
     })
+}
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(catch, js_name = encodeURIComponent)]
+    fn try_encode_uri_component(value: &JsValue) -> Result<JsValue, JsValue>;
+    /// `Date.prototype.getTime.call(value)`: throws for what only looks like a `Date`.
+    #[wasm_bindgen(catch, js_namespace = ["Date", "prototype", "getTime"], js_name = call)]
+    fn try_get_time(value: &JsValue) -> Result<f64, JsValue>;
+}
+
+/// A string that is well-formed UTF-16: one with a lone surrogate would come out of wasm
+/// changed (as U+FFFD), so it can never be stored. Asked of JavaScript only when the copy holds
+/// a U+FFFD (`encodeURIComponent` throws on a lone surrogate).
+fn well_formed(value: &JsValue) -> Option<String> {
+    let text = value.as_string()?;
+    let replaced = text
+        .as_bytes()
+        .windows(3)
+        .any(|w| w == "\u{FFFD}".as_bytes());
+    (!replaced || try_encode_uri_component(value).is_ok()).then_some(text)
+}
+
+/// An optional number argument: `undefined`, `null` or a number (`NaN` refused).
+fn number_arg(value: &JsValue, name: &str) -> Result<Option<f64>, JsValue> {
+    match value.as_f64() {
+        _ if value.is_undefined() || value.is_null() => Ok(None),
+        Some(n) if !n.is_nan() => Ok(Some(n)),
+        _ => Err(invalid_input([name, " must be a number"].concat())),
+    }
 }
 
 /// Reads `expiresAt`: a valid `Date`, an RFC 3339 string, or finite epoch milliseconds.
 fn read_expiry(value: &JsValue) -> Result<EpochMs, String> {
     const BAD: &str =
         "token.expiresAt must be a valid Date, an RFC 3339 string or epoch milliseconds";
-    let ms = if let Some(date) = value.dyn_ref::<Date>() {
-        date.get_time()
+    let ms = if value.is_instance_of::<Date>() {
+        // A Date-like object (`Object.create(Date.prototype)`, a proxy) throws here.
+        try_get_time(value).map_err(|_| BAD)?
     } else if let Some(text) = value.as_string() {
         return parse_rfc3339(&text)
             .ok_or_else(|| [BAD, ", got '", truncate(&text, 40), "'"].concat());
@@ -74,11 +106,11 @@ fn read_token(token: &JsValue) -> Result<TokenEntry, String> {
         return Err("token must be an object { accessToken, refreshToken?, expiresAt }".into());
     }
     let access_token = get(token, "accessToken")
-        .and_then(|t| t.as_string())
-        .ok_or("token.accessToken must be a string")?;
+        .and_then(|t| well_formed(&t))
+        .ok_or("token.accessToken must be a well-formed string")?;
     let refresh_token = match get(token, "refreshToken") {
         None => None,
-        Some(t) => Some(t.as_string().ok_or("token.refreshToken must be a string")?),
+        Some(t) => Some(well_formed(&t).ok_or("token.refreshToken must be a well-formed string")?),
     };
     let expires_at = read_expiry(&get(token, "expiresAt").unwrap_or(JsValue::UNDEFINED))?;
     Ok(TokenEntry {
@@ -174,26 +206,22 @@ impl TokenData {
 /// ```
 #[wasm_bindgen]
 pub struct MultiAccountTokenManager {
-    id: u32,
+    handle: JsValue,
     map: Rc<RefCell<TokenMap>>,
 }
 
 impl Drop for MultiAccountTokenManager {
     fn drop(&mut self) {
-        REGISTRY.with(|r| r.borrow_mut().retain(|(i, _)| *i != self.id));
+        REGISTRY.with(|r| r.borrow_mut().retain(|(h, _)| *h != self.handle));
     }
 }
 
 impl MultiAccountTokenManager {
     /// A manager over `map` (the client's own, when no manager is given).
     pub(crate) fn over(map: Rc<RefCell<TokenMap>>) -> Self {
-        let id = NEXT_ID.with(|n| {
-            let id = n.get();
-            n.set(id.wrapping_add(1));
-            id
-        });
-        REGISTRY.with(|r| r.borrow_mut().push((id, Rc::downgrade(&map))));
-        Self { id, map }
+        let handle: JsValue = Object::new().into();
+        REGISTRY.with(|r| r.borrow_mut().push((handle.clone(), Rc::downgrade(&map))));
+        Self { handle, map }
     }
 }
 
@@ -211,7 +239,7 @@ fn view(provider: JsValue, account_id: JsValue, entry: &TokenEntry) -> TokenData
 }
 
 fn key(provider: &JsValue, account_id: &JsValue) -> Option<(String, String)> {
-    Some((provider.as_string()?, account_id.as_string()?))
+    Some((well_formed(provider)?, well_formed(account_id)?))
 }
 
 #[wasm_bindgen]
@@ -233,7 +261,7 @@ impl MultiAccountTokenManager {
         #[wasm_bindgen(unchecked_param_type = "TokenInput")] token: JsValue,
     ) -> Result<(), JsValue> {
         let (provider, account_id) = key(&provider, &account_id)
-            .ok_or_else(|| invalid_input("provider and accountId must be strings"))?;
+            .ok_or_else(|| invalid_input("provider and accountId must be well-formed strings"))?;
         let entry = read_token(&token).map_err(invalid_input)?;
         self.map
             .borrow_mut()
@@ -260,15 +288,17 @@ impl MultiAccountTokenManager {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Provider")] provider: JsValue,
         #[wasm_bindgen(js_name = accountId, unchecked_param_type = "string")] account_id: JsValue,
-        #[wasm_bindgen(js_name = skewMs)] skew_ms: Option<f64>,
-    ) -> bool {
+        #[wasm_bindgen(js_name = skewMs, unchecked_optional_param_type = "number")]
+        skew_ms: JsValue,
+    ) -> Result<bool, JsValue> {
+        let skew = number_arg(&skew_ms, "skewMs")?.unwrap_or(0.0);
         let Some((provider, account_id)) = key(&provider, &account_id) else {
-            return true;
+            return Ok(true);
         };
-        let skew = skew_ms.filter(|s| s.is_finite()).unwrap_or(0.0) as i64;
-        self.map
+        Ok(self
+            .map
             .borrow()
-            .is_expired(&provider, &account_id, skew, now())
+            .is_expired(&provider, &account_id, skew, now()))
     }
 
     /// The tokens of one provider, ordered by account id.
@@ -277,7 +307,7 @@ impl MultiAccountTokenManager {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Provider")] provider: JsValue,
     ) -> Vec<TokenData> {
-        let Some(name) = provider.as_string() else {
+        let Some(name) = well_formed(&provider) else {
             return Vec::new();
         };
         let map = self.map.borrow();
@@ -323,7 +353,11 @@ impl MultiAccountTokenManager {
     /// The accounts whose token expires within `ms` from now (already expired ones included),
     /// soonest first. Reads only those accounts, not every token.
     #[wasm_bindgen(js_name = expiringWithin, unchecked_return_type = "ExpiringToken[]")]
-    pub fn expiring_within(&self, ms: f64) -> Array {
+    pub fn expiring_within(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number")] ms: JsValue,
+    ) -> Result<Array, JsValue> {
+        let ms = number_arg(&ms, "ms")?.ok_or_else(|| invalid_input("ms must be a number"))?;
         let within = if ms.is_finite() {
             ms as i64
         } else if ms > 0.0 {
@@ -332,7 +366,8 @@ impl MultiAccountTokenManager {
             i64::MIN
         };
         let map = self.map.borrow();
-        map.expiring_within(within, now())
+        Ok(map
+            .expiring_within(within, now())
             .map(|((provider, account_id), at)| {
                 let item: JsValue = Object::new().into();
                 set(&item, "provider", provider.as_str());
@@ -340,7 +375,7 @@ impl MultiAccountTokenManager {
                 set(&item, "expiresAt", date(at));
                 item
             })
-            .collect()
+            .collect())
     }
 
     /// `{ size, providers }`: no token text.
@@ -367,8 +402,8 @@ impl MultiAccountTokenManager {
 
     /// Lets a client given this manager share its map.
     #[wasm_bindgen(js_name = __handle, skip_typescript)]
-    pub fn handle(&self) -> u32 {
-        self.id
+    pub fn handle(&self) -> JsValue {
+        self.handle.clone()
     }
 }
 

@@ -5,7 +5,7 @@
 use super::errors::set;
 use super::{clear_timeout, get, new_uuid, now, random, set_timeout};
 use crate::error::{int_text, ErrorKind, IntegrationError};
-use crate::model::read_server_error;
+use crate::model::{is_redirect, read_server_error};
 use crate::retry::{Failure, RetryConfig, Step};
 use js_sys::{Function, Object, Promise};
 use std::cell::Cell;
@@ -13,7 +13,7 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, AbortSignal, Response};
+use web_sys::{AbortController, AbortSignal};
 
 /// setTimeout fires at once for delays above 2^31 - 1 ms; longer waits are capped to it.
 const MAX_TIMER_MS: f64 = 2_147_483_647.0;
@@ -254,6 +254,24 @@ impl Transport {
         status_text: &str,
         text: &JsValue,
     ) -> Failed {
+        if is_redirect(status) {
+            let message = [
+                request.operation,
+                " failed: the server answered with a redirect (HTTP ",
+                &int_text(status.into()),
+                "), which the client does not follow: requests go only to baseUrl's origin",
+            ]
+            .concat();
+            let mut error = request.error(ErrorKind::Http, message);
+            if status != 0 {
+                error = error.with_status(status);
+            }
+            error.retryable = false;
+            return Failed {
+                error,
+                details: None,
+            };
+        }
         let body = parse_json(text).unwrap_or(JsValue::NULL);
         let server = read_server_error(&body);
         let said = server
@@ -307,25 +325,40 @@ impl Transport {
         }
     }
 
+    /// Calls `fetch` and reads the response. Everything `fetch` gives back may be a caller's
+    /// object (the `fetch` option), so it is read through `Reflect.get` and `Function.call`, and
+    /// each wait ends when the attempt is aborted, even if a promise of theirs never settles.
     async fn fetch_and_read(
         &self,
         request: &Request,
         signal: &AbortSignal,
     ) -> Result<Attempt, JsValue> {
+        const NOT_A_RESPONSE: &str = "fetch resolved with something that is not a Response";
         let init = self.init(request, signal);
         let promise =
             self.fetch
                 .call2(&super::global(), &JsValue::from_str(&request.url), &init)?;
-        let response: Response = JsFuture::from(Promise::resolve(&promise))
-            .await?
-            .dyn_into()
-            .map_err(|_| {
-                JsValue::from_str("fetch resolved with something that is not a Response")
-            })?;
-        let retry_after = response.headers().get("retry-after").ok().flatten();
-        let text = JsFuture::from(response.text()?).await?;
+        let response = until_aborted(&promise, signal).await?;
+        let status = get(&response, "status")
+            .and_then(|s| s.as_f64())
+            .filter(|s| (0.0..=999.0).contains(s) && s.fract() == 0.0)
+            .ok_or(NOT_A_RESPONSE)? as u16;
+        let headers = get(&response, "headers")
+            .filter(JsValue::is_object)
+            .ok_or(NOT_A_RESPONSE)?;
+        let retry_after = get(&headers, "get")
+            .and_then(|read| read.dyn_into::<Function>().ok())
+            .and_then(|read| read.call1(&headers, &"retry-after".into()).ok())
+            .and_then(|value| value.as_string());
+        let text: Function = get(&response, "text")
+            .and_then(|t| t.dyn_into().ok())
+            .ok_or(NOT_A_RESPONSE)?;
+        let text = until_aborted(&text.call0(&response)?, signal).await?;
+        if !text.is_string() {
+            return Err("the response body did not read as text".into());
+        }
         Ok(Attempt::Response {
-            status: response.status(),
+            status,
             status_text: get(&response, "statusText")
                 .and_then(|t| t.as_string())
                 .unwrap_or_default(),
@@ -336,17 +369,12 @@ impl Transport {
 
     /// The `RequestInit` of one attempt.
     fn init(&self, request: &Request, signal: &AbortSignal) -> JsValue {
-        let init: JsValue = Object::new().into();
         if let Some(caller_init) = &request.caller_init {
-            if caller_init.is_object() {
-                let _ = Object::assign(
-                    init.unchecked_ref::<Object>(),
-                    caller_init.unchecked_ref::<Object>(),
-                );
-            }
+            let init = super::own_copy(caller_init);
             set(&init, "signal", signal);
             return init;
         }
+        let init: JsValue = Object::new().into();
         let headers: JsValue = Object::new().into();
         for (name, value) in &self.headers {
             set(&headers, name, value.as_str());
@@ -366,6 +394,9 @@ impl Transport {
         }
         set(&init, "method", request.method);
         set(&init, "headers", headers);
+        // A redirect comes back as a response (status 0 in a browser), which `http_error`
+        // refuses: nothing is ever sent to another origin.
+        set(&init, "redirect", "manual");
         if let Some(credentials) = &self.credentials {
             set(&init, "credentials", credentials.as_str());
         }
@@ -425,14 +456,14 @@ async fn sleep_or_abort(ms: f64, signals: &Signals<'_>) -> bool {
     !is_aborted(signals)
 }
 
-/// Reads `{ signal }` from a method's options argument.
-pub(crate) fn signal_of(options: &JsValue) -> Result<Option<AbortSignal>, String> {
-    match get(options, "signal") {
-        None => Ok(None),
-        Some(signal) if signal.is_null() => Ok(None),
-        Some(signal) => signal
-            .dyn_into::<AbortSignal>()
-            .map(Some)
-            .map_err(|_| "options.signal must be an AbortSignal".to_owned()),
+/// Waits for `value` (a promise or not), or rejects as soon as `signal` aborts.
+async fn until_aborted(value: &JsValue, signal: &AbortSignal) -> Result<JsValue, JsValue> {
+    let promise = Promise::resolve(value);
+    if signal.aborted() {
+        return Err("aborted".into());
     }
+    let stop = Promise::new(&mut |_resolve, reject| {
+        let _ = signal.add_event_listener_with_callback("abort", &reject);
+    });
+    JsFuture::from(Promise::race(&js_sys::Array::of2(&promise, &stop))).await
 }
