@@ -1,5 +1,5 @@
 // The client through the real package and real HTTP against the mock integrations API
-// (/work/shared/API.md §2, §5, §6, §8). Run with scripts/test-js.sh.
+// (../shared/API.md §2, §5, §6, §8). Run with scripts/test-js.sh.
 import { test, describe, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -646,8 +646,6 @@ describe('errors', () => {
 // ------------------------------------------------------------------------------------------
 describe('options', () => {
   const badOptions = [
-    ['missing options', undefined],
-    ['missing baseUrl', {}],
     ["baseUrl 'ftp://x'", { baseUrl: 'ftp://x' }],
     ["baseUrl 'not a url'", { baseUrl: 'not a url' }],
     ["baseUrl 'javascript:alert(1)'", { baseUrl: 'javascript:alert(1)' }],
@@ -675,6 +673,21 @@ describe('options', () => {
       assert.ok(thrown.message.length > 0);
     });
   }
+
+  test('without baseUrl outside a browser, the client constructs (server rendering) and rejects only what would send a request', async () => {
+    for (const options of [undefined, {}, { logLevel: 'silent' }]) {
+      const client = new IntegrationsClient(options);
+      assert.equal(client.getSnapshot().isLoading, false);
+      for (const call of [() => client.status(), () => client.connect('instagram'), () => client.disconnect('instagram', 'a'), () => client.refreshToken('instagram', 'a')]) {
+        const err = await rejection(call);
+        assertIntegrationError(err, { kind: 'invalid_input', attempts: 0 });
+        assert.match(err.message, /baseUrl is required/);
+      }
+      // Nothing due, nothing sent: refreshExpiring() has nothing to refuse.
+      assert.deepEqual(await client.refreshExpiring(), { refreshed: [], failed: [] });
+      client.dispose();
+    }
+  });
 
   test('good options construct: http/https baseUrls, basePath variants, partial retry', () => {
     for (const opts of [

@@ -1,4 +1,4 @@
-// Type guards and the deep status check (/work/shared/API.md §3, §4), through the real package.
+// Type guards and the deep status check (../shared/API.md §3, §4), through the real package.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import {

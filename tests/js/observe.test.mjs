@@ -1,4 +1,4 @@
-// Logs and metrics (/work/shared/API.md §9), and token redaction in errors, logs and metrics (§5,
+// Logs and metrics (../shared/API.md §9), and token redaction in errors, logs and metrics (§5,
 // §9), through the real package against the mock integrations API. Run with scripts/test-js.sh.
 import { test, describe, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 // Token refresh, disconnect and the store through the real package and real HTTP against the mock
-// integrations API (/work/shared/API.md §8). Run with scripts/test-js.sh.
+// integrations API (../shared/API.md §8). Run with scripts/test-js.sh.
 //
 // The mock's seeded accounts: instagram/account_123 expires in 2 min, instagram/account_456 in
 // 30 days, tiktok/tt_789 in 10 days, youtube/yt_channel_1 expired 1 h ago, linkedin/li_42 has no

@@ -95,7 +95,7 @@ test('an IntegrationError from the CJS copy is instanceof the ESM class, and the
 });
 
 test('constructor errors of the CJS copy are IntegrationErrors', () => {
-  assert.throws(() => new cjs.IntegrationsClient({}), (e) => e instanceof esm.IntegrationError && e.kind === 'invalid_input');
+  assert.throws(() => new cjs.IntegrationsClient({ basePath: 'api' }), (e) => e instanceof esm.IntegrationError && e.kind === 'invalid_input');
   assert.throws(() => new cjs.IntegrationsClient({ baseUrl: 'ftp://x' }), (e) => e instanceof cjs.IntegrationError && e.kind === 'invalid_input');
 });
 

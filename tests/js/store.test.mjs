@@ -1,5 +1,5 @@
 // The client's SWR-style store through the real package and real HTTP against the mock
-// integrations API (/work/shared/API.md §8): status() deduplication, getSnapshot() identity,
+// integrations API (../shared/API.md §8): status() deduplication, getSnapshot() identity,
 // subscribe, requestRefresh debouncing, background error retry, polling only while subscribed,
 // Node exiting by itself, and dispose(). Run with scripts/test-js.sh.
 import { test, describe, before, after, beforeEach } from 'node:test';

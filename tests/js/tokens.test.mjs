@@ -1,4 +1,4 @@
-// The multi-account token map (/work/shared/API.md §7), through the real package.
+// The multi-account token map (../shared/API.md §7), through the real package.
 // No server: everything here is in memory. Run with scripts/test-js.sh.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';

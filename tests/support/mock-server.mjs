@@ -1,4 +1,4 @@
-// Mock integrations API for tests and demos (see /work/shared/API.md §2–§3).
+// Mock integrations API for tests and demos (see ../shared/API.md §2–§3).
 // Node 20, no dependencies. Import `startMockServer`, or run directly:
 //   node tests/support/mock-server.mjs [--port N] [--host H] [--base-path P]
 // which prints one line `MOCK_URL=http://HOST:PORT` and runs until SIGTERM/SIGINT.
@@ -39,6 +39,11 @@ export const faults = {
   // Declared as JSON so the client actually tries (and fails) to parse it.
   invalidJson: () => ({ status: 200, headers: { 'Content-Type': 'application/json' }, text: '{"integrations": [' }),
   wrongShape: () => ({ status: 200, json: { hello: 'world' } }),
+  // A body sent exactly as written: JSON text that a JS object literal cannot express
+  // (a `"__proto__"` key, duplicate keys).
+  rawJson: (text, status = 200) => ({ status, headers: { 'Content-Type': 'application/json' }, text }),
+  // A redirect (301, 302, 303, 307, 308) to `location`, with no body.
+  redirect: (status, location) => ({ status, headers: { Location: String(location) } }),
   html: (status = 500) => ({
     status,
     headers: { 'Content-Type': 'text/html' },
@@ -112,6 +117,13 @@ function classify(method, pathname, basePath) {
   if (method === 'POST' && segs.length === 3 && a === 'refresh') return { route: 'refresh', provider: b, accountId: c };
   if (method === 'DELETE' && segs.length === 2) return { route: 'disconnect', provider: a, accountId: b };
   return { route: 'unknown' };
+}
+
+/** `[name, value, name, value, ...]` -> `[[name, value], ...]`, names lower-cased. */
+function pairs(raw) {
+  const out = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) out.push([raw[i].toLowerCase(), raw[i + 1]]);
+  return out;
 }
 
 function readBody(req) {
@@ -356,6 +368,8 @@ export async function startMockServer({ host = '127.0.0.1', port = 0, basePath =
         ...(ctx.info.provider !== undefined && { provider: ctx.info.provider }),
         ...(ctx.info.accountId !== undefined && { accountId: ctx.info.accountId }),
         headers: { ...req.headers }, body: ctx.body, at: Date.now(),
+        // Every header line as sent, in order: `headers` joins repeated names with ', '.
+        rawHeaders: pairs(req.rawHeaders),
       };
       log.push(entry);
       const action = takeFault(entry);

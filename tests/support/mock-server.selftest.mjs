@@ -225,3 +225,19 @@ test('CLI prints MOCK_URL and exits 0 on SIGTERM', async () => {
   child.kill('SIGTERM');
   assert.equal(await code, 0);
 });
+
+test('rawJson, redirect and rawHeaders', async () => {
+  srv.fault(faults.rawJson('{"__proto__":{"x":1},"a":1}'), faults.redirect(307, 'http://127.0.0.1:9/elsewhere'));
+  let r = await fetch(api('/status'));
+  assert.equal(r.status, 200);
+  assert.match(r.headers.get('content-type'), /application\/json/);
+  assert.equal(await r.text(), '{"__proto__":{"x":1},"a":1}');
+  r = await fetch(api('/status'), { redirect: 'manual' });
+  assert.equal(r.status, 307);
+  assert.equal(r.headers.get('location'), 'http://127.0.0.1:9/elsewhere');
+
+  srv.reset();
+  await fetch(api('/status'), { headers: { 'X-Thing': 'a', 'X-Other': 'b' } });
+  const [entry] = srv.requests();
+  assert.deepEqual(entry.rawHeaders.filter(([k]) => k.startsWith('x-')).sort(), [['x-other', 'b'], ['x-thing', 'a']]);
+});

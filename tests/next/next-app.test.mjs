@@ -1,0 +1,69 @@
+// Next.js test of the README's React snippet (examples/next/app/integrations.jsx), run by
+// scripts/test-next.sh after `next build` (which prerendered the page in Node) and `next start`:
+//   APP_URL   the app, whose /api goes to the mock API
+//   MOCK_URL  the mock server, for its control API (reset, request log)
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+
+const { APP_URL, MOCK_URL } = process.env;
+if (!APP_URL || !MOCK_URL) throw new Error('APP_URL and MOCK_URL must be set: run scripts/test-next.sh');
+
+const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-extensions',
+];
+const WAIT = 10_000;
+const read = (path) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
+
+async function control(method, op) {
+  const res = await fetch(`${MOCK_URL}/__control/${op}`, { method });
+  assert.equal(res.status, 200, `control ${method} ${op}`);
+  return res.json();
+}
+const statusRequests = async () => (await control('GET', 'requests?route=status')).requests.length;
+
+let browser;
+before(async () => {
+  await control('POST', 'reset');
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+});
+after(async () => {
+  await browser?.close();
+});
+
+test("the example's client component is the README's React snippet, as it is", () => {
+  const snippet = /^## React\n\n```jsx\n([\s\S]*?)```/m.exec(read('README.md'))?.[1];
+  assert.ok(snippet, 'README has a "## React" section that starts with a jsx block');
+  // Its first two lines are 'use client' and a comment; the rest must be the snippet.
+  const component = read('examples/next/app/integrations.jsx').split('\n').slice(2).join('\n');
+  assert.equal(component, snippet, 'update examples/next/app/integrations.jsx with the README snippet');
+});
+
+test('the server-rendered page shows the loading state and sent no request', async () => {
+  const res = await fetch(APP_URL);
+  assert.equal(res.status, 200);
+  const html = await res.text();
+  assert.match(html, /<p>Loading…<\/p>/);
+  assert.doesNotMatch(html, /@user1/);
+  assert.equal(await statusRequests(), 0, 'server rendering must not call the API');
+});
+
+test('in Chromium the page hydrates and shows the accounts from the mock API', { timeout: 30_000 }, async () => {
+  const page = await browser.newPage();
+  const problems = [];
+  page.on('pageerror', (error) => problems.push(String(error)));
+  // React reports hydration mismatches through console.error. The app has no favicon.
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !message.location().url.endsWith('/favicon.ico')) problems.push(message.text());
+  });
+  await page.goto(APP_URL);
+  await page.getByText('@user2').waitFor({ timeout: WAIT });
+  assert.equal(await page.getByText('@user1').count(), 1);
+  assert.match(await page.locator('h2', { hasText: 'instagram' }).textContent(), /instagram \(2 accounts\)/);
+  assert.equal(await page.getByText('Loading…').count(), 0);
+  assert.equal(await page.locator('main [role=alert]').count(), 0, 'no error shown'); // Next's route announcer is an alert too
+  assert.ok((await statusRequests()) >= 1, 'the browser fetched the status through /api');
+  assert.deepEqual(problems, [], 'errors in the page');
+});
