@@ -5,10 +5,8 @@ export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
 UNLZMA := CARGO_TARGET_DIR=target/unlzma cargo
 UNLZMA_MANIFEST := --manifest-path unlzma/Cargo.toml
-WASM_TEST := CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner cargo test --target wasm32-unknown-unknown --test wasm
-BROWSER := WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER=/usr/bin/chromedriver
 
-.PHONY: all test demo pkg bench tools lint test-native test-wasm-node test-wasm-browser test-js test-types test-browser example-react clean
+.PHONY: all test demo pkg bench tools lint test-native test-wasm-node test-wasm-browser test-budget test-js test-types test-browser test-next example-react clean
 
 all: test
 
@@ -17,7 +15,7 @@ tools:
 	@scripts/install-tools.sh
 
 ## Everything, from a fresh machine.
-test: tools lint test-native test-wasm-node test-wasm-browser pkg test-js test-types test-browser
+test: tools lint test-native test-wasm-node test-wasm-browser pkg test-budget test-js test-types test-browser test-next
 	@echo "make test: all layers passed"
 
 lint: tools
@@ -33,15 +31,22 @@ test-native: tools
 	cargo test
 	$(UNLZMA) test $(UNLZMA_MANIFEST)
 
+## tests/wasm.rs through wasm-pack, in Node and in headless Chromium; each fails unless every test ran.
 test-wasm-node: tools
-	scripts/with-mock-server.sh env $(WASM_TEST)
+	scripts/with-mock-server.sh scripts/wasm-pack-test.sh --node
 
+# WASM_BINDGEN_USE_BROWSER=1: without it (or run_in_browser) the Chrome run skips every test.
 test-wasm-browser: tools
-	scripts/with-mock-server.sh env $(BROWSER) $(WASM_TEST)
+	scripts/with-mock-server.sh env WASM_BINDGEN_USE_BROWSER=1 scripts/wasm-pack-test.sh --headless --chrome --chromedriver /usr/bin/chromedriver
 
-## The npm package in pkg/, and its weight.
+## The npm package in pkg/, and its weight against the 45 KB gzip budget (reported; README, "Size").
 pkg: tools
 	node scripts/build-pkg.mjs
+
+## The budget check fails against a budget of 1 byte (so it can fail).
+test-budget: pkg
+	status=0; node scripts/check-budget.mjs pkg/index.js 1 2>/dev/null || status=$$?; \
+	  [ $$status = 1 ] || { echo "check-budget: exit $$status against a 1-byte budget, not 1" >&2; exit 1; }
 
 ## JS tests against the packed tarball, through import and require.
 test-js: pkg
@@ -54,6 +59,10 @@ test-types: pkg
 ## The React example (examples/react) in Chromium, against the packed package and the mock API.
 test-browser: pkg
 	scripts/test-browser.sh
+
+## The README's React snippet in a Next.js 15 app (examples/next): next build, next start, Chromium.
+test-next: pkg
+	scripts/test-next.sh
 
 ## Runs the React example app against the mock API (http://127.0.0.1:5173 by default).
 example-react: pkg
@@ -68,4 +77,4 @@ bench: pkg
 	cd bench && npm ci --no-audit --no-fund && node run.mjs
 
 clean:
-	rm -rf pkg target/pkg-build target/pack* tests/js/node_modules tests/types/node_modules examples/node/node_modules examples/react/node_modules examples/react/dist
+	rm -rf pkg target/pkg-build target/pack* tests/js/node_modules tests/types/node_modules examples/node/node_modules examples/react/node_modules examples/react/dist examples/next/node_modules examples/next/.next

@@ -1,19 +1,21 @@
 #!/usr/bin/env node
 // Builds the npm package into pkg/ from the Rust crate and pkg-template/:
-//   1. the wasm, as a cdylib alone so that LTO stays on (TOOLCHAIN.md), with the pinned nightly;
+//   1. the wasm, as a cdylib alone so that LTO stays on (../shared/TOOLCHAIN.md, "Pitfalls met"), with the pinned nightly;
 //   2. wasm-bindgen's `web` glue (the only target whose init takes bytes synchronously);
 //   3. npm binaryen's wasm-opt -Oz (two rounds), with short import/export names (the glue rewritten);
 //      then the wasm LZMA-packed (base64) and the decoder wasm of unlzma/ (a latin1 string);
 //   4. each entry bundled by esbuild twice, ESM and CJS, with both inlined so that the wasm
 //      is ready when the import resolves, in Node, bundlers and browsers alike; then terser;
 //   5. the types: wasm-bindgen's d.ts without its loader API, plus .d.cts twins for `require`;
-//   6. package.json with the crate's version; then prints the package weight.
+//   6. package.json with the crate's version; then weighs the default entry against the budget
+//      (scripts/check-budget.mjs; reported, not yet enforced: README, "Size").
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { minify } from 'terser';
+import { checkBudget } from './check-budget.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'node_modules', '.bin');
@@ -169,14 +171,16 @@ writeFileSync(join(pkg, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n
 cpSync(join(root, 'README.md'), join(pkg, 'README.md'));
 
 const weigh = (bytes) => `${(bytes.length / 1024).toFixed(1)} KB raw, ${(gzipSync(bytes, { level: 9 }).length / 1024).toFixed(1)} KB gzip`;
-const defaultEntry = readFileSync(join(pkg, 'index.js'));
-const budget = 45 * 1024;
-const gz = gzipSync(defaultEntry, { level: 9 }).length;
+const entryWeight = checkBudget(join(pkg, 'index.js'));
 console.log(`pkg/ written (integrations-client ${version})`);
 console.log(`  wasm alone:                      ${weigh(wasm)}`);
 console.log(`  wasm LZMA-packed, and decoder:   ${(packed.length / 1024).toFixed(1)} KB, ${weigh(decoder)}`);
-const verdict = gz <= budget ? 'within' : `OVER by ${((gz - budget) / 1024).toFixed(1)} KB (see README, "Size")`;
-console.log(`  default entry (wasm inlined+JS): ${weigh(defaultEntry)}  (budget 45 KB gzip: ${verdict})`);
+console.log(`  default entry (wasm inlined+JS): ${entryWeight.line}`);
+// Reported, not enforced: the hostile-input fixes took the entry 2.5 KB over 45 KB (README,
+// "Size"). Enforcing is one line here once the weight is back under: process.exitCode = 1.
+if (!entryWeight.ok) {
+  console.error('build-pkg: WARNING: the default entry is over the weight budget (not enforced yet; README, "Size")');
+}
 
 /** Rewrites wasm-bindgen's glue for the minified import and export names; fails on any it misses. */
 function renameGlue(file, { imports, exports }, wasmImports) {

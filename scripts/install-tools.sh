@@ -35,6 +35,12 @@ if [ "$have" != "$want" ]; then
   cargo install wasm-bindgen-cli --version "$want" --no-default-features --force
 fi
 
+# wasm-pack, for the wasm tests as Rust users run them (always with --mode no-install, which uses
+# the wasm-bindgen-test-runner above instead of downloading one). About five minutes fresh.
+if ! command -v wasm-pack >/dev/null; then
+  cargo install wasm-pack --locked
+fi
+
 # npm devDependencies: wasm-opt (binaryen), esbuild, typescript, playwright-core, ...
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund

@@ -1,31 +1,54 @@
 // §5 start-up: in fresh Node processes, the time of `await import()` of the package and of its
-// first call, with the wasm compile and instantiate times caught inside it; the same import of
-// ky, axios and zod for comparison. Several runs, interleaved, medians.
+// first call, with what the entry does synchronously at import caught inside it (decode of the
+// LZMA-packed wasm, its compile and its instantiation); the same import of ky, axios and zod for
+// comparison. Then the package alone in headless Chromium, a fresh page per run, where that work
+// blocks the main thread. Several runs, interleaved, medians.
 import { execFileSync } from 'node:child_process';
-import { assertPkg, benchDir, median, pkgUrl, report } from '../lib/common.mjs';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { chromium } from 'playwright-core';
+import { assertPkg, benchDir, median, pkgEntry, pkgUrl, report } from '../lib/common.mjs';
 
 assertPkg();
 const RUNS = Number(process.env.BENCH_STARTUP_RUNS ?? 9);
 
-// Runs in the child. Wraps WebAssembly.Module/Instance to time them (and nothing else).
-const probe = (specifier, firstCall) => `
-const timing = { moduleMs: 0, instanceMs: 0 };
+// Runs in the child (and in the page). Wraps atob and WebAssembly.Module/Instance to time them
+// and nothing else. The client wasm is the largest module: decode is from the base64 decode to
+// its compile (the decoder wasm's own compile included), compile and instantiate are its own.
+const wrapWasm = `
+const marks = [];
 const { Module, Instance } = WebAssembly;
-WebAssembly.Module = function (b) { const t = performance.now(); const m = new Module(b); timing.moduleMs += performance.now() - t; return m; };
-WebAssembly.Instance = function (m, i) { const t = performance.now(); const x = new Instance(m, i); timing.instanceMs += performance.now() - t; return x; };
+const { atob: atob0 } = globalThis;
+globalThis.atob = (s) => (marks.push({ atob: performance.now() }), atob0(s));
+WebAssembly.Module = function (b) { const t = performance.now(); const m = new Module(b); marks.push({ module: m, size: b.byteLength, t, dt: performance.now() - t }); return m; };
+WebAssembly.Instance = function (m, i) { const t = performance.now(); const x = new Instance(m, i); marks.push({ instanceOf: m, dt: performance.now() - t }); return x; };
+const wasmTiming = () => {
+  const mods = marks.filter((x) => x.module);
+  if (!mods.length) return { decodeMs: 0, moduleMs: 0, instanceMs: 0 };
+  const main = mods.reduce((a, b) => (b.size > a.size ? b : a));
+  const atobAt = marks.filter((x) => x.atob !== undefined && x.atob <= main.t).at(-1)?.atob ?? main.t;
+  return {
+    decodeMs: main.t - atobAt,
+    moduleMs: main.dt,
+    instanceMs: marks.filter((x) => x.instanceOf === main.module).reduce((s, x) => s + x.dt, 0),
+  };
+};`;
+const probe = (specifier, firstCall) => `${wrapWasm}
 const t0 = performance.now();
 const m = await import(${JSON.stringify(specifier)});
 const t1 = performance.now();
 ${firstCall}
 const t2 = performance.now();
-process.stdout.write(JSON.stringify({ importMs: t1 - t0, firstCallMs: t2 - t1, ...timing, sinceProcessStartMs: t2 }));
+const result = { importMs: t1 - t0, firstCallMs: t2 - t1, ...wasmTiming(), sinceProcessStartMs: t2 };
 `;
+const oursFirstCall = "if (m.isIntegrationData({}) !== false) throw new Error('guard');";
+const print = 'process.stdout.write(JSON.stringify(result));';
 const contenders = [
-  { key: 'ours', name: '**integrations-client**', src: probe(pkgUrl, "if (m.isIntegrationData({}) !== false) throw new Error('guard');") },
-  { key: 'ky', name: 'ky', src: probe('ky', "if (typeof m.default.get !== 'function') throw new Error('ky');") },
-  { key: 'axios', name: 'axios', src: probe('axios', "if (typeof m.default.get !== 'function') throw new Error('axios');") },
-  { key: 'zod', name: 'zod', src: probe('zod', "if (!m.z.string().safeParse('x').success) throw new Error('zod');") },
-  { key: 'none', name: 'empty script (Node itself)', src: "process.stdout.write(JSON.stringify({ importMs: 0, firstCallMs: 0, moduleMs: 0, instanceMs: 0, sinceProcessStartMs: performance.now() }));" },
+  { key: 'ours', name: '**integrations-client**', src: probe(pkgUrl, oursFirstCall) + print },
+  { key: 'ky', name: 'ky', src: probe('ky', "if (typeof m.default.get !== 'function') throw new Error('ky');") + print },
+  { key: 'axios', name: 'axios', src: probe('axios', "if (typeof m.default.get !== 'function') throw new Error('axios');") + print },
+  { key: 'zod', name: 'zod', src: probe('zod', "if (!m.z.string().safeParse('x').success) throw new Error('zod');") + print },
+  { key: 'none', name: 'empty script (Node itself)', src: "process.stdout.write(JSON.stringify({ importMs: 0, firstCallMs: 0, decodeMs: 0, moduleMs: 0, instanceMs: 0, sinceProcessStartMs: performance.now() }));" },
 ];
 
 const samples = Object.fromEntries(contenders.map((c) => [c.key, []]));
@@ -38,18 +61,49 @@ for (let run = 0; run < RUNS + 1; run++) {
     if (run > 0) samples[c.key].push({ ...JSON.parse(out), wallMs }); // run 0 warms the file cache
   }
 }
+const medians = (xs, keys) => Object.fromEntries(keys.map((k) => [k, median(xs.map((x) => x[k]))]));
 const rows = contenders.map((c) => {
   const xs = samples[c.key];
-  const med = (k) => median(xs.map((x) => x[k]));
   return {
     key: c.key,
     name: c.name,
-    importMs: med('importMs'),
-    firstCallMs: med('firstCallMs'),
+    ...medians(xs, ['importMs', 'firstCallMs', 'decodeMs', 'moduleMs', 'instanceMs', 'wallMs']),
     importToFirstCallMs: median(xs.map((x) => x.importMs + x.firstCallMs)),
-    moduleMs: med('moduleMs'),
-    instanceMs: med('instanceMs'),
-    wallMs: med('wallMs'),
   };
 });
-report({ runs: RUNS, rows });
+
+// Chromium: the entry served over loopback HTTP to a fresh context (no cache) per run.
+const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-extensions',
+];
+const entry = readFileSync(pkgEntry);
+const page = `<!doctype html><script type="module">${probe('/index.js', oursFirstCall)}window.result = result;</script>`;
+const server = createServer((req, res) => {
+  const js = req.url === '/index.js';
+  res.writeHead(js || req.url === '/' ? 200 : 404, { 'content-type': js ? 'text/javascript' : 'text/html', 'cache-control': 'no-store' });
+  res.end(js ? entry : req.url === '/' ? page : '');
+});
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+const version = browser.version();
+const browserSamples = [];
+try {
+  for (let run = 0; run < RUNS + 1; run++) {
+    const context = await browser.newContext();
+    const tab = await context.newPage();
+    await tab.goto(`http://127.0.0.1:${server.address().port}/`);
+    const result = await (await tab.waitForFunction(() => window.result, null, { timeout: 10_000 })).jsonValue();
+    await context.close();
+    if (run > 0) browserSamples.push(result); // run 0 warms the browser
+  }
+} finally {
+  await browser.close();
+  server.close();
+}
+const browserRow = {
+  version,
+  ...medians(browserSamples, ['importMs', 'firstCallMs', 'decodeMs', 'moduleMs', 'instanceMs']),
+  blockedMs: median(browserSamples.map((x) => x.decodeMs + x.moduleMs + x.instanceMs)),
+};
+report({ runs: RUNS, rows, browser: browserRow });

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { assertPkg, benchDir, pkgEntry, pkgUrl, report, root } from '../lib/common.mjs';
 import { bodySizes, crateOf, functionNames, sections, shortName } from '../lib/wasm.mjs';
+import { DEFAULT_BUDGET } from '../../scripts/check-budget.mjs';
 
 assertPkg();
 const esbuild = createRequire(join(root, 'package.json'))('esbuild');
@@ -126,4 +127,4 @@ try {
   names.status = `unavailable (${e.message.split('\n')[0]})`;
 }
 
-report({ rows, wasmSections, names, budgetGzip: 45 * 1024, aimGzip: 30 * 1024 });
+report({ rows, wasmSections, names, budgetGzip: DEFAULT_BUDGET, aimGzip: 30 * 1024 });
