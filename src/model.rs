@@ -462,12 +462,10 @@ fn string_field<V: JsonView>(
     expected: &'static str,
 ) -> Checked<String> {
     let value = field(object, key)?;
-    if !value.is_str() {
-        return Err(Invalid::new("a string").in_field(key));
-    }
-    value
-        .as_str_within(max)
-        .ok_or_else(|| Invalid::new(expected).in_field(key))
+    value.as_str_within(max).ok_or_else(|| {
+        let wanted = if value.is_str() { expected } else { "a string" };
+        Invalid::new(wanted).in_field(key)
+    })
 }
 
 /// The longest RFC 3339 timestamp read (fractions of a second of up to 40 digits).

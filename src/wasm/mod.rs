@@ -40,6 +40,8 @@ extern "C" {
     fn try_entries(value: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_namespace = Object, js_name = fromEntries)]
     pub(crate) fn try_from_entries(entries: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(thread_local_v2, js_namespace = Object, js_name = prototype)]
+    static OBJECT_PROTOTYPE: JsValue;
     // `globalThis` (Node >= 12, every browser the package supports): one import, where
     // js_sys::global() probes four.
     #[wasm_bindgen(thread_local_v2, js_name = globalThis)]
@@ -152,8 +154,8 @@ impl JsonView for JsValue {
     }
 
     fn as_str_within(&self, max: usize) -> Option<String> {
-        let length = self.dyn_ref::<js_sys::JsString>()?.length();
-        (length as usize <= max).then(|| self.as_string()).flatten()
+        let text = self.dyn_ref::<js_sys::JsString>()?;
+        (text.length() as usize <= max).then(|| self.as_string())?
     }
 
     fn as_f64(&self) -> Option<f64> {
@@ -190,7 +192,11 @@ impl JsonView for JsValue {
 /// prototype cannot be read.
 fn has_plain_prototype(value: &JsValue) -> Option<bool> {
     let proto = try_get_prototype_of(value).ok()?;
-    Some(proto.is_null() || try_get_prototype_of(&proto).ok()?.is_null())
+    // This realm's `Object.prototype` first: one call for what nearly every value is.
+    if proto.is_null() || OBJECT_PROTOTYPE.with(|p| proto == *p) {
+        return Some(true);
+    }
+    Some(try_get_prototype_of(&proto).ok()?.is_null())
 }
 
 /// A new plain object with `value`'s own enumerable properties, each defined, not assigned: a
