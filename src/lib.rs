@@ -12,6 +12,7 @@
 //! - [`retry`]: the backoff schedule, `Retry-After`, and when to give up.
 //! - [`store`]: the SWR-style state machine: dedupe, sharing, polling, focus, error retry.
 //! - [`error`]: the error kinds, user messages, redaction and ids.
+//! - [`failure`]: what a failed attempt or an unusable reply becomes (each error and its texts).
 //! - [`log`]: log levels, entries and operation metrics.
 //! - [`tokens`]: the multi-account token map, its expiry index and token redaction.
 //! - [`ordmap`]: the small ordered map (a treap) under the token map's indexes.
@@ -19,6 +20,7 @@
 #![warn(missing_docs)]
 
 pub mod error;
+pub mod failure;
 pub mod json;
 pub mod log;
 pub mod model;

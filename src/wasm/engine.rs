@@ -6,17 +6,16 @@ use super::background::Callbacks;
 use super::config::check_options_object;
 use super::errors::set;
 use super::flight::{cancellable, shared, CallerSignal, Flight};
-use super::guards::invalid_response;
 use super::observe::{clock, Observer};
 use super::state::State;
 use super::transport::{Failed, Reply, Request, Transport};
 use super::{clear_timeout, get, new_uuid, now};
-use crate::error::{int_text, ErrorKind, IntegrationError};
+use crate::error::{int_text, IntegrationError};
+use crate::failure;
 use crate::log::{Level, Metric, OperationInfo};
 use crate::model::{
     check_account_id, check_connect_response, check_disconnect_response, check_provider,
-    check_refresh_response, check_status_response, encode_segment, is_api_response,
-    read_server_error, AccountRef, Invalid,
+    check_refresh_response, check_status_response, encode_segment, AccountRef, Invalid,
 };
 use crate::store::Read;
 use crate::tokens::{AccountKey, TokenMap};
@@ -100,41 +99,16 @@ pub(super) fn account_id_arg(value: &JsValue) -> Result<String, String> {
     Ok(account_id)
 }
 
-/// The payload of a 2xx reply: `data` of an envelope, or the body itself. An envelope with
-/// `success: false` is an `http` error, not retried (the transport worked; the server said no).
+/// The payload of a 2xx reply (the core's envelope rule), or its failure.
 pub(super) fn unwrap_envelope(request: &Request, reply: &Reply) -> Result<JsValue, Failed> {
-    if !is_api_response(&reply.body) {
-        return Ok(reply.body.clone());
-    }
-    if get(&reply.body, "success").and_then(|s| s.as_bool()) == Some(false) {
-        let server = read_server_error(&reply.body);
-        let said = server
-            .message
-            .clone()
-            .unwrap_or_else(|| "no message".to_owned());
-        let message = [
-            request.operation,
-            " failed: the server answered success: false: ",
-            &said,
-        ]
-        .concat();
-        let mut error =
-            IntegrationError::new(ErrorKind::Http, message, request.correlation_id.as_str())
-                .with_status(server.status_code.unwrap_or(reply.status));
-        let details = server.apply_to(&mut error, false);
-        return Err(Failed { error, details });
-    }
-    get(&reply.body, "data").ok_or_else(|| {
-        let invalid = Invalid {
-            path: "data".into(),
-            expected: "a payload in the envelope",
-        };
-        let error = invalid_response("The response", &invalid, &request.correlation_id);
-        Failed {
-            error,
-            details: None,
-        }
-    })
+    let body = reply.body.clone();
+    failure::unwrap_envelope(
+        body,
+        request.operation,
+        reply.status,
+        &request.correlation_id,
+    )
+    .map_err(|(error, details)| Failed { error, details })
 }
 
 pub(super) struct Inner {
@@ -237,9 +211,12 @@ impl Inner {
                 match check(&payload) {
                     Ok(checked) => Ok((payload, checked, reply.attempts, reply.status)),
                     Err(invalid) => {
-                        let error =
-                            invalid_response("The response", &invalid, &request.correlation_id)
-                                .with_status(reply.status);
+                        let error = failure::invalid_response(
+                            "The response",
+                            &invalid,
+                            &request.correlation_id,
+                        )
+                        .with_status(reply.status);
                         Err(about_this(Failed {
                             error,
                             details: None,

@@ -4,7 +4,7 @@
 use super::errors::to_js;
 use super::get;
 use super::transport::Request;
-use crate::error::{ErrorKind, IntegrationError};
+use crate::failure;
 use crate::tokens::AccountKey;
 use js_sys::{Array, Function, Promise};
 use std::cell::{Cell, OnceCell};
@@ -67,11 +67,7 @@ impl Flight {
 
 /// The `aborted` error of a caller who stops waiting for `flight`.
 pub(super) fn aborted(flight: &Flight, operation: &str, account: Option<&AccountKey>) -> JsValue {
-    let mut error = IntegrationError::new(
-        ErrorKind::Aborted,
-        [operation, " was aborted"].concat(),
-        flight.correlation_id.as_str(),
-    );
+    let mut error = failure::aborted(operation, &flight.correlation_id);
     if let Some((provider, account_id)) = account {
         error = error.with_account(Some(provider), Some(account_id));
     }

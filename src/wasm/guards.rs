@@ -2,9 +2,9 @@
 //! and the client's own response check can never disagree.
 
 use super::errors::to_js;
-use crate::error::{ErrorKind, IntegrationError};
+use crate::failure;
 use crate::json::JsonView;
-use crate::model::{check_integration_data, check_status_response, is_api_response, Invalid};
+use crate::model::{check_integration_data, check_status_response, is_api_response};
 use wasm_bindgen::prelude::*;
 
 /// Whether `value` is an `APIResponse` envelope: `success` a boolean, `correlationId` a string,
@@ -95,22 +95,6 @@ fn array_index(key: &str) -> Option<usize> {
     })
 }
 
-/// The `invalid_response` error for a payload that failed its check, naming the bad place.
-pub(crate) fn invalid_response(
-    what: &str,
-    invalid: &Invalid,
-    correlation_id: &str,
-) -> IntegrationError {
-    let mut error = IntegrationError::new(
-        ErrorKind::InvalidResponse,
-        [what, " is not of the expected shape: ", &invalid.text()].concat(),
-        correlation_id,
-    );
-    error.retryable = false;
-    error.path = Some(invalid.path.clone());
-    error
-}
-
 /// Checks `value` deeply and returns it typed, or throws an `IntegrationError` with
 /// `kind: 'invalid_response'` whose `details.path` names the first bad place, e.g.
 /// `integrations[3].status`.
@@ -126,7 +110,7 @@ pub fn parse_integration_status(
     match check_status_response(&value) {
         Ok(_) => Ok(value),
         Err(invalid) => Err(to_js(
-            &invalid_response("The value", &invalid, &super::new_uuid()),
+            &failure::invalid_response("The value", &invalid, &super::new_uuid()),
             None,
         )),
     }

@@ -4,8 +4,8 @@
 
 use super::errors::set;
 use super::{clear_timeout, get, new_uuid, now, random, set_timeout};
-use crate::error::{int_text, ErrorKind, IntegrationError};
-use crate::model::{is_redirect, read_server_error};
+use crate::error::IntegrationError;
+use crate::failure;
 use crate::retry::{Failure, RetryConfig, Step};
 use js_sys::{Function, Object, Promise};
 use std::cell::Cell;
@@ -114,19 +114,17 @@ impl Request {
         }
     }
 
-    fn error(&self, kind: ErrorKind, message: String) -> IntegrationError {
-        IntegrationError::new(kind, message, self.correlation_id.as_str())
-            .with_account(self.provider.as_deref(), self.account_id.as_deref())
+    /// A core error about this request: its account, and `attempts` made.
+    fn failed(&self, error: IntegrationError, attempts: u32) -> IntegrationError {
+        let mut error = error.with_account(self.provider.as_deref(), self.account_id.as_deref());
+        error.attempts = attempts;
+        error
     }
 
     fn aborted(&self, attempts: u32) -> Failed {
-        let mut error = self.error(
-            ErrorKind::Aborted,
-            [self.operation, " was aborted"].concat(),
-        );
-        error.attempts = attempts;
+        let error = failure::aborted(self.operation, &self.correlation_id);
         Failed {
-            error,
+            error: self.failed(error, attempts),
             details: None,
         }
     }
@@ -154,7 +152,8 @@ impl Transport {
                 return Err(request.aborted(retries));
             }
             request.attempts_made.set(attempts);
-            let (failure, mut failed) = match self.attempt(request, &signals).await {
+            let (cid, op) = (request.correlation_id.as_str(), request.operation);
+            let (failure, (error, details)) = match self.attempt(request, &signals).await {
                 Attempt::Response { status, text, .. } if (200..300).contains(&status) => {
                     return match parse_json(&text) {
                         Ok(body) => Ok(Reply {
@@ -162,24 +161,10 @@ impl Transport {
                             attempts,
                             status,
                         }),
-                        Err(_) => {
-                            let mut error = request.error(
-                                ErrorKind::InvalidResponse,
-                                [
-                                    request.operation,
-                                    " failed: the HTTP ",
-                                    &int_text(status.into()),
-                                    " response is not JSON",
-                                ]
-                                .concat(),
-                            );
-                            error.attempts = attempts;
-                            error.retryable = false;
-                            Err(Failed {
-                                error: error.with_status(status),
-                                details: None,
-                            })
-                        }
+                        Err(_) => Err(Failed {
+                            error: request.failed(failure::not_json(op, status, cid), attempts),
+                            details: None,
+                        }),
                     };
                 }
                 Attempt::Response {
@@ -188,49 +173,30 @@ impl Transport {
                     retry_after,
                     text,
                 } => {
-                    let failed = self.http_error(request, status, &status_text, &text);
-                    (
-                        Failure::Status {
-                            status,
-                            retry_after,
-                        },
-                        failed,
-                    )
+                    let body = parse_json(&text).unwrap_or(JsValue::NULL);
+                    let retryable = self.retry.is_retryable_status(status);
+                    let failed = failure::http(op, status, &status_text, &body, retryable, cid);
+                    let status = Failure::Status {
+                        status,
+                        retry_after,
+                    };
+                    (status, failed)
                 }
                 Attempt::Network(detail) => {
-                    let message =
-                        [request.operation, " failed: network error (", &detail, ")"].concat();
-                    let error = request.error(ErrorKind::Network, message);
-                    (
-                        Failure::Network,
-                        Failed {
-                            error,
-                            details: None,
-                        },
-                    )
+                    (Failure::Network, (failure::network(op, &detail, cid), None))
                 }
-                Attempt::Timeout => {
-                    let message = [
-                        request.operation,
-                        " failed: no response within ",
-                        &crate::error::number_text(self.timeout_ms),
-                        " ms",
-                    ]
-                    .concat();
-                    let error = request.error(ErrorKind::Timeout, message);
-                    (
-                        Failure::Timeout,
-                        Failed {
-                            error,
-                            details: None,
-                        },
-                    )
-                }
+                Attempt::Timeout => (
+                    Failure::Timeout,
+                    (failure::timeout(op, self.timeout_ms, cid), None),
+                ),
                 Attempt::Aborted => return Err(request.aborted(attempts)),
+            };
+            let mut failed = Failed {
+                error: request.failed(error, attempts),
+                details,
             };
             match self.retry.next_step(retries, &failure, now(), random()) {
                 Step::Retry { wait_ms, .. } => {
-                    failed.error.attempts = attempts;
                     on_retry(attempts, wait_ms, &failed);
                     if !sleep_or_abort(wait_ms, &signals).await {
                         return Err(request.aborted(attempts));
@@ -238,58 +204,11 @@ impl Transport {
                     retries += 1;
                 }
                 Step::GiveUp { retry_after_ms } => {
-                    failed.error.attempts = attempts;
                     failed.error.retry_after_ms = retry_after_ms;
                     return Err(failed);
                 }
             }
         }
-    }
-
-    /// The error for a non-2xx response, with what the server said about it.
-    fn http_error(
-        &self,
-        request: &Request,
-        status: u16,
-        status_text: &str,
-        text: &JsValue,
-    ) -> Failed {
-        if is_redirect(status) {
-            let message = [
-                request.operation,
-                " failed: the server answered with a redirect (HTTP ",
-                &int_text(status.into()),
-                "), which the client does not follow: requests go only to baseUrl's origin",
-            ]
-            .concat();
-            let mut error = request.error(ErrorKind::Http, message);
-            if status != 0 {
-                error = error.with_status(status);
-            }
-            error.retryable = false;
-            return Failed {
-                error,
-                details: None,
-            };
-        }
-        let body = parse_json(text).unwrap_or(JsValue::NULL);
-        let server = read_server_error(&body);
-        let said = server
-            .message
-            .clone()
-            .or_else(|| (!status_text.is_empty()).then(|| status_text.to_owned()))
-            .unwrap_or_else(|| "no message".to_owned());
-        let message = [
-            request.operation,
-            " failed with HTTP ",
-            &int_text(status.into()),
-            ": ",
-            &said,
-        ]
-        .concat();
-        let mut error = request.error(ErrorKind::Http, message).with_status(status);
-        let details = server.apply_to(&mut error, self.retry.is_retryable_status(status));
-        Failed { error, details }
     }
 
     /// One attempt: fetch and read the body, within the per-attempt timeout.
