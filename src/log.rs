@@ -1,7 +1,7 @@
 //! Structured logs and operation metrics (API.md §9): the levels, the entries, and the rule that
 //! an entry is built only when its level passes the filter. The shell turns them into JS objects.
 
-use crate::error::{ErrorKind, IntegrationError};
+use crate::error::{int_text, ErrorKind, IntegrationError};
 use crate::time::EpochMs;
 
 /// A log level; `Silent` turns logging off.
@@ -105,6 +105,75 @@ impl<'a> OperationInfo<'a> {
         }
     }
 
+    /// `{operation} started`, at `debug`.
+    pub fn started(&self, now: EpochMs) -> LogEntry<'a> {
+        self.entry(Level::Debug, [self.operation, " started"].concat(), now)
+    }
+
+    /// An attempt failed and the next one comes after `wait_ms`, at `info`.
+    pub fn retrying(
+        &self,
+        attempt: u32,
+        wait_ms: f64,
+        error: &IntegrationError,
+        now: EpochMs,
+    ) -> LogEntry<'a> {
+        let message = [
+            "attempt ",
+            &int_text(attempt.into()),
+            " failed, retrying: ",
+            &error.message,
+        ]
+        .concat();
+        let mut entry = self.entry(Level::Info, message, now);
+        entry.attempt = Some(attempt);
+        entry.status_code = error.status_code;
+        entry.retry_in_ms = Some(wait_ms);
+        entry.error_kind = Some(error.kind.as_str());
+        entry
+    }
+
+    /// `{operation} succeeded`, at `debug`, with its attempts, status and duration.
+    pub fn succeeded(
+        &self,
+        attempts: u32,
+        status: u16,
+        duration_ms: f64,
+        now: EpochMs,
+    ) -> LogEntry<'a> {
+        let mut entry = self.entry(Level::Debug, [self.operation, " succeeded"].concat(), now);
+        entry.attempt = Some(attempts);
+        entry.status_code = Some(status);
+        entry.duration_ms = Some(duration_ms);
+        entry
+    }
+
+    /// What a `refreshExpiring` came to: `info` when nothing failed, else `warn`.
+    pub fn refreshed(
+        &self,
+        refreshed: u32,
+        failed: u32,
+        duration_ms: f64,
+        now: EpochMs,
+    ) -> LogEntry<'a> {
+        let level = if failed == 0 {
+            Level::Info
+        } else {
+            Level::Warn
+        };
+        let message = [
+            "refreshed ",
+            &int_text(refreshed.into()),
+            " token(s), ",
+            &int_text(failed.into()),
+            " failed",
+        ]
+        .concat();
+        let mut entry = self.entry(level, message, now);
+        entry.duration_ms = Some(duration_ms);
+        entry
+    }
+
     /// This operation's metric (`cached: false`; a cached answer sets it).
     pub fn metric(
         &self,
@@ -205,6 +274,46 @@ mod tests {
         );
         e.retryable = false;
         assert_eq!(info.failure(&e, 1.0, 0).level, Level::Error);
+    }
+
+    #[test]
+    fn the_life_of_an_operation_in_entries() {
+        let info = OperationInfo {
+            operation: "status",
+            correlation_id: "c",
+            ..Default::default()
+        };
+        assert_eq!(info.started(5).message, "status started");
+        let mut e =
+            IntegrationError::new(ErrorKind::Http, "status failed with HTTP 503: busy", "c");
+        e.status_code = Some(503);
+        let retry = info.retrying(2, 150.0, &e, 6);
+        assert_eq!(
+            retry.message,
+            "attempt 2 failed, retrying: status failed with HTTP 503: busy"
+        );
+        assert_eq!(
+            (
+                retry.level,
+                retry.attempt,
+                retry.status_code,
+                retry.retry_in_ms,
+                retry.error_kind
+            ),
+            (Level::Info, Some(2), Some(503), Some(150.0), Some("http"))
+        );
+        let done = info.succeeded(3, 200, 12.5, 7);
+        assert_eq!(
+            (done.level, done.message.as_str()),
+            (Level::Debug, "status succeeded")
+        );
+        assert_eq!((done.attempt, done.duration_ms), (Some(3), Some(12.5)));
+        let all = info.refreshed(2, 0, 1.0, 8);
+        assert_eq!(
+            (all.level, all.message.as_str()),
+            (Level::Info, "refreshed 2 token(s), 0 failed")
+        );
+        assert_eq!(info.refreshed(1, 1, 1.0, 8).level, Level::Warn);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! index by expiry so that "which tokens expire soon" reads only the tokens that do, and an index
 //! of token texts so that redaction does not scan every token.
 
-use crate::model::{check_account_id, check_provider, InputProblem};
+use crate::model::{check_account_id, check_provider, AccountRef, InputProblem};
 use crate::ordmap::OrdMap;
 use crate::time::EpochMs;
 use std::cell::OnceCell;
@@ -287,6 +287,35 @@ impl TokenMap {
             .map(|(_, (key, entry))| (key, entry.expires_at))
     }
 
+    /// The accounts due for a refresh: those whose token expires at or before `now + window_ms`
+    /// (already expired ones included), from the store's accounts (the server's `expiresAt`) and
+    /// from this map, each once, the store's first.
+    pub fn due_accounts(
+        &self,
+        accounts: &[AccountRef],
+        window_ms: i64,
+        now: EpochMs,
+    ) -> Vec<AccountKey> {
+        let until = now.saturating_add(window_ms);
+        let from_store = accounts
+            .iter()
+            .filter(|a| a.expires_at.is_some_and(|at| at <= until))
+            .map(|a| (&a.provider, &a.account_id));
+        let from_tokens = self
+            .expiring_within(window_ms, now)
+            .map(|(k, _)| (&k.0, &k.1));
+        let mut seen = OrdMap::default();
+        let mut due = Vec::new();
+        for (provider, account_id) in from_store.chain(from_tokens) {
+            let key = pair_key(PAIR, &[], provider, account_id);
+            if seen.get(&key).is_none() {
+                seen.insert(key, 0);
+                due.push((provider.clone(), account_id.clone()));
+            }
+        }
+        due
+    }
+
     /// `text` with every stored token text replaced by [`crate::error::REDACTED`]: one pass over
     /// the text, where a place that no token can start at costs one bit test, whatever the
     /// number of tokens; at the others, the longest token that starts there is found through
@@ -421,6 +450,29 @@ mod tests {
         assert!(!map.set_expiry("p\0a", "b", 1));
         assert_eq!(map.get("p", "a\0b").map(|e| e.expires_at), Some(9));
         assert_eq!(map.provider_tokens("p").count(), 1);
+    }
+
+    #[test]
+    fn due_accounts_come_from_the_store_and_the_map_each_once() {
+        let account = |p: &str, a: &str, at: Option<i64>| AccountRef {
+            provider: p.into(),
+            account_id: a.into(),
+            expires_at: at,
+        };
+        let store = [
+            account("instagram", "a", Some(1_300)),
+            account("instagram", "b", Some(1_301)),
+            account("tiktok", "t", None),
+            account("youtube", "y", Some(0)),
+        ];
+        let mut map = TokenMap::new();
+        map.set("instagram", "a", entry("t1", 1_000)).unwrap();
+        map.set("linkedin", "l", entry("t2", 1_250)).unwrap();
+        map.set("tiktok", "t", entry("t3", 99_999)).unwrap();
+        let due = map.due_accounts(&store, 300, 1_000);
+        let due: Vec<_> = due.iter().map(|(p, a)| format!("{p}/{a}")).collect();
+        // At the window's end inclusive; expired ones included; the store's first, then the map's.
+        assert_eq!(due, ["instagram/a", "youtube/y", "linkedin/l"]);
     }
 
     #[test]

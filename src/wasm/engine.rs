@@ -10,7 +10,7 @@ use super::observe::{clock, Observer};
 use super::state::State;
 use super::transport::{Failed, Reply, Request, Transport};
 use super::{clear_timeout, get, new_uuid, now};
-use crate::error::{int_text, IntegrationError};
+use crate::error::IntegrationError;
 use crate::failure;
 use crate::log::{Level, Metric, OperationInfo};
 use crate::model::{
@@ -172,28 +172,10 @@ impl Inner {
             account_id: request.account_id.as_deref(),
         };
         let started = clock();
-        self.observer.log(Level::Debug, || {
-            info.entry(Level::Debug, [info.operation, " started"].concat(), now())
-        });
+        self.observer.log(Level::Debug, || info.started(now()));
         let on_retry = |attempt: u32, wait_ms: f64, failed: &Failed| {
-            self.observer.log(Level::Info, || {
-                let mut entry = info.entry(
-                    Level::Info,
-                    [
-                        "attempt ",
-                        &int_text(attempt.into()),
-                        " failed, retrying: ",
-                        &failed.error.message,
-                    ]
-                    .concat(),
-                    now(),
-                );
-                entry.attempt = Some(attempt);
-                entry.status_code = failed.error.status_code;
-                entry.retry_in_ms = Some(wait_ms);
-                entry.error_kind = Some(failed.error.kind.as_str());
-                entry
-            });
+            let entry = || info.retrying(attempt, wait_ms, &failed.error, now());
+            self.observer.log(Level::Info, entry);
         };
         let outcome = self
             .transport
@@ -227,14 +209,8 @@ impl Inner {
         let duration_ms = clock() - started;
         match outcome {
             Ok((payload, checked, attempts, status)) => {
-                self.observer.log(Level::Debug, || {
-                    let mut entry =
-                        info.entry(Level::Debug, [info.operation, " succeeded"].concat(), now());
-                    entry.attempt = Some(attempts);
-                    entry.status_code = Some(status);
-                    entry.duration_ms = Some(duration_ms);
-                    entry
-                });
+                let entry = || info.succeeded(attempts, status, duration_ms, now());
+                self.observer.log(Level::Debug, entry);
                 self.observer
                     .metric(info.metric(true, duration_ms, attempts, Some(status)));
                 Ok((payload, checked))
@@ -445,25 +421,11 @@ impl Inner {
     /// The accounts whose `expiresAt` is at or before `now + refreshWindowMs`, from the store's
     /// data and the token map, each once.
     pub(super) fn due_accounts(&self) -> Vec<AccountKey> {
-        let until = now().saturating_add(self.refresh_window_ms as i64);
-        let mut due: Vec<AccountKey> = self
-            .state
+        let state = self.state.borrow();
+        let window = self.refresh_window_ms as i64;
+        self.tokens
             .borrow()
-            .accounts
-            .iter()
-            .filter(|a| a.expires_at.is_some_and(|at| at <= until))
-            .map(|a| (a.provider.clone(), a.account_id.clone()))
-            .collect();
-        for (key, _) in self
-            .tokens
-            .borrow()
-            .expiring_within(self.refresh_window_ms as i64, now())
-        {
-            if !due.contains(key) {
-                due.push(key.clone());
-            }
-        }
-        due
+            .due_accounts(&state.accounts, window, now())
     }
 
     /// Refreshes every due account, at most 4 at a time, then revalidates once.
@@ -512,23 +474,8 @@ impl Inner {
         }
         let (ok, bad) = (refreshed.length(), failed.length());
         let duration_ms = clock() - started;
-        let level = if bad == 0 { Level::Info } else { Level::Warn };
-        self.observer.log(level, || {
-            let mut entry = info.entry(
-                level,
-                [
-                    "refreshed ",
-                    &int_text(ok.into()),
-                    " token(s), ",
-                    &int_text(bad.into()),
-                    " failed",
-                ]
-                .concat(),
-                now(),
-            );
-            entry.duration_ms = Some(duration_ms);
-            entry
-        });
+        let entry = info.refreshed(ok, bad, duration_ms, now());
+        self.observer.log(entry.level, || entry);
         self.observer
             .metric(info.metric(bad == 0, duration_ms, ok + bad, None));
         let result: JsValue = Object::new().into();
