@@ -11,6 +11,7 @@
 //! - [`model`]: the wire types (with their generated TypeScript) and their deep validation.
 //! - [`retry`]: the backoff schedule, `Retry-After`, and when to give up.
 //! - [`store`]: the SWR-style state machine: dedupe, sharing, polling, focus, error retry.
+//! - [`defaults`]: every default, which the README and the TypeScript are checked against.
 //! - [`error`]: the error kinds, user messages, redaction and ids.
 //! - [`failure`]: what a failed attempt or an unusable reply becomes (each error and its texts).
 //! - [`log`]: log levels, entries and operation metrics.
@@ -19,6 +20,7 @@
 //! - `wasm`: the JavaScript boundary (fetch, timers, abort signals, JS values).
 #![warn(missing_docs)]
 
+pub mod defaults;
 pub mod error;
 pub mod failure;
 pub mod json;

@@ -4,6 +4,7 @@
 use super::errors::set;
 use super::transport::Transport;
 use super::{get, global};
+use crate::defaults;
 use crate::json::{JsonKind, JsonView};
 use crate::log::Level;
 use crate::model::{check_base_path, is_reserved_header};
@@ -264,14 +265,11 @@ pub fn default_retry_config() -> JsValue {
     retry_to_js(&RetryConfig::default())
 }
 
-/// The default per-attempt timeout.
-const DEFAULT_TIMEOUT_MS: f64 = 10_000.0;
-
 /// Reads `timeoutMs` (the client's option and `fetchWithRetry`'s).
 pub(crate) fn read_timeout(options: &JsValue) -> Result<f64, OptionError> {
     match opt_number(options, "timeoutMs", "timeoutMs")? {
         Some(n) => check_non_negative("timeoutMs", n),
-        None => Ok(DEFAULT_TIMEOUT_MS),
+        None => Ok(defaults::TIMEOUT_MS),
     }
 }
 
@@ -295,7 +293,7 @@ pub(crate) struct Connection {
 pub(crate) fn read_connection(options: &JsValue) -> Result<Connection, OptionError> {
     check_options_object(options, "options")?;
     let base_path = opt_string(options, "basePath", "basePath")?
-        .unwrap_or_else(|| "/api/integrations".to_owned());
+        .unwrap_or_else(|| defaults::BASE_PATH.to_owned());
     check_base_path(&base_path)?;
     let base_url = opt_string(options, "baseUrl", "baseUrl")?.or_else(|| {
         get(&global(), "location")
@@ -441,7 +439,7 @@ pub(crate) fn read_behaviour(options: &JsValue) -> Result<Behaviour, OptionError
         opt_number(options, key, key)?.map_or(Ok(default), |n| check_non_negative(key, n))
     };
     let log_level = match opt_string(options, "logLevel", "logLevel")? {
-        None => Level::Warn,
+        None => defaults::LOG_LEVEL,
         Some(level) => Level::parse(&level).ok_or_else(|| {
             [
                 "logLevel must be 'debug', 'info', 'warn', 'error' or 'silent', got '",
@@ -453,9 +451,10 @@ pub(crate) fn read_behaviour(options: &JsValue) -> Result<Behaviour, OptionError
     };
     Ok(Behaviour {
         cache: get(options, "cache").map_or(Ok(CacheConfig::default()), |c| read_cache(&c))?,
-        refresh_window_ms: duration("refreshWindowMs", 300_000.0)?,
-        auto_refresh: opt_bool(options, "autoRefresh", "autoRefresh")?.unwrap_or(true),
-        debounce_ms: duration("debounceMs", 1000.0)?,
+        refresh_window_ms: duration("refreshWindowMs", defaults::REFRESH_WINDOW_MS)?,
+        auto_refresh: opt_bool(options, "autoRefresh", "autoRefresh")?
+            .unwrap_or(defaults::AUTO_REFRESH),
+        debounce_ms: duration("debounceMs", defaults::DEBOUNCE_MS)?,
         log_level,
         logger: opt_function(options, "logger", "logger")?,
         on_metric: opt_function(options, "onMetric", "onMetric")?,

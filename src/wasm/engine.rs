@@ -58,9 +58,6 @@ pub(super) fn refresh_shape(value: &JsValue) -> Result<Vec<AccountRef>, Invalid>
     check_refresh_response(value).map(|account| vec![account])
 }
 
-/// How many token refreshes `refreshExpiring` runs at once.
-pub(super) const REFRESH_CONCURRENCY: usize = 4;
-
 /// Reads an options argument and its signal.
 pub(super) fn request_options(
     options: &JsValue,
@@ -443,7 +440,8 @@ impl Inner {
         let refreshed = Array::new();
         let failed = Array::new();
         if !queue.borrow().is_empty() {
-            let workers: Array = (0..REFRESH_CONCURRENCY.min(queue.borrow().len()))
+            let workers: Array = (0..crate::defaults::REFRESH_CONCURRENCY
+                .min(queue.borrow().len()))
                 .map(|_| {
                     let (inner, queue, refreshed, failed) = (
                         self.clone(),
