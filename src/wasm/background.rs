@@ -5,45 +5,9 @@ use super::engine::*;
 use super::flight::forward;
 use super::{clear_timeout, get, global, now, set_timeout};
 use js_sys::Function;
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-
-/// Persistent JS callbacks of the client's timers and window listeners, made once.
-pub(super) struct Callbacks {
-    /// Swallows the rejection of background work whose failure the snapshot already shows.
-    pub(super) ignore: Closure<dyn FnMut(JsValue)>,
-    pub(super) poll: Function,
-    pub(super) error_retry: Function,
-    pub(super) debounce: Function,
-    pub(super) focus: Function,
-    pub(super) visibility: Function,
-    pub(super) online: Function,
-}
-
-impl Callbacks {
-    pub(super) fn new(weak: &Weak<Inner>) -> Self {
-        let make = |action: fn(&Rc<Inner>)| -> Function {
-            let weak = weak.clone();
-            Closure::<dyn FnMut()>::new(move || {
-                if let Some(inner) = weak.upgrade() {
-                    action(&inner);
-                }
-            })
-            .into_js_value()
-            .unchecked_into()
-        };
-        Self {
-            ignore: Closure::new(|_| {}),
-            poll: make(Inner::on_poll),
-            error_retry: make(Inner::on_error_retry),
-            debounce: make(Inner::on_debounce),
-            focus: make(Inner::on_focus),
-            visibility: make(Inner::on_visibility),
-            online: make(Inner::on_online),
-        }
-    }
-}
 
 impl Inner {
     /// Calls every subscriber; React then reads `getSnapshot()`, which is the same object unless

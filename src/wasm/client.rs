@@ -1,7 +1,6 @@
 //! `IntegrationsClient` and `fetchWithRetry`: the JS API. Each method checks its arguments and
 //! hands over to the engine (`engine`); failures are always rejections, never throws.
 
-use super::background::Callbacks;
 use super::config::{
     check_options_object, opt_bool, opt_string, read_behaviour, read_connection, read_retry,
     read_timeout,

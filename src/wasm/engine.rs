@@ -2,7 +2,6 @@
 //! cached `status` flow, and token refresh. The JS API is in `client`, timers and window events
 //! in `background`, shared requests in `flight`.
 
-use super::background::Callbacks;
 use super::config::check_options_object;
 use super::errors::set;
 use super::flight::{cancellable, shared, CallerSignal, Flight};
@@ -19,12 +18,12 @@ use crate::model::{
 };
 use crate::store::Read;
 use crate::tokens::{AccountKey, TokenMap};
-use js_sys::{Array, JsString, Object, Promise};
+use js_sys::{Array, Function, JsString, Object, Promise};
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
@@ -106,6 +105,42 @@ pub(super) fn unwrap_envelope(request: &Request, reply: &Reply) -> Result<JsValu
         &request.correlation_id,
     )
     .map_err(|(error, details)| Failed { error, details })
+}
+
+/// Persistent JS callbacks of the client's timers and window listeners, made once.
+pub(super) struct Callbacks {
+    /// Swallows the rejection of background work whose failure the snapshot already shows.
+    pub(super) ignore: Closure<dyn FnMut(JsValue)>,
+    pub(super) poll: Function,
+    pub(super) error_retry: Function,
+    pub(super) debounce: Function,
+    pub(super) focus: Function,
+    pub(super) visibility: Function,
+    pub(super) online: Function,
+}
+
+impl Callbacks {
+    pub(super) fn new(weak: &Weak<Inner>) -> Self {
+        let make = |action: fn(&Rc<Inner>)| -> Function {
+            let weak = weak.clone();
+            Closure::<dyn FnMut()>::new(move || {
+                if let Some(inner) = weak.upgrade() {
+                    action(&inner);
+                }
+            })
+            .into_js_value()
+            .unchecked_into()
+        };
+        Self {
+            ignore: Closure::new(|_| {}),
+            poll: make(Inner::on_poll),
+            error_retry: make(Inner::on_error_retry),
+            debounce: make(Inner::on_debounce),
+            focus: make(Inner::on_focus),
+            visibility: make(Inner::on_visibility),
+            online: make(Inner::on_online),
+        }
+    }
 }
 
 pub(super) struct Inner {
