@@ -51,12 +51,11 @@ pub enum Read {
     Fetch,
 }
 
-/// The store's state. Every change that a snapshot shows bumps `version`.
+/// The store's state: whether it has data or an error, what is in flight, and when.
 #[derive(Debug, Clone, Default)]
 pub struct Store {
     /// The options.
     pub config: CacheConfig,
-    version: u64,
     has_data: bool,
     has_error: bool,
     in_flight: bool,
@@ -73,11 +72,6 @@ impl Store {
             config,
             ..Self::default()
         }
-    }
-
-    /// Bumped on every change a snapshot shows; equal versions mean the same snapshot.
-    pub fn version(&self) -> u64 {
-        self.version
     }
 
     /// Decides what a `status()` call does at `now`.
@@ -100,7 +94,6 @@ impl Store {
     /// A request started.
     pub fn started(&mut self) {
         self.in_flight = true;
-        self.version += 1;
     }
 
     /// The request brought data; `changed` says whether it differs (deeply) from what the store had.
@@ -113,27 +106,22 @@ impl Store {
             self.has_data = true;
             self.updated_at = Some(now);
         }
-        // isValidating went back to false, and the error (if any) cleared.
-        self.version += 1;
     }
 
     /// The request failed; the data stays as it was.
     pub fn failed(&mut self) {
         self.in_flight = false;
         self.has_error = true;
-        self.version += 1;
     }
 
     /// The request was abandoned by every caller; nothing else changes.
     pub fn cancelled(&mut self) {
         self.in_flight = false;
-        self.version += 1;
     }
 
     /// The data changed without a request (an optimistic disconnect, a refreshed expiry).
     pub fn mutated(&mut self, now: EpochMs) {
         self.updated_at = Some(now);
-        self.version += 1;
     }
 
     /// The delay before the next background retry after an error, or `None` when the retries are
@@ -327,21 +315,5 @@ mod tests {
             ..CacheConfig::default()
         });
         assert_eq!(off.poll_delay(true), None);
-    }
-
-    #[test]
-    fn every_visible_change_bumps_the_version() {
-        let mut s = store();
-        let mut last = s.version();
-        for step in 0..4 {
-            match step {
-                0 => s.started(),
-                1 => s.succeeded(1, true),
-                2 => s.failed(),
-                _ => s.mutated(2),
-            }
-            assert!(s.version() > last);
-            last = s.version();
-        }
     }
 }

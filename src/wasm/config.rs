@@ -197,24 +197,7 @@ pub(crate) fn read_retry(value: &JsValue, base: RetryConfig) -> Result<RetryConf
         config.backoff_factor = n;
     }
     if let Some(codes) = get(value, "retryableStatusCodes") {
-        const NAME: &str = "retry.retryableStatusCodes";
-        let not_numbers = || type_error(NAME, "an array of at most 600 numbers");
-        // Read through `Reflect`, at most 600 items: a proxy or a huge length cannot escape.
-        let length = Some(codes.kind())
-            .filter(|kind| *kind == JsonKind::Array)
-            .and_then(|_| codes.len())
-            .filter(|length| *length <= 600)
-            .ok_or_else(not_numbers)?;
-        config.retryable_status_codes.clear();
-        for i in 0..length {
-            let n = codes
-                .index(i)
-                .and_then(|c| c.as_f64())
-                .ok_or_else(not_numbers)?;
-            config
-                .retryable_status_codes
-                .push(check_status_code(NAME, n)?);
-        }
+        config.retryable_status_codes = read_status_codes(&codes)?;
     }
     if let Some(jitter) = opt_string(value, "jitter", "retry.jitter")? {
         config.jitter = Jitter::parse(&jitter).ok_or_else(|| {
@@ -234,6 +217,27 @@ pub(crate) fn read_retry(value: &JsValue, base: RetryConfig) -> Result<RetryConf
     }
     config.validate()?;
     Ok(config)
+}
+
+/// `retry.retryableStatusCodes`, read through `Reflect`, at most 600 items: a proxy or a huge
+/// length cannot escape.
+fn read_status_codes(codes: &JsValue) -> Result<Vec<u16>, OptionError> {
+    const NAME: &str = "retry.retryableStatusCodes";
+    let not_numbers = || type_error(NAME, "an array of at most 600 numbers");
+    let length = Some(codes.kind())
+        .filter(|kind| *kind == JsonKind::Array)
+        .and_then(|_| codes.len())
+        .filter(|length| *length <= 600)
+        .ok_or_else(not_numbers)?;
+    let mut read = Vec::with_capacity(length);
+    for i in 0..length {
+        let n = codes
+            .index(i)
+            .and_then(|c| c.as_f64())
+            .ok_or_else(not_numbers)?;
+        read.push(check_status_code(NAME, n)?);
+    }
+    Ok(read)
 }
 
 /// The retry config as a frozen JS object (`DEFAULT_RETRY_CONFIG`).

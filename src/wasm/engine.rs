@@ -143,6 +143,35 @@ impl Callbacks {
     }
 }
 
+/// A 2xx reply's payload, unwrapped from its envelope and checked by the route's `check`, with
+/// the accounts it names, the attempts made and the status.
+fn accept(
+    request: &Request,
+    reply: Reply,
+    check: Check,
+) -> Result<(JsValue, Vec<AccountRef>, u32, u16), Failed> {
+    let about_this = |mut failed: Failed| {
+        failed.error = failed
+            .error
+            .with_account(request.provider.as_deref(), request.account_id.as_deref());
+        failed.error.attempts = reply.attempts;
+        failed
+    };
+    let payload = unwrap_envelope(request, &reply).map_err(about_this)?;
+    match check(&payload) {
+        Ok(checked) => Ok((payload, checked, reply.attempts, reply.status)),
+        Err(invalid) => {
+            let cid = &request.correlation_id;
+            let error =
+                failure::invalid_response("The response", &invalid, cid).with_status(reply.status);
+            Err(about_this(Failed {
+                error,
+                details: None,
+            }))
+        }
+    }
+}
+
 pub(super) struct Inner {
     /// Every route's prefix, or why no request can be sent (no `baseUrl` outside a browser).
     pub(super) root: Result<String, String>,
@@ -213,31 +242,7 @@ impl Inner {
             .transport
             .send(&request, &on_retry)
             .await
-            .and_then(|reply| {
-                let about_this = |mut failed: Failed| {
-                    failed.error = failed
-                        .error
-                        .with_account(request.provider.as_deref(), request.account_id.as_deref());
-                    failed.error.attempts = reply.attempts;
-                    failed
-                };
-                let payload = unwrap_envelope(&request, &reply).map_err(about_this)?;
-                match check(&payload) {
-                    Ok(checked) => Ok((payload, checked, reply.attempts, reply.status)),
-                    Err(invalid) => {
-                        let error = failure::invalid_response(
-                            "The response",
-                            &invalid,
-                            &request.correlation_id,
-                        )
-                        .with_status(reply.status);
-                        Err(about_this(Failed {
-                            error,
-                            details: None,
-                        }))
-                    }
-                }
-            });
+            .and_then(|reply| accept(&request, reply, check));
         let duration_ms = clock() - started;
         match outcome {
             Ok((payload, checked, attempts, status)) => {
@@ -328,48 +333,53 @@ impl Inner {
         flight
     }
 
+    /// Takes a status request's outcome into the state: new data (kept as the same object when it
+    /// deep-equals the old), an error beside the last good data, or nothing when every caller left.
+    /// Returns the callers' result, and whether it is a failure worth a background retry.
+    fn settle_status(
+        &self,
+        outcome: Result<(JsValue, Vec<AccountRef>), JsValue>,
+    ) -> (Result<JsValue, JsValue>, bool) {
+        let mut state = self.state.borrow_mut();
+        state.in_flight = None;
+        match outcome {
+            Ok((data, accounts)) => {
+                let text = js_sys::JSON::stringify(&data).map(JsValue::from).ok();
+                let changed = state.is_change(&data, &text);
+                state.store.succeeded(now(), changed);
+                if changed {
+                    state.set_data(data, accounts);
+                }
+                state.data_text = text;
+                state.clear_error();
+                if let Some(timer) = state.error_timer.take() {
+                    clear_timeout(&timer);
+                }
+                (Ok(state.data.clone().unwrap_or(JsValue::UNDEFINED)), false)
+            }
+            // Every caller stopped waiting: not a failure of the data, nothing to show.
+            Err(error)
+                if get(&error, "kind").and_then(|k| k.as_string()).as_deref()
+                    == Some("aborted") =>
+            {
+                state.store.cancelled();
+                (Err(error), false)
+            }
+            Err(error) => {
+                state.store.failed();
+                state.set_error(error.clone());
+                (Err(error), true)
+            }
+        }
+    }
+
     pub(super) async fn complete_status(
         self: Rc<Self>,
         request: Request,
         auto_refresh: bool,
     ) -> Result<JsValue, JsValue> {
         let outcome = self.execute(request, check_status_response).await;
-        let result = {
-            let mut state = self.state.borrow_mut();
-            state.in_flight = None;
-            match outcome {
-                Ok((data, accounts)) => {
-                    let text = js_sys::JSON::stringify(&data).map(JsValue::from).ok();
-                    let changed = state.is_change(&data, &text);
-                    state.store.succeeded(now(), changed);
-                    if changed {
-                        state.set_data(data, accounts);
-                    }
-                    state.data_text = text;
-                    state.clear_error();
-                    if let Some(timer) = state.error_timer.take() {
-                        clear_timeout(&timer);
-                    }
-                    Ok(state.data.clone().unwrap_or(JsValue::UNDEFINED))
-                }
-                // Every caller stopped waiting: not a failure of the data, nothing to show.
-                Err(error)
-                    if get(&error, "kind").and_then(|k| k.as_string()).as_deref()
-                        == Some("aborted") =>
-                {
-                    state.store.cancelled();
-                    Err(error)
-                }
-                Err(error) => {
-                    state.store.failed();
-                    state.set_error(error.clone());
-                    Err(error)
-                }
-            }
-        };
-        let failed = result.as_ref().is_err_and(|e| {
-            get(e, "kind").and_then(|k| k.as_string()).as_deref() != Some("aborted")
-        });
+        let (result, failed) = self.settle_status(outcome);
         if failed {
             self.schedule_error_retry();
         }
@@ -460,6 +470,36 @@ impl Inner {
             .due_accounts(&state.accounts, window, now())
     }
 
+    /// Refreshes `due`, at most `REFRESH_CONCURRENCY` at a time: what was refreshed and what
+    /// failed (a refresh cancelled by `dispose()` is neither: the caller's intent, not a failure).
+    async fn refresh_all(self: &Rc<Self>, due: Vec<AccountKey>) -> (Array, Array) {
+        let (refreshed, failed) = (Array::new(), Array::new());
+        let workers = crate::defaults::REFRESH_CONCURRENCY.min(due.len());
+        let queue = Rc::new(RefCell::new(due.into_iter().collect::<VecDeque<_>>()));
+        let workers: Array = (0..workers)
+            .map(|_| {
+                let (inner, queue) = (self.clone(), queue.clone());
+                let (refreshed, failed) = (refreshed.clone(), failed.clone());
+                JsValue::from(spawn(async move {
+                    loop {
+                        // Its own statement: the borrow ends before the await.
+                        let next = queue.borrow_mut().pop_front();
+                        let Some(key) = next else {
+                            return Ok(JsValue::UNDEFINED);
+                        };
+                        match JsFuture::from(inner.refresh_shared(key).hold()).await {
+                            Ok(response) => drop(refreshed.push(&response)),
+                            Err(_) if inner.disposed.get() => {}
+                            Err(error) => drop(failed.push(&error)),
+                        };
+                    }
+                }))
+            })
+            .collect();
+        let _ = JsFuture::from(Promise::all(&workers)).await;
+        (refreshed, failed)
+    }
+
     /// Refreshes every due account, at most 4 at a time, then revalidates once.
     pub(super) async fn refresh_expiring(self: &Rc<Self>) -> Result<JsValue, JsValue> {
         let started = clock();
@@ -469,41 +509,10 @@ impl Inner {
             correlation_id: &correlation_id,
             ..Default::default()
         };
-        let queue = Rc::new(RefCell::new(
-            self.due_accounts().into_iter().collect::<VecDeque<_>>(),
-        ));
-        let refreshed = Array::new();
-        let failed = Array::new();
-        if !queue.borrow().is_empty() {
-            let workers: Array = (0..crate::defaults::REFRESH_CONCURRENCY
-                .min(queue.borrow().len()))
-                .map(|_| {
-                    let (inner, queue, refreshed, failed) = (
-                        self.clone(),
-                        queue.clone(),
-                        refreshed.clone(),
-                        failed.clone(),
-                    );
-                    JsValue::from(spawn(async move {
-                        loop {
-                            let Some(key) = queue.borrow_mut().pop_front() else {
-                                return Ok(JsValue::UNDEFINED);
-                            };
-                            match JsFuture::from(inner.refresh_shared(key).hold()).await {
-                                Ok(response) => drop(refreshed.push(&response)),
-                                // Cancelled by dispose(): the caller's intent, not a failure.
-                                Err(_) if inner.disposed.get() => {}
-                                Err(error) => drop(failed.push(&error)),
-                            };
-                        }
-                    }))
-                })
-                .collect();
-            let _ = JsFuture::from(Promise::all(&workers)).await;
-            if refreshed.length() > 0 && !self.disposed.get() {
-                // Failures are the snapshot's error; the result says what was refreshed.
-                let _ = JsFuture::from(self.fetch_status(false).hold()).await;
-            }
+        let (refreshed, failed) = self.refresh_all(self.due_accounts()).await;
+        if refreshed.length() > 0 && !self.disposed.get() {
+            // Failures are the snapshot's error; the result says what was refreshed.
+            let _ = JsFuture::from(self.fetch_status(false).hold()).await;
         }
         let (ok, bad) = (refreshed.length(), failed.length());
         let duration_ms = clock() - started;

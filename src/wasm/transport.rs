@@ -82,6 +82,14 @@ pub(crate) struct Failed {
     pub details: Option<JsValue>,
 }
 
+/// What the retry loop does after an attempt.
+enum Judged {
+    /// The operation ends with this.
+    Done(Result<Reply, Failed>),
+    /// The retry policy decides: try again or give up with this error.
+    Failed(Failure, Failed),
+}
+
 /// What one attempt came to.
 enum Attempt {
     Response {
@@ -152,48 +160,10 @@ impl Transport {
                 return Err(request.aborted(retries));
             }
             request.attempts_made.set(attempts);
-            let (cid, op) = (request.correlation_id.as_str(), request.operation);
-            let (failure, (error, details)) = match self.attempt(request, &signals).await {
-                Attempt::Response { status, text, .. } if (200..300).contains(&status) => {
-                    return match parse_json(&text) {
-                        Ok(body) => Ok(Reply {
-                            body,
-                            attempts,
-                            status,
-                        }),
-                        Err(_) => Err(Failed {
-                            error: request.failed(failure::not_json(op, status, cid), attempts),
-                            details: None,
-                        }),
-                    };
-                }
-                Attempt::Response {
-                    status,
-                    status_text,
-                    retry_after,
-                    text,
-                } => {
-                    let body = parse_json(&text).unwrap_or(JsValue::NULL);
-                    let retryable = self.retry.is_retryable_status(status);
-                    let failed = failure::http(op, status, &status_text, &body, retryable, cid);
-                    let status = Failure::Status {
-                        status,
-                        retry_after,
-                    };
-                    (status, failed)
-                }
-                Attempt::Network(detail) => {
-                    (Failure::Network, (failure::network(op, &detail, cid), None))
-                }
-                Attempt::Timeout => (
-                    Failure::Timeout,
-                    (failure::timeout(op, self.timeout_ms, cid), None),
-                ),
-                Attempt::Aborted => return Err(request.aborted(attempts)),
-            };
-            let mut failed = Failed {
-                error: request.failed(error, attempts),
-                details,
+            let attempt = self.attempt(request, &signals).await;
+            let (failure, mut failed) = match self.judge(request, attempts, attempt) {
+                Judged::Done(outcome) => return outcome,
+                Judged::Failed(failure, failed) => (failure, failed),
             };
             match self.retry.next_step(retries, &failure, now(), random()) {
                 Step::Retry { wait_ms, .. } => {
@@ -209,6 +179,55 @@ impl Transport {
                 }
             }
         }
+    }
+
+    /// What an attempt comes to: the reply, a failure that ends the operation, or a failure that
+    /// the retry policy decides about (the errors themselves are the core's, in `failure`).
+    fn judge(&self, request: &Request, attempts: u32, attempt: Attempt) -> Judged {
+        let (cid, op) = (request.correlation_id.as_str(), request.operation);
+        let (failure, (error, details)) = match attempt {
+            Attempt::Response { status, text, .. } if (200..300).contains(&status) => {
+                return Judged::Done(match parse_json(&text) {
+                    Ok(body) => Ok(Reply {
+                        body,
+                        attempts,
+                        status,
+                    }),
+                    Err(_) => Err(Failed {
+                        error: request.failed(failure::not_json(op, status, cid), attempts),
+                        details: None,
+                    }),
+                });
+            }
+            Attempt::Response {
+                status,
+                status_text,
+                retry_after,
+                text,
+            } => {
+                let body = parse_json(&text).unwrap_or(JsValue::NULL);
+                let retryable = self.retry.is_retryable_status(status);
+                let failed = failure::http(op, status, &status_text, &body, retryable, cid);
+                let status = Failure::Status {
+                    status,
+                    retry_after,
+                };
+                (status, failed)
+            }
+            Attempt::Network(detail) => {
+                (Failure::Network, (failure::network(op, &detail, cid), None))
+            }
+            Attempt::Timeout => (
+                Failure::Timeout,
+                (failure::timeout(op, self.timeout_ms, cid), None),
+            ),
+            Attempt::Aborted => return Judged::Done(Err(request.aborted(attempts))),
+        };
+        let failed = Failed {
+            error: request.failed(error, attempts),
+            details,
+        };
+        Judged::Failed(failure, failed)
     }
 
     /// One attempt: fetch and read the body, within the per-attempt timeout.
