@@ -80,10 +80,9 @@ pub(super) fn aborted(flight: &Flight, operation: &str, account: Option<&Account
 /// be read is refused (`invalid_input`) before anything starts.
 pub(crate) struct CallerSignal(JsValue);
 
-/// A listener on a caller's signal, taken off again by [`Listening::stop`].
+/// A listener on a caller's signal, and `removeEventListener` bound to take it off again.
 pub(crate) struct Listening {
-    signal: JsValue,
-    listener: JsValue,
+    remove: Function,
 }
 
 impl CallerSignal {
@@ -111,30 +110,33 @@ impl CallerSignal {
         self.read_aborted().unwrap_or(true)
     }
 
-    fn call(&self, method: &str, listener: &JsValue) -> Result<(), String> {
-        let method: Function = get(&self.0, method)
+    /// The signal's `method`, bound to it and to `("abort", listener)`.
+    fn bound(&self, method: &str, listener: &JsValue) -> Result<Function, String> {
+        let method: Function<fn(JsValue, JsValue) -> JsValue> = get(&self.0, method)
             .and_then(|m| m.dyn_into().ok())
             .ok_or(Self::REFUSED)?;
-        method
-            .call2(&self.0, &JsValue::from_str("abort"), listener)
-            .map(drop)
-            .map_err(|_| Self::REFUSED.to_owned())
+        let bound = method.bind2(&self.0, &JsValue::from_str("abort"), listener);
+        Ok(bound.unchecked_into())
     }
 
     /// Calls `listener` when the signal fires.
     pub fn listen(&self, listener: JsValue) -> Result<Listening, String> {
-        self.call("addEventListener", &listener)?;
-        Ok(Listening {
-            signal: self.0.clone(),
-            listener,
-        })
+        let remove = self.bound("removeEventListener", &listener)?;
+        let add = self.bound("addEventListener", &listener)?;
+        add.call0(&JsValue::UNDEFINED).map_err(|_| Self::REFUSED)?;
+        Ok(Listening { remove })
     }
 }
 
 impl Listening {
     /// Takes the listener off, so that a settled call leaves nothing on the caller's signal.
     pub fn stop(&self) {
-        let _ = CallerSignal(self.signal.clone()).call("removeEventListener", &self.listener);
+        let _ = self.remove.call0(&JsValue::UNDEFINED);
+    }
+
+    /// Takes the listener off when `promise` settles, either way.
+    fn stop_when_settled(self, promise: &Promise) {
+        forward(promise, &self.remove, &self.remove);
     }
 }
 
@@ -219,8 +221,7 @@ fn join(
     let flight = started.get_or_init(start);
     let promise = Promise::race(&Array::of2(&flight.hold(), &on_abort));
     if let Some(listening) = listening {
-        let stop = Closure::once_into_js(move || listening.stop());
-        forward(&promise, stop.unchecked_ref(), stop.unchecked_ref());
+        listening.stop_when_settled(&promise);
     }
     Ok(promise)
 }
