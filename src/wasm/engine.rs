@@ -4,7 +4,7 @@
 
 use super::config::check_options_object;
 use super::errors::set;
-use super::flight::{cancellable, shared, CallerSignal, Flight};
+use super::flight::{cancellable, forward, shared, CallerSignal, Flight};
 use super::observe::{clock, Observer};
 use super::state::State;
 use super::transport::{Failed, Reply, Request, Transport};
@@ -109,8 +109,9 @@ pub(super) fn unwrap_envelope(request: &Request, reply: &Reply) -> Result<JsValu
 
 /// Persistent JS callbacks of the client's timers and window listeners, made once.
 pub(super) struct Callbacks {
-    /// Swallows the rejection of background work whose failure the snapshot already shows.
-    pub(super) ignore: Closure<dyn FnMut(JsValue)>,
+    /// Swallows the outcome of background work whose failure the snapshot already shows: the
+    /// built-in `Boolean`, which does nothing with what it is given (no Rust closure needed).
+    pub(super) ignore: Function,
     pub(super) poll: Function,
     pub(super) error_retry: Function,
     pub(super) debounce: Function,
@@ -120,6 +121,11 @@ pub(super) struct Callbacks {
 }
 
 impl Callbacks {
+    /// `work.then(ignore, ignore)`: its rejection is never unhandled.
+    pub(super) fn ignore_outcome(&self, work: &Promise) {
+        forward(work, &self.ignore, &self.ignore);
+    }
+
     pub(super) fn new(weak: &Weak<Inner>) -> Self {
         let make = |action: fn(&Rc<Inner>)| -> Function {
             let weak = weak.clone();
@@ -132,7 +138,8 @@ impl Callbacks {
             .unchecked_into()
         };
         Self {
-            ignore: Closure::new(|_| {}),
+            ignore: get(&super::global(), "Boolean")
+                .map_or_else(Function::default, JsCast::unchecked_into),
             poll: make(Inner::on_poll),
             error_retry: make(Inner::on_error_retry),
             debounce: make(Inner::on_debounce),
@@ -388,7 +395,7 @@ impl Inner {
             let inner = self.clone();
             // Failures are logged (by each refresh); auto-refresh never throws.
             let work = spawn(async move { inner.refresh_expiring().await });
-            drop(work.catch(&self.callbacks.ignore));
+            self.callbacks.ignore_outcome(&work);
         }
         result
     }
@@ -543,6 +550,7 @@ impl Inner {
     /// Fetches the server's truth (sharing a request in flight) without anyone awaiting it: its
     /// failure is the snapshot's `error`.
     pub(super) fn revalidate_detached(self: &Rc<Self>) {
-        drop(self.fetch_status(true).hold().catch(&self.callbacks.ignore));
+        let work = self.fetch_status(true).hold();
+        self.callbacks.ignore_outcome(&work);
     }
 }
