@@ -7,7 +7,7 @@ use super::transport::Request;
 use crate::failure;
 use crate::tokens::AccountKey;
 use js_sys::{Array, Function, Promise};
-use std::cell::{Cell, OnceCell};
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -204,21 +204,24 @@ fn join(
     if signal.aborted() {
         return Ok(already_aborted(operation, account.as_ref()));
     }
-    let started: Rc<OnceCell<Flight>> = Rc::default();
+    let started: Rc<RefCell<Option<Flight>>> = Rc::default();
     let mut listening = Ok(None);
     let on_abort = Promise::new(&mut |_resolve, reject| {
         let (started, account) = (started.clone(), account.clone());
-        let callback = Closure::once_into_js(move || {
-            if let Some(flight) = started.get() {
+        let callback = Closure::<dyn FnMut()>::new(move || {
+            // Taken, so that it acts once even if the caller dispatches 'abort' again by hand.
+            let flight = started.borrow_mut().take();
+            if let Some(flight) = flight {
                 flight.leave();
-                let error = aborted(flight, operation, account.as_ref());
+                let error = aborted(&flight, operation, account.as_ref());
                 let _ = reject.call1(&JsValue::NULL, &error);
             }
         });
-        listening = signal.listen(callback).map(Some);
+        listening = signal.listen(callback.into_js_value()).map(Some);
     });
     let listening = listening?;
-    let flight = started.get_or_init(start);
+    let flight = start();
+    *started.borrow_mut() = Some(flight.clone());
     let promise = Promise::race(&Array::of2(&flight.hold(), &on_abort));
     if let Some(listening) = listening {
         listening.stop_when_settled(&promise);

@@ -142,6 +142,25 @@ describe('signals that lie', () => {
     }
   }
 
+  // A caller may dispatch 'abort' by hand, as often as it likes: each call rejects once, the shared
+  // request is left once (another waiter still gets its data), nothing escapes.
+  test("status({ signal }) whose signal dispatches 'abort' twice by hand: rejects once, the other waiter still resolves", async () => {
+    server.fault({ match: { route: 'status' }, times: 1, action: faults.status(503) });
+    const client = makeClient({ retry: { initialDelay: 30, maxDelay: 30, jitter: 'none' } });
+    const { signal } = new AbortController(); // never aborted: the events are synthetic
+    const other = client.status();
+    const { error, escaped } = await contained(() => {
+      const mine = client.status({ signal });
+      signal.dispatchEvent(new Event('abort'));
+      signal.dispatchEvent(new Event('abort'));
+      return mine;
+    });
+    assert.deepEqual(escaped.map(String), [], 'escaped to the host as uncaught');
+    assertIntegrationError(error, { kind: 'aborted' });
+    assert.ok((await other).integrations.length > 0, 'the other waiter lost its request');
+    assert.equal(server.requests({ route: 'status' }).length, 2, 'one shared request: a 503, then its retry');
+  });
+
   // The shared operations (status, refreshToken, ...) read a caller's signal once; connect and
   // disconnect read it again before each attempt.
   for (const name of ['connect', 'disconnect']) {
