@@ -8,7 +8,7 @@ use super::flight::{cancellable, forward, shared, CallerSignal, Flight};
 use super::observe::{clock, Observer};
 use super::state::State;
 use super::transport::{Failed, Reply, Request, Transport};
-use super::{clear_timeout, get, new_uuid, now};
+use super::{clear_timeout, get, new_uuid, now, well_formed};
 use crate::error::IntegrationError;
 use crate::failure;
 use crate::log::{Level, Metric, OperationInfo};
@@ -18,7 +18,7 @@ use crate::model::{
 };
 use crate::store::Read;
 use crate::tokens::{AccountKey, TokenMap};
-use js_sys::{Array, Function, JsString, Object, Promise};
+use js_sys::{Array, Function, Object, Promise};
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;
@@ -84,13 +84,7 @@ pub(super) fn provider_arg(value: &JsValue) -> Result<String, String> {
 
 /// Lone surrogates are refused: they cannot be encoded into a URL without changing the id.
 pub(super) fn account_id_arg(value: &JsValue) -> Result<String, String> {
-    let valid_utf16 = value
-        .dyn_ref::<JsString>()
-        .is_some_and(JsString::is_valid_utf16);
-    let account_id = value
-        .as_string()
-        .filter(|_| valid_utf16)
-        .ok_or("accountId must be a well-formed string")?;
+    let account_id = well_formed(value).ok_or("accountId must be a well-formed string")?;
     check_account_id(&account_id)?;
     Ok(account_id)
 }

@@ -36,6 +36,8 @@ extern "C" {
     fn try_object_keys(value: &JsValue) -> Result<Array, JsValue>;
     #[wasm_bindgen(catch, js_namespace = Array, js_name = isArray)]
     fn try_is_array(value: &JsValue) -> Result<bool, JsValue>;
+    #[wasm_bindgen(catch, js_name = encodeURIComponent)]
+    fn try_encode_uri_component(value: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_namespace = Object, js_name = entries)]
     fn try_entries(value: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_namespace = Object, js_name = fromEntries)]
@@ -209,6 +211,18 @@ pub(crate) fn own_copy(value: &JsValue) -> JsValue {
 /// [`own_copy`], or the error that reading `value` threw.
 pub(crate) fn try_own_copy(value: &JsValue) -> Result<JsValue, JsValue> {
     try_from_entries(&try_entries(value)?)
+}
+
+/// A string that is well-formed UTF-16: one with a lone surrogate would come out of wasm
+/// changed (as U+FFFD), so it can never be stored. Asked of JavaScript only when the copy holds
+/// a U+FFFD (`encodeURIComponent` throws on a lone surrogate).
+pub(crate) fn well_formed(value: &JsValue) -> Option<String> {
+    let text = value.as_string()?;
+    let replaced = text
+        .as_bytes()
+        .windows(3)
+        .any(|w| w == "\u{FFFD}".as_bytes());
+    (!replaced || try_encode_uri_component(value).is_ok()).then_some(text)
 }
 
 /// `Date.now()`.

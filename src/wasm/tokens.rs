@@ -3,7 +3,7 @@
 //! `console.log` of the manager or of an entry show none.
 
 use super::errors::{invalid_input, set};
-use super::{date, get, now};
+use super::{date, get, now, well_formed};
 use crate::model::truncate;
 use crate::time::{parse_rfc3339, EpochMs};
 use crate::tokens::{TokenEntry, TokenMap};
@@ -52,23 +52,9 @@ pub(crate) fn shared_map(value: &JsValue) -> Option<Rc<RefCell<TokenMap>>> {
 
 #[wasm_bindgen]
 extern "C" {
-    #[wasm_bindgen(catch, js_name = encodeURIComponent)]
-    fn try_encode_uri_component(value: &JsValue) -> Result<JsValue, JsValue>;
     /// `Date.prototype.getTime.call(value)`: throws for what only looks like a `Date`.
     #[wasm_bindgen(catch, js_namespace = ["Date", "prototype", "getTime"], js_name = call)]
     fn try_get_time(value: &JsValue) -> Result<f64, JsValue>;
-}
-
-/// A string that is well-formed UTF-16: one with a lone surrogate would come out of wasm
-/// changed (as U+FFFD), so it can never be stored. Asked of JavaScript only when the copy holds
-/// a U+FFFD (`encodeURIComponent` throws on a lone surrogate).
-fn well_formed(value: &JsValue) -> Option<String> {
-    let text = value.as_string()?;
-    let replaced = text
-        .as_bytes()
-        .windows(3)
-        .any(|w| w == "\u{FFFD}".as_bytes());
-    (!replaced || try_encode_uri_component(value).is_ok()).then_some(text)
 }
 
 /// An optional number argument: `undefined`, `null` or a number (`NaN` refused).
