@@ -288,17 +288,18 @@ impl MultiAccountTokenManager {
     }
 
     /// The tokens of one provider, ordered by account id.
-    #[wasm_bindgen(js_name = getProviderTokens)]
+    #[wasm_bindgen(js_name = getProviderTokens, unchecked_return_type = "TokenData[]")]
     pub fn get_provider_tokens(
         &self,
         #[wasm_bindgen(unchecked_param_type = "Provider")] provider: JsValue,
-    ) -> Vec<TokenData> {
+    ) -> Array {
         let Some(name) = well_formed(&provider) else {
-            return Vec::new();
+            return Array::new();
         };
         let map = self.map.borrow();
+        // A JS array built here: no vector-of-objects ABI in the glue.
         map.provider_tokens(&name)
-            .map(|((_, a), e)| view(provider.clone(), a.as_str().into(), e))
+            .map(|((_, a), e)| JsValue::from(view(provider.clone(), a.as_str().into(), e)))
             .collect()
     }
 
