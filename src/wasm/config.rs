@@ -171,6 +171,36 @@ pub(crate) fn opt_function(
         .transpose()
 }
 
+/// Reads the optional non-negative numbers `{prefix}{key}` into their slots (left as they are
+/// when absent): one loop for every duration and count of the options.
+fn read_numbers(
+    value: &JsValue,
+    prefix: &str,
+    slots: &mut [(&str, &mut f64)],
+) -> Result<(), OptionError> {
+    for (key, slot) in slots {
+        let name = [prefix, key].concat();
+        if let Some(n) = opt_number(value, key, &name)? {
+            **slot = check_non_negative(&name, n)?;
+        }
+    }
+    Ok(())
+}
+
+/// Reads the optional booleans `{prefix}{key}` into their slots.
+fn read_flags(
+    value: &JsValue,
+    prefix: &str,
+    slots: &mut [(&str, &mut bool)],
+) -> Result<(), OptionError> {
+    for (key, slot) in slots {
+        if let Some(b) = opt_bool(value, key, &[prefix, key].concat())? {
+            **slot = b;
+        }
+    }
+    Ok(())
+}
+
 /// Checks that an options argument is absent or an object.
 pub(crate) fn check_options_object(options: &JsValue, name: &str) -> Result<(), OptionError> {
     if options.is_undefined() || options.is_null() || options.is_object() {
@@ -184,18 +214,19 @@ pub(crate) fn check_options_object(options: &JsValue, name: &str) -> Result<(), 
 pub(crate) fn read_retry(value: &JsValue, base: RetryConfig) -> Result<RetryConfig, OptionError> {
     check_options_object(value, "retry")?;
     let mut config = base;
-    if let Some(n) = opt_number(value, "maxRetries", "retry.maxRetries")? {
-        config.max_retries = check_count("retry.maxRetries", n)?;
-    }
-    if let Some(n) = opt_number(value, "initialDelay", "retry.initialDelay")? {
-        config.initial_delay = check_non_negative("retry.initialDelay", n)?;
-    }
-    if let Some(n) = opt_number(value, "maxDelay", "retry.maxDelay")? {
-        config.max_delay = check_non_negative("retry.maxDelay", n)?;
-    }
-    if let Some(n) = opt_number(value, "backoffFactor", "retry.backoffFactor")? {
-        config.backoff_factor = n;
-    }
+    let mut max_retries = f64::from(config.max_retries);
+    read_numbers(
+        value,
+        "retry.",
+        &mut [
+            ("maxRetries", &mut max_retries),
+            ("initialDelay", &mut config.initial_delay),
+            ("maxDelay", &mut config.max_delay),
+            ("backoffFactor", &mut config.backoff_factor),
+            ("maxRetryAfter", &mut config.max_retry_after),
+        ],
+    )?;
+    config.max_retries = check_count("retry.maxRetries", max_retries)?;
     if let Some(codes) = get(value, "retryableStatusCodes") {
         config.retryable_status_codes = read_status_codes(&codes)?;
     }
@@ -209,12 +240,9 @@ pub(crate) fn read_retry(value: &JsValue, base: RetryConfig) -> Result<RetryConf
             .concat()
         })?;
     }
-    if let Some(b) = opt_bool(value, "respectRetryAfter", "retry.respectRetryAfter")? {
-        config.respect_retry_after = b;
-    }
-    if let Some(n) = opt_number(value, "maxRetryAfter", "retry.maxRetryAfter")? {
-        config.max_retry_after = check_non_negative("retry.maxRetryAfter", n)?;
-    }
+    let flag = ("respectRetryAfter", &mut config.respect_retry_after);
+    read_flags(value, "retry.", &mut [flag])?;
+    // backoffFactor < 1, maxDelay < initialDelay: the config as a whole.
     config.validate()?;
     Ok(config)
 }
@@ -271,10 +299,9 @@ pub fn default_retry_config() -> JsValue {
 
 /// Reads `timeoutMs` (the client's option and `fetchWithRetry`'s).
 pub(crate) fn read_timeout(options: &JsValue) -> Result<f64, OptionError> {
-    match opt_number(options, "timeoutMs", "timeoutMs")? {
-        Some(n) => check_non_negative("timeoutMs", n),
-        None => Ok(defaults::TIMEOUT_MS),
-    }
+    let mut timeout_ms = defaults::TIMEOUT_MS;
+    read_numbers(options, "", &mut [("timeoutMs", &mut timeout_ms)])?;
+    Ok(timeout_ms)
 }
 
 /// The global `fetch`, or an error saying there is none.
@@ -396,31 +423,28 @@ fn read_headers(options: &JsValue) -> Result<Vec<(String, String)>, OptionError>
 pub(crate) fn read_cache(value: &JsValue) -> Result<CacheConfig, OptionError> {
     check_options_object(value, "cache")?;
     let mut config = CacheConfig::default();
-    let durations: [(&str, &mut f64); 4] = [
-        ("dedupingInterval", &mut config.deduping_interval),
-        ("refreshInterval", &mut config.refresh_interval),
-        ("focusThrottleInterval", &mut config.focus_throttle_interval),
-        ("errorRetryInterval", &mut config.error_retry_interval),
-    ];
-    for (key, slot) in durations {
-        let name = ["cache.", key].concat();
-        if let Some(n) = opt_number(value, key, &name)? {
-            *slot = check_non_negative(&name, n)?;
-        }
-    }
-    let flags: [(&str, &mut bool); 3] = [
-        ("revalidateOnFocus", &mut config.revalidate_on_focus),
-        ("revalidateOnReconnect", &mut config.revalidate_on_reconnect),
-        ("refreshWhenHidden", &mut config.refresh_when_hidden),
-    ];
-    for (key, slot) in flags {
-        if let Some(b) = opt_bool(value, key, &["cache.", key].concat())? {
-            *slot = b;
-        }
-    }
-    if let Some(n) = opt_number(value, "errorRetryCount", "cache.errorRetryCount")? {
-        config.error_retry_count = check_count("cache.errorRetryCount", n)?;
-    }
+    let mut error_retry_count = f64::from(config.error_retry_count);
+    read_numbers(
+        value,
+        "cache.",
+        &mut [
+            ("dedupingInterval", &mut config.deduping_interval),
+            ("refreshInterval", &mut config.refresh_interval),
+            ("focusThrottleInterval", &mut config.focus_throttle_interval),
+            ("errorRetryInterval", &mut config.error_retry_interval),
+            ("errorRetryCount", &mut error_retry_count),
+        ],
+    )?;
+    config.error_retry_count = check_count("cache.errorRetryCount", error_retry_count)?;
+    read_flags(
+        value,
+        "cache.",
+        &mut [
+            ("revalidateOnFocus", &mut config.revalidate_on_focus),
+            ("revalidateOnReconnect", &mut config.revalidate_on_reconnect),
+            ("refreshWhenHidden", &mut config.refresh_when_hidden),
+        ],
+    )?;
     Ok(config)
 }
 
@@ -439,9 +463,6 @@ pub(crate) struct Behaviour {
 /// Reads `cache`, `refreshWindowMs`, `autoRefresh`, `debounceMs`, `logger`, `logLevel`,
 /// `onMetric` and `tokens`.
 pub(crate) fn read_behaviour(options: &JsValue) -> Result<Behaviour, OptionError> {
-    let duration = |key: &str, default: f64| -> Result<f64, OptionError> {
-        opt_number(options, key, key)?.map_or(Ok(default), |n| check_non_negative(key, n))
-    };
     let log_level = match opt_string(options, "logLevel", "logLevel")? {
         None => defaults::LOG_LEVEL,
         Some(level) => Level::parse(&level).ok_or_else(|| {
@@ -453,12 +474,23 @@ pub(crate) fn read_behaviour(options: &JsValue) -> Result<Behaviour, OptionError
             .concat()
         })?,
     };
+    let (mut refresh_window_ms, mut debounce_ms) =
+        (defaults::REFRESH_WINDOW_MS, defaults::DEBOUNCE_MS);
+    read_numbers(
+        options,
+        "",
+        &mut [
+            ("refreshWindowMs", &mut refresh_window_ms),
+            ("debounceMs", &mut debounce_ms),
+        ],
+    )?;
+    let mut auto_refresh = defaults::AUTO_REFRESH;
+    read_flags(options, "", &mut [("autoRefresh", &mut auto_refresh)])?;
     Ok(Behaviour {
         cache: get(options, "cache").map_or(Ok(CacheConfig::default()), |c| read_cache(&c))?,
-        refresh_window_ms: duration("refreshWindowMs", defaults::REFRESH_WINDOW_MS)?,
-        auto_refresh: opt_bool(options, "autoRefresh", "autoRefresh")?
-            .unwrap_or(defaults::AUTO_REFRESH),
-        debounce_ms: duration("debounceMs", defaults::DEBOUNCE_MS)?,
+        refresh_window_ms,
+        auto_refresh,
+        debounce_ms,
         log_level,
         logger: opt_function(options, "logger", "logger")?,
         on_metric: opt_function(options, "onMetric", "onMetric")?,
