@@ -445,7 +445,8 @@ pub fn fetch_with_retry(
     let prepared = (|| -> Result<(String, Transport, JsValue, Linked), String> {
         let url = url.as_string().ok_or("url must be a string")?;
         check_options_object(&init, "init")?;
-        // Read once, here: the caller's object may throw or lie; every attempt sends this copy.
+        // Read once, here: the caller's object may throw or lie; every attempt sends this copy
+        // (with its own signal).
         let init = match init.is_object() {
             true => try_own_copy(&init).map_err(|_| "init could not be read")?,
             false => Object::new().into(),

@@ -3,7 +3,7 @@
 
 use super::errors::to_js;
 use super::get;
-use super::transport::Request;
+use super::transport::{controller_with_abort, Request};
 use crate::failure;
 use crate::tokens::AccountKey;
 use js_sys::{Array, Function, Promise};
@@ -164,15 +164,11 @@ pub(crate) fn link(signal: Option<CallerSignal>) -> Result<Linked, String> {
     let Some(signal) = signal else {
         return Ok((None, None));
     };
-    let controller = AbortController::new().map_err(|_| "AbortController is not available")?;
+    let (controller, abort) = controller_with_abort().ok_or("AbortController is not available")?;
     if signal.aborted() {
         controller.abort();
         return Ok((Some(controller.signal()), None));
     }
-    let abort = get(&controller, "abort")
-        .and_then(|f| f.dyn_into::<Function>().ok())
-        .ok_or("AbortController is not available")?
-        .bind0(&controller);
     let listening = signal.listen(abort.into())?;
     Ok((Some(controller.signal()), Some(listening)))
 }
@@ -204,28 +200,25 @@ fn join(
     if signal.aborted() {
         return Ok(already_aborted(operation, account.as_ref()));
     }
+    let mut reject = JsValue::UNDEFINED;
+    let on_abort = Promise::new(&mut |_resolve, rejects| reject = rejects.into());
+    let reject: Function = reject.unchecked_into();
     let started: Rc<RefCell<Option<Flight>>> = Rc::default();
-    let mut listening = Ok(None);
-    let on_abort = Promise::new(&mut |_resolve, reject| {
-        let (started, account) = (started.clone(), account.clone());
-        let callback = Closure::<dyn FnMut()>::new(move || {
-            // Taken, so that it acts once even if the caller dispatches 'abort' again by hand.
-            let flight = started.borrow_mut().take();
-            if let Some(flight) = flight {
-                flight.leave();
-                let error = aborted(&flight, operation, account.as_ref());
-                let _ = reject.call1(&JsValue::NULL, &error);
-            }
-        });
-        listening = signal.listen(callback.into_js_value()).map(Some);
+    let waiting = started.clone();
+    let callback = Closure::<dyn FnMut()>::new(move || {
+        // Taken, so that it acts once even if the caller dispatches 'abort' again by hand.
+        let flight = waiting.borrow_mut().take();
+        if let Some(flight) = flight {
+            flight.leave();
+            let error = aborted(&flight, operation, account.as_ref());
+            let _ = reject.call1(&JsValue::NULL, &error);
+        }
     });
-    let listening = listening?;
+    let listening = signal.listen(callback.into_js_value())?;
     let flight = start();
     *started.borrow_mut() = Some(flight.clone());
     let promise = Promise::race(&Array::of2(&flight.hold(), &on_abort));
-    if let Some(listening) = listening {
-        listening.stop_when_settled(&promise);
-    }
+    listening.stop_when_settled(&promise);
     Ok(promise)
 }
 

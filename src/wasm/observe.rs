@@ -176,21 +176,24 @@ impl Observer {
         if let Some(text) = value.as_string() {
             return self.redact(&text).into();
         }
-        let depth = match (value.kind(), depth) {
+        let kind = value.kind();
+        let depth = match (kind, depth) {
             (JsonKind::Array | JsonKind::PlainObject, 0) => return JsValue::NULL,
             (JsonKind::Array | JsonKind::PlainObject, depth) => depth - 1,
             _ => return value.clone(),
         };
-        let (items, entries) = (Array::new(), Array::new());
+        let copy = Array::new();
         for key in value.keys() {
             let item = self.redact_value(&value.get(&key).unwrap_or_default(), depth);
-            items.push(&item);
-            entries.push(&Array::of2(&self.redact(&key).into(), &item));
+            match kind {
+                JsonKind::Array => copy.push(&item),
+                _ => copy.push(&Array::of2(&self.redact(&key).into(), &item)),
+            };
         }
-        match value.kind() {
-            JsonKind::Array => items.into(),
-            // Defined, not assigned: a "__proto__" key stays a key.
-            _ => super::try_from_entries(&entries).unwrap_or(JsValue::NULL),
+        match kind {
+            JsonKind::Array => copy.into(),
+            // Entries defined, not assigned: a "__proto__" key stays a key.
+            _ => super::try_from_entries(&copy).unwrap_or(JsValue::NULL),
         }
     }
 

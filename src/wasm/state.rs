@@ -5,6 +5,7 @@
 use super::errors::set;
 use super::flight::Flight;
 use super::get;
+use super::own_copy as copy;
 use crate::json::deep_equal;
 use crate::model::AccountRef;
 use crate::store::{group_by_provider, Store};
@@ -57,8 +58,6 @@ pub(crate) struct State {
 fn frozen(value: JsValue) -> JsValue {
     Object::freeze(value.unchecked_ref::<Object>()).into()
 }
-
-use super::own_copy as copy;
 
 fn integrations_of(data: &JsValue) -> Array {
     get(data, "integrations").map_or_else(Array::new, JsCast::unchecked_into)

@@ -233,11 +233,7 @@ impl Transport {
     /// One attempt: fetch and read the body, within the per-attempt timeout.
     async fn attempt(&self, request: &Request, signals: &Signals<'_>) -> Attempt {
         // Its `abort`, bound, is the listener and the timer callback (no Rust closure needed).
-        let Some((controller, abort)) = AbortController::new().ok().and_then(|controller| {
-            let abort = get(&controller, "abort")?.dyn_into::<Function>().ok()?;
-            let abort = abort.bind0(&controller);
-            Some((controller, abort))
-        }) else {
+        let Some((controller, abort)) = controller_with_abort() else {
             return Attempt::Network("AbortController is not available".into());
         };
         // The caller's abort, the client's and our timeout all abort this attempt's controller.
@@ -308,9 +304,9 @@ impl Transport {
     /// The `RequestInit` of one attempt.
     fn init(&self, request: &Request, signal: &AbortSignal) -> JsValue {
         if let Some(caller_init) = &request.caller_init {
-            let init = super::own_copy(caller_init);
-            set(&init, "signal", signal);
-            return init;
+            // Our own copy, made once when the call was taken: each attempt sets its signal.
+            set(caller_init, "signal", signal);
+            return caller_init.clone();
         }
         let init: JsValue = Object::new().into();
         let headers: JsValue = Object::new().into();
@@ -392,6 +388,15 @@ async fn sleep_or_abort(ms: f64, signals: &Signals<'_>) -> bool {
         let _ = signal.remove_event_listener_with_callback("abort", &resolve);
     }
     !is_aborted(signals)
+}
+
+/// A new `AbortController` and its `abort`, bound: a function to hand to `addEventListener` or
+/// `setTimeout` with no Rust closure.
+pub(crate) fn controller_with_abort() -> Option<(AbortController, Function)> {
+    let controller = AbortController::new().ok()?;
+    let abort = get(&controller, "abort")?.dyn_into::<Function>().ok()?;
+    let abort = abort.bind0(&controller);
+    Some((controller, abort))
 }
 
 /// Waits for `value` (a promise or not), or rejects as soon as `signal` aborts.
