@@ -4,9 +4,9 @@ import { test, describe, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { createRequire } from 'node:module';
-import { IntegrationsClient, MultiAccountTokenManager } from 'integrations-client';
+import { MultiAccountTokenManager } from 'integrations-client';
 import { startMockServer, faults } from '../support/mock-server.mjs';
-import { assertIntegrationError, waitFor, clientMaker } from './support.mjs';
+import { assertIntegrationError, waitFor, clientMaker, disconnectThroughTokensOption } from './support.mjs';
 
 const FAST = Object.freeze({ initialDelay: 1, maxDelay: 5 });
 const HOUR = 3_600_000;
@@ -48,21 +48,7 @@ describe('a token manager of the other copy of the package (require vs import)',
     esmManager.setToken('instagram', 'account_123', { accessToken: 'token_of_the_esm_manager', expiresAt: Date.now() + HOUR });
     cjsManager.setToken('instagram', 'account_123', { accessToken: 'token_of_the_cjs_manager', expiresAt: Date.now() + HOUR });
 
-    let thrown;
-    let client;
-    try {
-      client = new IntegrationsClient({ baseUrl: server.url, autoRefresh: false, logger: () => {}, retry: FAST, tokens: cjsManager });
-    } catch (err) {
-      thrown = err;
-    }
-    if (client) {
-      // What the data loss looked like: the client removes the account's entry from "its" map.
-      try {
-        await client.disconnect('instagram', 'account_123');
-      } finally {
-        client.dispose();
-      }
-    }
+    const thrown = await disconnectThroughTokensOption({ baseUrl: server.url, autoRefresh: false, logger: () => {}, retry: FAST, tokens: cjsManager });
     assert.equal(esmManager.getToken('instagram', 'account_123')?.accessToken, 'token_of_the_esm_manager',
       'an unrelated manager of the ESM copy lost its token');
     assertIntegrationError(thrown, { kind: 'invalid_input' });

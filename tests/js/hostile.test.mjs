@@ -9,7 +9,6 @@
 import { test, describe, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import vm from 'node:vm';
-import { spawn } from 'node:child_process';
 import {
   IntegrationsClient,
   MultiAccountTokenManager,
@@ -19,7 +18,7 @@ import {
   parseIntegrationStatus,
 } from 'integrations-client';
 import { startMockServer, faults } from '../support/mock-server.mjs';
-import { rejection, assertIntegrationError, clientMaker } from './support.mjs';
+import { rejection, assertIntegrationError, clientMaker, disconnectThroughTokensOption, runNodeScript } from './support.mjs';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 const FAST = Object.freeze({ initialDelay: 1, maxDelay: 5 });
@@ -88,21 +87,8 @@ async function containedRejection(fn, fields = {}) {
   return error;
 }
 
-/** Runs an ESM script in a fresh Node; kills it after `timeoutMs` (a bound on a hang). */
-function runChild(body, { timeoutMs = 10_000, nodeArgs = [] } = {}) {
-  const script = `const pkg = await import(${JSON.stringify(PKG_URL)});\n${body}`;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...nodeArgs, '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let killed = false;
-    child.stdout.on('data', (c) => { stdout += c; });
-    child.stderr.on('data', (c) => { stderr += c; });
-    const timer = setTimeout(() => { killed = true; child.kill('SIGKILL'); }, timeoutMs);
-    child.on('error', (err) => { clearTimeout(timer); reject(err); });
-    child.on('close', (code, signal) => { clearTimeout(timer); resolve({ code, signal, killed, stdout, stderr }); });
-  });
-}
+/** Runs an ESM script, with the package imported as `pkg`, in a fresh Node. */
+const runChild = (body, options) => runNodeScript(`const pkg = await import(${JSON.stringify(PKG_URL)});\n${body}`, options);
 
 const lastJsonLine = (stdout) => JSON.parse(stdout.trim().split('\n').pop());
 
@@ -405,20 +391,7 @@ describe('token map keys and values', () => {
 
   test('a fake tokens option ({ __handle }) is refused with invalid_input; no real manager is touched', async () => {
     firstManager.setToken('instagram', 'account_123', token('token_of_the_first_manager'));
-    let err;
-    let client;
-    try {
-      client = new IntegrationsClient({ baseUrl: server.url, autoRefresh: false, logger: () => {}, retry: FAST, tokens: { __handle: () => 1 } });
-    } catch (e) {
-      err = e;
-    }
-    if (client) {
-      try {
-        await client.disconnect('instagram', 'account_123');
-      } finally {
-        client.dispose();
-      }
-    }
+    const err = await disconnectThroughTokensOption({ baseUrl: server.url, autoRefresh: false, logger: () => {}, retry: FAST, tokens: { __handle: () => 1 } });
     assert.equal(firstManager.getToken('instagram', 'account_123')?.accessToken, 'token_of_the_first_manager', 'a real manager lost its token');
     assertIntegrationError(err, { kind: 'invalid_input' });
   });

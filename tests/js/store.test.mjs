@@ -4,11 +4,10 @@
 // Node exiting by itself, and dispose(). Run with scripts/test-js.sh.
 import { test, describe, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { setTimeout as delay } from 'node:timers/promises';
 import { IntegrationsClient, IntegrationError } from 'integrations-client';
 import { startMockServer, faults } from '../support/mock-server.mjs';
-import { waitFor, rejection, assertIntegrationError, clientMaker } from './support.mjs';
+import { waitFor, rejection, assertIntegrationError, clientMaker, runNodeScript } from './support.mjs';
 
 const FAST = Object.freeze({ initialDelay: 1, maxDelay: 5 });
 /** The installed package's entry, for child processes (an absolute file: URL). */
@@ -432,17 +431,7 @@ describe('a Node script exits by itself', () => {
       body,
       `console.log('SCRIPT_END');`,
     ].join('\n');
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      let killed = false;
-      child.stdout.on('data', (c) => { stdout += c; });
-      child.stderr.on('data', (c) => { stderr += c; });
-      const timer = setTimeout(() => { killed = true; child.kill('SIGKILL'); }, timeoutMs);
-      child.on('error', (err) => { clearTimeout(timer); reject(err); });
-      child.on('close', (code, signal) => { clearTimeout(timer); resolve({ code, signal, killed, stdout, stderr }); });
-    });
+    return runNodeScript(script, { timeoutMs });
   }
 
   function assertExited(r) {

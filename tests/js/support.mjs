@@ -1,5 +1,6 @@
 // Helpers shared by the JS tests (not a test file itself).
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { afterEach } from 'node:test';
 import { IntegrationError, IntegrationsClient } from 'integrations-client';
 
@@ -41,4 +42,39 @@ export function clientMaker(baseUrl, defaults = {}) {
     clients.push(client);
     return client;
   };
+}
+
+/** Runs `script` in a fresh `node --input-type=module -e`; kills it after `timeoutMs` (a bound on a hang). */
+export function runNodeScript(script, { timeoutMs = 10_000, nodeArgs = [] } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...nodeArgs, '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let killed = false;
+    child.stdout.on('data', (c) => { stdout += c; });
+    child.stderr.on('data', (c) => { stderr += c; });
+    const timer = setTimeout(() => { killed = true; child.kill('SIGKILL'); }, timeoutMs);
+    child.on('error', (err) => { clearTimeout(timer); reject(err); });
+    child.on('close', (code, signal) => { clearTimeout(timer); resolve({ code, signal, killed, stdout, stderr }); });
+  });
+}
+
+/**
+ * Constructs a client with `options` (a `tokens` under test among them) and, if it constructs,
+ * disconnects instagram/account_123 through it: what binding to the wrong token map looked like
+ * (the disconnect removed another manager's token). Returns what the constructor threw.
+ */
+export async function disconnectThroughTokensOption(options) {
+  let client;
+  try {
+    client = new IntegrationsClient(options);
+  } catch (err) {
+    return err;
+  }
+  try {
+    await client.disconnect('instagram', 'account_123');
+  } finally {
+    client.dispose();
+  }
+  return undefined;
 }
