@@ -203,11 +203,16 @@ impl TokenMap {
 
     /// Removes the pair's entry; other pairs are untouched. True when there was one.
     pub fn remove(&mut self, provider: &str, account_id: &str) -> bool {
-        let Some(slot) = self.find(provider, account_id) else {
+        // A pair that could never be stored is absent (see `find`): checked, then one lookup.
+        if Self::check_key(provider, account_id).is_err() {
+            return false;
+        }
+        let Some(slot) = self
+            .index
+            .remove(&pair_key(PAIR, &[], provider, account_id))
+        else {
             return false;
         };
-        self.index
-            .remove(&pair_key(PAIR, &[], provider, account_id));
         let Some((_, entry)) = self.slots.get_mut(slot as usize).and_then(Option::take) else {
             return false;
         };
