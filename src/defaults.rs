@@ -19,6 +19,8 @@ pub const AUTO_REFRESH: bool = true;
 pub const DEBOUNCE_MS: f64 = 1_000.0;
 /// `logLevel`.
 pub const LOG_LEVEL: Level = Level::Warn;
+/// The longest delay a platform timer takes (2^31 - 1 ms); longer waits are cut to it.
+pub const MAX_TIMER_MS: f64 = 2_147_483_647.0;
 /// How many token refreshes `refreshExpiring()` runs at once (not an option).
 pub const REFRESH_CONCURRENCY: usize = 4;
 

@@ -66,6 +66,36 @@ pub trait JsonView: Sized {
     }
 }
 
+/// Appends `text` as a JSON string literal, escaped as `JSON.stringify` escapes it.
+///
+/// ```
+/// let mut out = String::new();
+/// integrations_client::json::write_string(&mut out, "a\"b\\c\n\u{1}é");
+/// assert_eq!(out, r#""a\"b\\c\n\u0001é""#);
+/// ```
+pub fn write_string(out: &mut String, text: &str) {
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if (c as u32) < 0x20 => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.push_str("\\u00");
+                out.push(HEX[(c as usize) >> 4] as char);
+                out.push(HEX[(c as usize) & 15] as char);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
 /// Structural equality of two JSON values: same kinds, equal scalars, equal items and equal
 /// key/value sets (key order ignored). Used to keep the same snapshot when a revalidation brings
 /// back the data the store already has. Values nested deeper than [`MAX_DEPTH`] count as

@@ -6,6 +6,7 @@
 //!
 //! The crate is a pure core, natively testable, and a thin wasm shell:
 //!
+//! - [`client`]: the client itself as a sans-IO state machine: events in, effects out.
 //! - [`time`]: RFC 3339 and HTTP-date parsing, without a date library.
 //! - [`json`]: a read-only view of parsed JSON, so that validation runs on JS values and in tests.
 //! - [`model`]: the wire types (with their generated TypeScript) and their deep validation.
@@ -20,6 +21,7 @@
 //! - `wasm`: the JavaScript boundary (fetch, timers, abort signals, JS values).
 #![warn(missing_docs)]
 
+pub mod client;
 pub mod defaults;
 pub mod error;
 pub mod failure;

@@ -44,9 +44,9 @@ impl Level {
     }
 }
 
-/// One log entry (`LogEntry`). Its ids borrow from the operation, which outlives it.
+/// One log entry (`LogEntry`).
 #[derive(Debug, Clone, PartialEq)]
-pub struct LogEntry<'a> {
+pub struct LogEntry {
     /// The level.
     pub level: Level,
     /// What happened, in one line.
@@ -56,11 +56,11 @@ pub struct LogEntry<'a> {
     /// The method's name: `status`, `connect`, `disconnect`, `refreshToken`, `refreshExpiring`, `fetchWithRetry`.
     pub operation: &'static str,
     /// The operation's correlation id.
-    pub correlation_id: Option<&'a str>,
+    pub correlation_id: Option<String>,
     /// The account's provider.
-    pub provider: Option<&'a str>,
+    pub provider: Option<String>,
     /// The account.
-    pub account_id: Option<&'a str>,
+    pub account_id: Option<String>,
     /// Which attempt (1-based) the entry is about.
     pub attempt: Option<u32>,
     /// The HTTP status involved.
@@ -88,15 +88,15 @@ pub struct OperationInfo<'a> {
 
 impl<'a> OperationInfo<'a> {
     /// An entry about this operation.
-    pub fn entry(&self, level: Level, message: String, now: EpochMs) -> LogEntry<'a> {
+    pub fn entry(&self, level: Level, message: String, now: EpochMs) -> LogEntry {
         LogEntry {
             level,
             message,
             timestamp: now,
             operation: self.operation,
-            correlation_id: Some(self.correlation_id),
-            provider: self.provider,
-            account_id: self.account_id,
+            correlation_id: Some(self.correlation_id.to_owned()),
+            provider: self.provider.map(str::to_owned),
+            account_id: self.account_id.map(str::to_owned),
             attempt: None,
             status_code: None,
             duration_ms: None,
@@ -106,7 +106,7 @@ impl<'a> OperationInfo<'a> {
     }
 
     /// `{operation} started`, at `debug`.
-    pub fn started(&self, now: EpochMs) -> LogEntry<'a> {
+    pub fn started(&self, now: EpochMs) -> LogEntry {
         self.entry(Level::Debug, [self.operation, " started"].concat(), now)
     }
 
@@ -117,7 +117,7 @@ impl<'a> OperationInfo<'a> {
         wait_ms: f64,
         error: &IntegrationError,
         now: EpochMs,
-    ) -> LogEntry<'a> {
+    ) -> LogEntry {
         let message = [
             "attempt ",
             &int_text(attempt.into()),
@@ -140,7 +140,7 @@ impl<'a> OperationInfo<'a> {
         status: u16,
         duration_ms: f64,
         now: EpochMs,
-    ) -> LogEntry<'a> {
+    ) -> LogEntry {
         let mut entry = self.entry(Level::Debug, [self.operation, " succeeded"].concat(), now);
         entry.attempt = Some(attempts);
         entry.status_code = Some(status);
@@ -155,7 +155,7 @@ impl<'a> OperationInfo<'a> {
         failed: u32,
         duration_ms: f64,
         now: EpochMs,
-    ) -> LogEntry<'a> {
+    ) -> LogEntry {
         let level = if failed == 0 {
             Level::Info
         } else {
@@ -181,17 +181,17 @@ impl<'a> OperationInfo<'a> {
         duration_ms: f64,
         attempts: u32,
         status_code: Option<u16>,
-    ) -> Metric<'a> {
+    ) -> Metric {
         Metric {
             operation: self.operation,
             success,
             duration_ms,
             attempts,
             cached: false,
-            correlation_id: self.correlation_id,
+            correlation_id: self.correlation_id.to_owned(),
             status_code,
-            provider: self.provider,
-            account_id: self.account_id,
+            provider: self.provider.map(str::to_owned),
+            account_id: self.account_id.map(str::to_owned),
         }
     }
 
@@ -203,7 +203,7 @@ impl<'a> OperationInfo<'a> {
         error: &IntegrationError,
         duration_ms: f64,
         now: EpochMs,
-    ) -> LogEntry<'a> {
+    ) -> LogEntry {
         let level = match (error.kind, error.retryable) {
             (ErrorKind::Aborted, _) => Level::Info,
             (_, true) => Level::Warn,
@@ -220,7 +220,7 @@ impl<'a> OperationInfo<'a> {
 
 /// One metric per logical operation (`OperationMetric`).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Metric<'a> {
+pub struct Metric {
     /// The method's name.
     pub operation: &'static str,
     /// Whether it succeeded.
@@ -232,13 +232,13 @@ pub struct Metric<'a> {
     /// Whether the answer came from the cache.
     pub cached: bool,
     /// The correlation id.
-    pub correlation_id: &'a str,
+    pub correlation_id: String,
     /// The last HTTP status.
     pub status_code: Option<u16>,
     /// The account's provider.
-    pub provider: Option<&'a str>,
+    pub provider: Option<String>,
     /// The account.
-    pub account_id: Option<&'a str>,
+    pub account_id: Option<String>,
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]

@@ -5,23 +5,23 @@ use super::config::{
     check_options_object, opt_bool, opt_string, read_behaviour, read_connection, read_retry,
     read_timeout,
 };
-use super::engine::*;
-use super::errors::{invalid_input, set, to_js};
-use super::flight::{link, shared, CallerSignal, Flight, Linked, Listening};
+use super::driver::Driver;
+use super::errors::invalid_input;
 use super::observe::Observer;
-use super::state::State;
+use super::signal::CallerSignal;
 use super::tokens::{shared_map, MultiAccountTokenManager};
-use super::transport::{Request, Transport};
-use super::{clear_timeout, now, set_timeout, try_own_copy};
+use super::transport::Transport;
+use super::{try_own_copy, well_formed};
+use crate::client::{Call, Client, Config};
+use crate::log::Level;
+use crate::model::{check_account_id, check_provider};
 use crate::retry::RetryConfig;
-use crate::store::Store;
-use crate::tokens::TokenMap;
+use crate::tokens::{AccountKey, TokenMap};
 use js_sys::{Function, Object, Promise};
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::AbortController;
 
 #[wasm_bindgen(typescript_custom_section)]
 const CLIENT_TS: &str = r#"
@@ -60,7 +60,61 @@ export interface RefreshExpiringResult {
 /// ```
 #[wasm_bindgen]
 pub struct IntegrationsClient {
-    inner: Rc<Inner>,
+    driver: Rc<Driver>,
+    tokens: JsValue,
+    idle: JsValue,
+}
+
+/// Reads an options argument: its signal, after `read` has taken what else it wants.
+fn with_signal<T>(
+    options: &JsValue,
+    read: impl FnOnce(&JsValue) -> Result<T, String>,
+) -> Result<(T, Option<CallerSignal>), String> {
+    check_options_object(options, "options")?;
+    let value = read(options)?;
+    Ok((value, CallerSignal::read(options)?))
+}
+
+fn provider_arg(value: &JsValue) -> Result<String, String> {
+    let provider = value.as_string().ok_or("provider must be a string")?;
+    check_provider(&provider)?;
+    Ok(provider)
+}
+
+/// Lone surrogates are refused: they cannot be encoded into a URL without changing the id.
+fn account_id_arg(value: &JsValue) -> Result<String, String> {
+    let account_id = well_formed(value).ok_or("accountId must be a well-formed string")?;
+    check_account_id(&account_id)?;
+    Ok(account_id)
+}
+
+impl IntegrationsClient {
+    /// Makes a call, or refuses it (disposed, bad arguments) with `invalid_input`.
+    fn call(
+        &self,
+        operation: &'static str,
+        parsed: impl FnOnce() -> Result<(Call, Option<CallerSignal>), String>,
+    ) -> Promise {
+        let driver = &self.driver;
+        match driver.read(Client::ready).and_then(|()| parsed()) {
+            Ok((call, signal)) => driver.call(call, signal),
+            Err(problem) => driver.refuse(operation, problem),
+        }
+    }
+
+    /// A method about one account: its (provider, accountId) and signal, checked.
+    fn account_call(
+        &self,
+        operation: &'static str,
+        (provider, account_id, options): (&JsValue, &JsValue, &JsValue),
+        call: fn(AccountKey) -> Call,
+    ) -> Promise {
+        self.call(operation, || {
+            let key = (provider_arg(provider)?, account_id_arg(account_id)?);
+            let ((), signal) = with_signal(options, |_| Ok(()))?;
+            Ok((call(key), signal))
+        })
+    }
 }
 
 #[wasm_bindgen]
@@ -71,12 +125,8 @@ impl IntegrationsClient {
     pub fn new(
         #[wasm_bindgen(unchecked_optional_param_type = "ClientOptions")] options: JsValue,
     ) -> Result<IntegrationsClient, JsValue> {
-        let mut connection = read_connection(&options).map_err(invalid_input)?;
+        let connection = read_connection(&options).map_err(invalid_input)?;
         let behaviour = read_behaviour(&options).map_err(invalid_input)?;
-        // dispose() aborts everything in flight through this controller.
-        let life = AbortController::new()
-            .map_err(|_| invalid_input("AbortController is not available"))?;
-        connection.transport.stop = Some(life.signal());
         let (tokens, tokens_js) = match behaviour.tokens {
             Some(given) => {
                 let map = shared_map(&given).ok_or_else(|| {
@@ -95,26 +145,28 @@ impl IntegrationsClient {
                 )
             }
         };
-        let inner = Rc::new_cyclic(|weak| Inner {
+        let config = Config {
             root: connection.root,
-            transport: connection.transport,
-            observer: Observer {
-                level: behaviour.log_level,
-                logger: behaviour.logger,
-                on_metric: behaviour.on_metric,
-                tokens: tokens.clone(),
-            },
+            retry: connection.retry,
+            timeout_ms: connection.timeout_ms,
+            headers: connection.headers,
+            cache: behaviour.cache,
             refresh_window_ms: behaviour.refresh_window_ms,
             auto_refresh: behaviour.auto_refresh,
             debounce_ms: behaviour.debounce_ms,
-            tokens,
-            tokens_js,
-            disposed: Cell::new(false),
-            life,
-            state: RefCell::new(State::new(Store::new(behaviour.cache))),
-            callbacks: Callbacks::new(weak),
-        });
-        Ok(Self { inner })
+            log_level: behaviour.log_level,
+            metrics: behaviour.on_metric.is_some(),
+        };
+        let observer = Observer {
+            logger: behaviour.logger,
+            on_metric: behaviour.on_metric,
+        };
+        let core = Client::with_tokens(config, tokens);
+        Ok(Self {
+            driver: Driver::new(core, connection.transport, observer),
+            tokens: tokens_js,
+            idle: super::snapshot::idle(),
+        })
     }
 
     /// The accounts and their summary, `GET {basePath}/status`. Data fetched less than
@@ -130,17 +182,11 @@ impl IntegrationsClient {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "StatusOptions")] options: JsValue,
     ) -> Promise {
-        let inner = &self.inner;
-        let parsed = inner.ready().and_then(|()| {
-            let (options, signal) = request_options(&options)?;
-            Ok((
-                opt_bool(&options, "force", "options.force")?.unwrap_or(false),
-                signal,
-            ))
-        });
-        parsed
-            .and_then(|(force, signal)| shared(signal, "status", None, || inner.status(force)))
-            .unwrap_or_else(|problem| Promise::reject(&inner.refuse("status", problem)))
+        self.call("status", || {
+            let (force, signal) = with_signal(&options, |o| opt_bool(o, "force", "options.force"))?;
+            let force = force.unwrap_or(false);
+            Ok((Call::Status { force }, signal))
+        })
     }
 
     /// `status({ force: true })`: fetches now, still sharing a request in flight.
@@ -149,12 +195,10 @@ impl IntegrationsClient {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
-        let inner = &self.inner;
-        inner
-            .ready()
-            .and_then(|()| request_options(&options))
-            .and_then(|(_, signal)| shared(signal, "status", None, || inner.status(true)))
-            .unwrap_or_else(|problem| Promise::reject(&inner.refuse("status", problem)))
+        self.call("status", || {
+            let ((), signal) = with_signal(&options, |_| Ok(()))?;
+            Ok((Call::Status { force: true }, signal))
+        })
     }
 
     /// Debounced revalidation: calls less than `debounceMs` apart end in one status request
@@ -164,24 +208,10 @@ impl IntegrationsClient {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
-        let inner = &self.inner;
-        let signal = match inner.ready().and_then(|()| request_options(&options)) {
-            Ok((_, signal)) => signal,
-            Err(problem) => return Promise::reject(&inner.refuse("status", problem)),
-        };
-        shared(signal, "status", None, || {
-            let promise = Promise::new(&mut |resolve, reject| {
-                let mut state = inner.state.borrow_mut();
-                state.debounce_waiters.push((resolve, reject));
-                if let Some(timer) = state.debounce_timer.take() {
-                    clear_timeout(&timer);
-                }
-                state.debounce_timer =
-                    Some(set_timeout(&inner.callbacks.debounce, inner.debounce_ms));
-            });
-            Flight::new(promise)
+        self.call("status", || {
+            let ((), signal) = with_signal(&options, |_| Ok(()))?;
+            Ok((Call::RequestRefresh, signal))
         })
-        .unwrap_or_else(|problem| Promise::reject(&inner.refuse("status", problem)))
     }
 
     /// Starts connecting a new account of `provider`, `POST {basePath}/connect/{provider}`.
@@ -199,32 +229,16 @@ impl IntegrationsClient {
         #[wasm_bindgen(unchecked_param_type = "Provider")] provider: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "ConnectOptions")] options: JsValue,
     ) -> Promise {
-        let inner = self.inner.clone();
-        let parsed = inner.ready().and_then(|()| {
+        self.call("connect", || {
             let provider = provider_arg(&provider)?;
-            let (options, signal) = request_options(&options)?;
-            let redirect_uri = opt_string(&options, "redirectUri", "options.redirectUri")?;
-            let url = inner.url(&["connect", &provider])?;
-            Ok((provider, url, redirect_uri, link(signal)?))
-        });
-        let (provider, url, redirect_uri, (signal, listening)) = match parsed {
-            Ok(parsed) => parsed,
-            Err(problem) => return Promise::reject(&inner.refuse("connect", problem)),
-        };
-        spawn(async move {
-            let mut request = Request::new("connect", "POST", url);
-            request.signal = signal;
-            request.provider = Some(provider);
-            if let Some(uri) = redirect_uri {
-                let body: JsValue = Object::new().into();
-                set(&body, "redirectUri", uri.as_str());
-                request.body = js_sys::JSON::stringify(&body)
-                    .ok()
-                    .and_then(|s| s.as_string());
-            }
-            let outcome = inner.execute(request, connect_shape).await;
-            listening.inspect(Listening::stop);
-            outcome.map(|(payload, _)| payload)
+            let (redirect_uri, signal) = with_signal(&options, |o| {
+                opt_string(o, "redirectUri", "options.redirectUri")
+            })?;
+            let call = Call::Connect {
+                provider,
+                redirect_uri,
+            };
+            Ok((call, signal))
         })
     }
 
@@ -238,45 +252,8 @@ impl IntegrationsClient {
         #[wasm_bindgen(js_name = accountId, unchecked_param_type = "string")] account_id: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
-        let inner = self.inner.clone();
-        let parsed = inner
-            .account_args(&provider, &account_id, &options)
-            .and_then(|(key, signal)| {
-                let route = [key.0.as_str(), key.1.as_str()];
-                let request = inner.account_request("disconnect", "DELETE", key.clone(), &route)?;
-                Ok((key, request, link(signal)?))
-            });
-        let (key, mut request, (signal, listening)) = match parsed {
-            Ok(parsed) => parsed,
-            Err(problem) => return Promise::reject(&inner.refuse("disconnect", problem)),
-        };
-        // The account leaves the store now, before the request: the UI updates in this tick.
-        let removed = inner.state.borrow_mut().remove_account(&key, now());
-        if removed.is_some() {
-            inner.notify();
-        }
-        spawn(async move {
-            request.signal = signal;
-            let outcome = inner.execute(request, disconnect_shape).await;
-            listening.inspect(Listening::stop);
-            match outcome {
-                Ok((payload, _)) => {
-                    inner.tokens.borrow_mut().remove(&key.0, &key.1);
-                    inner.revalidate_detached();
-                    Ok(payload)
-                }
-                Err(error) => {
-                    if let Some(removed) = removed {
-                        if inner.state.borrow_mut().restore(removed, now()) {
-                            inner.notify();
-                        } else {
-                            inner.revalidate_detached();
-                        }
-                    }
-                    Err(error)
-                }
-            }
-        })
+        let args = (&provider, &account_id, &options);
+        self.account_call("disconnect", args, Call::Disconnect)
     }
 
     /// Refreshes one account's token, `POST {basePath}/refresh/{provider}/{accountId}`.
@@ -289,12 +266,8 @@ impl IntegrationsClient {
         #[wasm_bindgen(js_name = accountId, unchecked_param_type = "string")] account_id: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
-        let inner = &self.inner;
-        let parsed = inner.account_args(&provider, &account_id, &options);
-        match parsed {
-            Ok((key, signal)) => inner.refresh_for(key, signal),
-            Err(problem) => Promise::reject(&inner.refuse("refreshToken", problem)),
-        }
+        let args = (&provider, &account_id, &options);
+        self.account_call("refreshToken", args, Call::RefreshToken)
     }
 
     /// Refreshes the account's token only when its `expiresAt` (from the store, or `tokens`) is
@@ -306,18 +279,8 @@ impl IntegrationsClient {
         #[wasm_bindgen(js_name = accountId, unchecked_param_type = "string")] account_id: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
-        let inner = &self.inner;
-        let parsed = inner.account_args(&provider, &account_id, &options);
-        match parsed {
-            Ok((key, signal)) => {
-                if inner.due_accounts().contains(&key) {
-                    inner.refresh_for(key, signal)
-                } else {
-                    Promise::resolve(&JsValue::UNDEFINED)
-                }
-            }
-            Err(problem) => Promise::reject(&inner.refuse("refreshToken", problem)),
-        }
+        let args = (&provider, &account_id, &options);
+        self.account_call("refreshToken", args, Call::RefreshIfNeeded)
     }
 
     /// Refreshes every account whose `expiresAt` is at or before `now + refreshWindowMs`
@@ -327,16 +290,10 @@ impl IntegrationsClient {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
-        let inner = self.inner.clone();
-        let signal = match inner.ready().and_then(|()| request_options(&options)) {
-            Ok((_, signal)) => signal,
-            Err(problem) => return Promise::reject(&inner.refuse("refreshExpiring", problem)),
-        };
-        let work = inner.clone();
-        shared(signal, "refreshExpiring", None, || {
-            Flight::new(spawn(async move { work.refresh_expiring().await }))
+        self.call("refreshExpiring", || {
+            let ((), signal) = with_signal(&options, |_| Ok(()))?;
+            Ok((Call::RefreshExpiring, signal))
         })
-        .unwrap_or_else(|problem| Promise::reject(&inner.refuse("refreshExpiring", problem)))
     }
 
     /// Calls `listener` whenever the snapshot may have changed. Polling, focus and online
@@ -346,51 +303,26 @@ impl IntegrationsClient {
         &self,
         #[wasm_bindgen(unchecked_param_type = "() => void")] listener: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let inner = &self.inner;
-        let listener: Function = listener
-            .dyn_into()
-            .map_err(|_| inner.refuse("status", "subscribe(listener) takes a function".into()))?;
-        inner
-            .ready()
-            .map_err(|problem| inner.refuse("status", problem))?;
-        let (id, first) = {
-            let mut state = inner.state.borrow_mut();
-            state.next_listener += 1;
-            let id = state.next_listener;
-            state.listeners.push((id, listener));
-            (id, state.listeners.len() == 1)
-        };
-        if first {
-            inner.start_background();
-        }
-        let weak = Rc::downgrade(inner);
-        let unsubscribe = Closure::<dyn FnMut()>::new(move || {
-            let Some(inner) = weak.upgrade() else {
-                return;
-            };
-            let last = {
-                let mut state = inner.state.borrow_mut();
-                let before = state.listeners.len();
-                state.listeners.retain(|(i, _)| *i != id);
-                before > 0 && state.listeners.is_empty()
-            };
-            if last {
-                inner.stop_background();
-            }
-        });
-        Ok(unsubscribe.into_js_value())
+        let driver = &self.driver;
+        let listener: Function = listener.dyn_into().map_err(|_| {
+            driver.refusal("status", "subscribe(listener) takes a function".into())
+        })?;
+        driver
+            .read(Client::ready)
+            .map_err(|problem| driver.refusal("status", problem))?;
+        Ok(driver.subscribe(listener))
     }
 
     /// The store's state, the same object until it changes (what `useSyncExternalStore` needs).
     #[wasm_bindgen(js_name = getSnapshot, unchecked_return_type = "IntegrationsSnapshot")]
     pub fn get_snapshot(&self) -> JsValue {
-        self.inner.state.borrow_mut().snapshot()
+        self.driver.snapshot()
     }
 
     /// A constant idle snapshot, for server rendering.
     #[wasm_bindgen(js_name = getServerSnapshot, unchecked_return_type = "IntegrationsSnapshot")]
     pub fn get_server_snapshot(&self) -> JsValue {
-        self.inner.state.borrow().server_snapshot.clone()
+        self.idle.clone()
     }
 
     /// The client's token map: the one given in options, or its own. The client keeps it in step
@@ -398,33 +330,14 @@ impl IntegrationsClient {
     /// never sends token text anywhere by itself.
     #[wasm_bindgen(getter, unchecked_return_type = "MultiAccountTokenManager")]
     pub fn tokens(&self) -> JsValue {
-        self.inner.tokens_js.clone()
+        self.tokens.clone()
     }
 
     /// Stops everything the client runs: requests in flight and their backoff waits (they reject
     /// with `kind: 'aborted'`), timers, listeners, a pending `requestRefresh`; later calls reject
     /// with `kind: 'invalid_input'`.
     pub fn dispose(&self) {
-        let inner = &self.inner;
-        if inner.disposed.replace(true) {
-            return;
-        }
-        inner.life.abort();
-        inner.stop_background();
-        let waiters = {
-            let mut state = inner.state.borrow_mut();
-            state.listeners.clear();
-            if let Some(timer) = state.debounce_timer.take() {
-                clear_timeout(&timer);
-            }
-            std::mem::take(&mut state.debounce_waiters)
-        };
-        for (_, reject) in waiters {
-            let _ = reject.call1(
-                &JsValue::NULL,
-                &invalid_input("this IntegrationsClient was disposed"),
-            );
-        }
+        self.driver.dispose();
     }
 }
 
@@ -440,9 +353,10 @@ impl IntegrationsClient {
 pub fn fetch_with_retry(
     #[wasm_bindgen(unchecked_param_type = "string")] url: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "RequestInit")] init: JsValue,
-    #[wasm_bindgen(unchecked_optional_param_type = "FetchWithRetryConfig")] config: JsValue,
+    #[wasm_bindgen(js_name = config, unchecked_optional_param_type = "FetchWithRetryConfig")]
+    config_arg: JsValue,
 ) -> Promise {
-    let prepared = (|| -> Result<(String, Transport, JsValue, Linked), String> {
+    let prepared = (|| -> Result<(Rc<Driver>, Call, Option<CallerSignal>), String> {
         let url = url.as_string().ok_or("url must be a string")?;
         check_options_object(&init, "init")?;
         // Read once, here: the caller's object may throw or lie; every attempt sends this copy
@@ -451,34 +365,25 @@ pub fn fetch_with_retry(
             true => try_own_copy(&init).map_err(|_| "init could not be read")?,
             false => Object::new().into(),
         };
-        let retry = read_retry(&config, RetryConfig::default())?;
-        let timeout_ms = read_timeout(&config)?;
-        let fetch = super::config::global_fetch()?;
+        let signal = CallerSignal::read(&init).map_err(|_| "init.signal must be an AbortSignal")?;
+        let mut config = Config::with_root("");
+        config.retry = read_retry(&config_arg, RetryConfig::default())?;
+        config.timeout_ms = read_timeout(&config_arg)?;
+        config.log_level = Level::Silent;
         let transport = Transport {
-            stop: None,
-            fetch,
-            retry,
-            timeout_ms,
-            headers: Vec::new(),
+            fetch: super::config::global_fetch()?,
             credentials: None,
+            caller_init: Some(init),
         };
-        let linked =
-            link(CallerSignal::read(&init).map_err(|_| "init.signal must be an AbortSignal")?)?;
-        Ok((url, transport, init, linked))
+        let observer = Observer {
+            logger: None,
+            on_metric: None,
+        };
+        let driver = Driver::new(Client::new(config), transport, observer);
+        Ok((driver, Call::Fetch { url }, signal))
     })();
-    let (url, transport, init, (signal, listening)) = match prepared {
-        Ok(prepared) => prepared,
-        Err(problem) => return Promise::reject(&invalid_input(problem)),
-    };
-    spawn(async move {
-        let mut request = Request::new("fetchWithRetry", "GET", url);
-        request.caller_init = Some(init);
-        request.signal = signal;
-        let outcome = transport.send(&request, &|_, _, _| {}).await;
-        listening.inspect(Listening::stop);
-        match outcome {
-            Ok(reply) => Ok(reply.body),
-            Err(failed) => Err(to_js(&failed.error, failed.details)),
-        }
-    })
+    match prepared {
+        Ok((driver, call, signal)) => driver.call(call, signal),
+        Err(problem) => Promise::reject(&invalid_input(problem)),
+    }
 }

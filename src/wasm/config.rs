@@ -318,6 +318,12 @@ pub(crate) struct Connection {
     pub root: Result<String, OptionError>,
     /// How requests are sent.
     pub transport: Transport,
+    /// The retry policy.
+    pub retry: RetryConfig,
+    /// Per-attempt timeout.
+    pub timeout_ms: f64,
+    /// `headers`, without the names the client sets itself.
+    pub headers: Vec<(String, String)>,
 }
 
 /// Reads `baseUrl`, `basePath`, `headers`, `credentials`, `fetch`, `timeoutMs` and `retry`.
@@ -362,13 +368,13 @@ pub(crate) fn read_connection(options: &JsValue) -> Result<Connection, OptionErr
     Ok(Connection {
         root,
         transport: Transport {
-            stop: None,
             fetch,
-            retry,
-            timeout_ms,
-            headers,
             credentials,
+            caller_init: None,
         },
+        retry,
+        timeout_ms,
+        headers,
     })
 }
 

@@ -2,15 +2,14 @@
 //! convert and delegate to the pure core. Everything here uses `catch` bindings where JavaScript
 //! can throw, so that no input can unwind through Rust frames.
 
-mod background;
 mod client;
 mod config;
-mod engine;
+mod driver;
 mod errors;
-mod flight;
 mod guards;
 mod observe;
-mod state;
+mod signal;
+mod snapshot;
 mod tokens;
 mod transport;
 
@@ -186,6 +185,57 @@ impl JsonView for JsValue {
         try_object_keys(self)
             .map(|keys| keys.iter().filter_map(|k| k.as_string()).collect())
             .unwrap_or_default()
+    }
+}
+
+impl crate::client::Value for JsValue {
+    fn same(&self, other: &Self) -> bool {
+        js_sys::Object::is(self, other)
+    }
+
+    /// The same `JSON.stringify` text is equal in one native call; otherwise the trees are
+    /// compared, so that a mere reordering of keys is no change either.
+    fn equal(&self, other: &Self) -> bool {
+        let text = |v: &JsValue| js_sys::JSON::stringify(v).ok().map(JsValue::from);
+        let same_text = matches!((text(self), text(other)), (Some(a), Some(b)) if a == b);
+        same_text || crate::json::deep_equal(self, other)
+    }
+
+    fn with(&self, key: &str, value: Self) -> Self {
+        let copy = own_copy(self);
+        errors::set(&copy, key, value);
+        copy
+    }
+
+    fn without(&self, key: &str) -> Self {
+        let copy = own_copy(self);
+        let _ = Reflect::delete_property(copy.unchecked_ref::<js_sys::Object>(), &key.into());
+        copy
+    }
+
+    fn number(value: f64) -> Self {
+        value.into()
+    }
+
+    fn string(text: &str) -> Self {
+        text.into()
+    }
+
+    fn array(items: Vec<Self>) -> Self {
+        items.into_iter().collect::<Array>().into()
+    }
+
+    fn object(entries: Vec<(String, Self)>) -> Self {
+        let entries: Array = entries
+            .into_iter()
+            .map(|(k, v)| Array::of2(&k.into(), &v))
+            .collect();
+        // Entries defined, not assigned: a "__proto__" key stays a key.
+        try_from_entries(&entries).unwrap_or(JsValue::NULL)
+    }
+
+    fn null() -> Self {
+        JsValue::NULL
     }
 }
 

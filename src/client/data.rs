@@ -1,0 +1,196 @@
+//! The store's data: the last good status payload (the very value that was checked), its
+//! accounts, the last error, and what a snapshot shows. Changes never alter a value a caller
+//! holds: they make new values, so that snapshots stay immutable.
+
+use super::{Rejection, Value};
+use crate::model::AccountRef;
+use crate::store::{group_by_provider, Store};
+use crate::time::EpochMs;
+use crate::tokens::AccountKey;
+
+pub(super) struct Data<V> {
+    pub store: Store,
+    pub data: Option<V>,
+    /// One per item of `data.integrations`, in order.
+    pub accounts: Vec<AccountRef>,
+    pub error: Option<Rejection<V>>,
+    /// Bumped whenever `data` or `error` changes.
+    generation: u64,
+}
+
+/// What a snapshot shows. `key` is the snapshot's identity: the boundary keeps the object it
+/// built for a key and returns it again until the key changes.
+pub struct View<'a, V> {
+    /// Changes exactly when something the snapshot shows changes. Revalidating has a slot of
+    /// its own (`key.2`), so that a revalidation that changes nothing ends on the very object it
+    /// started from.
+    pub key: (u64, bool, bool),
+    /// The payload.
+    pub data: Option<&'a V>,
+    /// The accounts grouped by provider, as indices into `data.integrations`, in first-seen order.
+    pub by_provider: Vec<(String, Vec<usize>)>,
+    /// The last error.
+    pub error: Option<&'a Rejection<V>>,
+    /// No data yet and a request in flight.
+    pub is_loading: bool,
+    /// A request in flight.
+    pub is_validating: bool,
+    /// When the data last changed.
+    pub updated_at: Option<EpochMs>,
+}
+
+impl<V> View<'_, V> {
+    /// Which of the two snapshot slots this is (idle, validating).
+    pub fn slot(&self) -> usize {
+        usize::from(self.is_validating)
+    }
+}
+
+/// What an optimistic removal needs to be undone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Removal<V> {
+    previous: V,
+    optimistic: V,
+    accounts: Vec<AccountRef>,
+}
+
+fn integrations<V: Value>(data: &V) -> Vec<V> {
+    let list = data.get("integrations");
+    let len = list.as_ref().and_then(|l| l.len()).unwrap_or(0);
+    (0..len)
+        .map(|i| list.as_ref().and_then(|l| l.index(i)).unwrap_or_else(V::null))
+        .collect()
+}
+
+impl<V: Value> Data<V> {
+    pub fn new(store: Store) -> Self {
+        Self {
+            store,
+            data: None,
+            accounts: Vec::new(),
+            error: None,
+            generation: 0,
+        }
+    }
+
+    pub fn view(&self) -> View<'_, V> {
+        let (loading, validating) = (self.store.is_loading(), self.store.is_validating());
+        View {
+            key: (self.generation, loading, validating),
+            data: self.data.as_ref(),
+            by_provider: group_by_provider(self.accounts.iter().map(|a| a.provider.as_str())),
+            error: self.error.as_ref(),
+            is_loading: loading,
+            is_validating: validating,
+            updated_at: self.store.updated_at(),
+        }
+    }
+
+    fn set_data(&mut self, data: V, accounts: Vec<AccountRef>) {
+        self.data = Some(data);
+        self.accounts = accounts;
+        self.generation += 1;
+    }
+
+    /// A status request brought `data`: kept as the same value when it equals the old one, so
+    /// that subscribers see no change. Returns the data callers get.
+    pub fn succeeded(&mut self, now: EpochMs, data: V, accounts: Vec<AccountRef>) -> V {
+        let changed = self.data.as_ref().is_none_or(|old| !old.equal(&data));
+        self.store.succeeded(now, changed);
+        if changed {
+            self.set_data(data, accounts);
+        }
+        if self.error.take().is_some() {
+            self.generation += 1;
+        }
+        self.data.clone().unwrap_or_else(V::null)
+    }
+
+    /// A status request failed; the data stays.
+    pub fn failed(&mut self, rejection: Rejection<V>) {
+        self.store.failed();
+        self.error = Some(rejection);
+        self.generation += 1;
+    }
+
+    fn position(&self, (provider, account_id): &AccountKey) -> Option<usize> {
+        self.accounts
+            .iter()
+            .position(|a| a.provider == *provider && a.account_id == *account_id)
+    }
+
+    /// Removes one account from the data at once (new values, summary adjusted).
+    pub fn remove_account(&mut self, key: &AccountKey, now: EpochMs) -> Option<Removal<V>> {
+        let data = self.data.clone()?;
+        let index = self.position(key)?;
+        let mut items = integrations(&data);
+        let account = items.remove(index);
+        let mut optimistic = data.with("integrations", V::array(items));
+        if let Some(summary) = data.get("summary") {
+            optimistic = optimistic.with("summary", summary_without(&summary, &key.0, &account));
+        }
+        let previous_accounts = self.accounts.clone();
+        let mut accounts = self.accounts.clone();
+        accounts.remove(index);
+        self.set_data(optimistic.clone(), accounts);
+        self.store.mutated(now);
+        Some(Removal {
+            previous: data,
+            optimistic,
+            accounts: previous_accounts,
+        })
+    }
+
+    /// Puts back what `remove_account` took, unless newer data has arrived since (then the
+    /// caller revalidates). True when restored.
+    pub fn restore(&mut self, removal: Removal<V>, now: EpochMs) -> bool {
+        let untouched = self.data.as_ref().is_some_and(|d| d.same(&removal.optimistic));
+        if untouched {
+            self.set_data(removal.previous, removal.accounts);
+            self.store.mutated(now);
+        }
+        untouched
+    }
+
+    /// Sets a refreshed account's `expiresAt` (from the refresh response) in the data. True
+    /// when the data changed.
+    pub fn set_expiry(&mut self, key: &AccountKey, refreshed: &V, expires_at: EpochMs, now: EpochMs) -> bool {
+        let (Some(data), Some(index)) = (self.data.clone(), self.position(key)) else {
+            return false;
+        };
+        let Some(expiry) = refreshed.get("expiresAt") else {
+            return false;
+        };
+        let mut items = integrations(&data);
+        items[index] = items[index].with("expiresAt", expiry);
+        let next = data.with("integrations", V::array(items));
+        let mut accounts = self.accounts.clone();
+        accounts[index].expires_at = Some(expires_at);
+        self.set_data(next, accounts);
+        self.store.mutated(now);
+        true
+    }
+}
+
+/// The summary without one account: its total and its provider's count decremented (a count
+/// that reaches 0 leaves `byProvider`), and `connected` or `expired` by its status.
+fn summary_without<V: Value>(summary: &V, provider: &str, account: &V) -> V {
+    let decrement = |target: &V, key: &str| match target.get(key).and_then(|v| v.as_f64()) {
+        Some(n) => target.with(key, V::number((n - 1.0).max(0.0))),
+        None => target.clone(),
+    };
+    let mut next = decrement(summary, "total");
+    match account.get("status").and_then(|s| s.as_str()).as_deref() {
+        Some("connected") => next = decrement(&next, "connected"),
+        Some("expired") => next = decrement(&next, "expired"),
+        _ => {}
+    }
+    if let Some(by_provider) = summary.get("byProvider") {
+        let mut counts = decrement(&by_provider, provider);
+        if counts.get(provider).and_then(|v| v.as_f64()) == Some(0.0) {
+            counts = counts.without(provider);
+        }
+        next = next.with("byProvider", counts);
+    }
+    next
+}

@@ -1,0 +1,642 @@
+//! The client as a sans-IO state machine: every rule of the `IntegrationsClient` — operations and
+//! their retries, shared requests, the store, token refresh, background work, disconnect and its
+//! rollback, logs and metrics — decided here, in plain Rust, over injected time and randomness.
+//!
+//! Events go in (a method was called, a response arrived, a timer fired, a caller's signal fired,
+//! the window gained focus); effects come out ([`Effect`]: send a request, set a timer, settle
+//! calls, tell subscribers, log). The wasm boundary pumps it; the simulator (`tests/sim.rs`) runs
+//! it against a simulated server and clock. Nothing here knows JavaScript: the values the server
+//! sends are a type parameter ([`Value`]).
+//!
+//! Its native tests (`testing`) and the simulator (`sim`) drive it with a virtual clock.
+
+mod background;
+mod data;
+mod operations;
+mod refresh;
+mod request;
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod testing;
+
+pub use data::{Removal, View};
+pub use request::Outgoing;
+
+use crate::error::IntegrationError;
+use crate::json::{JsonKind, JsonView};
+use crate::log::{Level, LogEntry, Metric, OperationInfo};
+use crate::model::{encode_segment, AccountRef};
+use crate::retry::RetryConfig;
+use crate::store::{CacheConfig, Store};
+use crate::time::EpochMs;
+use crate::tokens::{AccountKey, TokenMap};
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+/// A call of a method, numbered by the boundary.
+pub type CallId = u32;
+/// A request (one logical operation, over its attempts), numbered by the core.
+pub type RequestId = u32;
+/// One attempt of a request, numbered by the core: what a response is reported against.
+pub type AttemptId = u32;
+/// A timer, numbered by the core.
+pub type TimerId = u32;
+
+/// What the core reads from the platform without acting on it.
+pub trait Env {
+    /// Epoch milliseconds (`Date.now()`).
+    fn now(&self) -> EpochMs;
+    /// A monotonic clock in ms, for durations (`performance.now()`).
+    fn clock(&self) -> f64;
+    /// A uniform draw in `[0, 1)`, for backoff jitter.
+    fn random(&mut self) -> f64;
+    /// A fresh uuid v4, for correlation ids and idempotency keys.
+    fn uuid(&mut self) -> String;
+    /// Whether the page is visible (always, outside a browser).
+    fn visible(&self) -> bool;
+    /// Whether the platform's URL parser accepts `url` (the browser will use it on an `authUrl`).
+    fn url_parses(&self, url: &str) -> bool;
+}
+
+/// A JSON value as the platform holds it: read through [`JsonView`], compared, and copied with
+/// a change. New values are always new objects: a value a caller holds is never changed.
+pub trait Value: JsonView + Clone {
+    /// Whether the two are the very same object (the rollback of a disconnect asks).
+    fn same(&self, other: &Self) -> bool;
+    /// Whether the two hold the same JSON (key order ignored).
+    fn equal(&self, other: &Self) -> bool {
+        crate::json::deep_equal(self, other)
+    }
+    /// A copy of an object with `key` set to `value`.
+    fn with(&self, key: &str, value: Self) -> Self;
+    /// A copy of an object without `key`.
+    fn without(&self, key: &str) -> Self;
+    /// A number.
+    fn number(value: f64) -> Self;
+    /// A string.
+    fn string(text: &str) -> Self;
+    /// An array of `items`.
+    fn array(items: Vec<Self>) -> Self;
+    /// An object of `entries`, each defined (a `"__proto__"` key stays a key).
+    fn object(entries: Vec<(String, Self)>) -> Self;
+    /// `null`.
+    fn null() -> Self;
+}
+
+/// A method call, its arguments already read and checked.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Call {
+    /// `status()`; `revalidate()` is `force: true`.
+    Status {
+        /// Skip the cache.
+        force: bool,
+    },
+    /// `requestRefresh()`: a debounced revalidation.
+    RequestRefresh,
+    /// `connect(provider, { redirectUri })`.
+    Connect {
+        /// The provider.
+        provider: String,
+        /// Where the provider sends the user back.
+        redirect_uri: Option<String>,
+    },
+    /// `disconnect(provider, accountId)`.
+    Disconnect(AccountKey),
+    /// `refreshToken(provider, accountId)`.
+    RefreshToken(AccountKey),
+    /// `refreshIfNeeded(provider, accountId)`.
+    RefreshIfNeeded(AccountKey),
+    /// `refreshExpiring()`.
+    RefreshExpiring,
+    /// `fetchWithRetry(url, init)`: the caller's `init` is sent as given, the body returned as
+    /// parsed, without envelope or shape check, logs or metrics.
+    Fetch {
+        /// The URL.
+        url: String,
+    },
+}
+
+/// What a call resolves with.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answer<V> {
+    /// A payload.
+    Value(V),
+    /// `undefined` (`refreshIfNeeded` with nothing due).
+    Nothing,
+    /// `refreshExpiring()`'s result.
+    Expiring {
+        /// The refresh responses.
+        refreshed: Vec<V>,
+        /// The refreshes that failed.
+        failed: Vec<Rejection<V>>,
+    },
+}
+
+/// What a call rejects with: the error, redacted, and the server's `details`, redacted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rejection<V> {
+    /// The error.
+    pub error: IntegrationError,
+    /// The server's `error.details`.
+    pub details: Option<V>,
+}
+
+impl<V> From<IntegrationError> for Rejection<V> {
+    fn from(error: IntegrationError) -> Self {
+        Self {
+            error,
+            details: None,
+        }
+    }
+}
+
+/// What the boundary does for the core.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect<V> {
+    /// Start attempt `attempt` of a request: fetch, then report with [`Client::response`] or
+    /// [`Client::network_error`]. The `init` of a [`Call::Fetch`] is the caller's.
+    Send {
+        /// The attempt.
+        attempt: AttemptId,
+        /// What to send.
+        request: Outgoing,
+    },
+    /// Abort an attempt in flight; nothing more is to be reported about it.
+    Abort(AttemptId),
+    /// Call [`Client::timer`] after `delay_ms`.
+    SetTimer {
+        /// The timer.
+        timer: TimerId,
+        /// The delay.
+        delay_ms: f64,
+    },
+    /// Cancel a timer.
+    ClearTimer(TimerId),
+    /// Resolve or reject these calls (one result, shared).
+    Settle {
+        /// The calls.
+        calls: Vec<CallId>,
+        /// Their outcome.
+        outcome: Result<Answer<V>, Rejection<V>>,
+    },
+    /// Call every subscriber: the snapshot may have changed.
+    Notify,
+    /// Add (`true`) or remove the window's focus, online and visibility listeners.
+    Listen(bool),
+    /// A log entry, already filtered by level and redacted.
+    Log(LogEntry),
+    /// A metric, redacted (only when the caller gave `onMetric`).
+    Metric(Metric),
+}
+
+/// What a request reports.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Response<V> {
+    /// The HTTP status (0 for a browser's opaque redirect).
+    pub status: u16,
+    /// The status text.
+    pub status_text: String,
+    /// The `Retry-After` header.
+    pub retry_after: Option<String>,
+    /// The body, parsed; `None` when it is not JSON.
+    pub body: Option<V>,
+}
+
+/// The client's options, read and checked by the boundary.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Every route's prefix (`baseUrl` + `basePath`), or why no request can be sent.
+    pub root: Result<String, String>,
+    /// The retry policy.
+    pub retry: RetryConfig,
+    /// Per-attempt timeout; 0 turns it off.
+    pub timeout_ms: f64,
+    /// Headers sent on every request.
+    pub headers: Vec<(String, String)>,
+    /// The SWR options.
+    pub cache: CacheConfig,
+    /// Tokens expiring within this are due.
+    pub refresh_window_ms: f64,
+    /// `refreshExpiring()` after every successful status fetch.
+    pub auto_refresh: bool,
+    /// `requestRefresh()` calls closer than this end in one request.
+    pub debounce_ms: f64,
+    /// The log filter.
+    pub log_level: Level,
+    /// Whether metrics are wanted (`onMetric` given).
+    pub metrics: bool,
+}
+
+impl Config {
+    /// The defaults, with `root` as every route's prefix.
+    pub fn with_root(root: &str) -> Self {
+        Self {
+            root: Ok(root.to_owned()),
+            retry: RetryConfig::default(),
+            timeout_ms: crate::defaults::TIMEOUT_MS,
+            headers: Vec::new(),
+            cache: CacheConfig::default(),
+            refresh_window_ms: crate::defaults::REFRESH_WINDOW_MS,
+            auto_refresh: crate::defaults::AUTO_REFRESH,
+            debounce_ms: crate::defaults::DEBOUNCE_MS,
+            log_level: crate::defaults::LOG_LEVEL,
+            metrics: false,
+        }
+    }
+}
+
+/// Where a call waits.
+#[derive(Debug, Clone, PartialEq)]
+enum Waits {
+    /// On a request.
+    Request(RequestId),
+    /// For the debounce timer.
+    Debounce,
+    /// On a `refreshExpiring` batch.
+    Batch(u32),
+}
+
+#[derive(Debug, Clone)]
+struct Waiting {
+    operation: &'static str,
+    account: Option<AccountKey>,
+    on: Waits,
+}
+
+/// The client.
+pub struct Client<V> {
+    config: Config,
+    tokens: Rc<RefCell<TokenMap>>,
+    effects: VecDeque<Effect<V>>,
+    data: data::Data<V>,
+    calls: Vec<(CallId, Waiting)>,
+    requests: Vec<request::Request<V>>,
+    batches: Vec<refresh::Batch<V>>,
+    background: background::Background,
+    next_id: u32,
+    disposed: bool,
+    /// Set while a call whose signal already fired starts its request: it sends nothing.
+    unsent: bool,
+}
+
+impl<V: Value> Client<V> {
+    /// A client with its own token map.
+    pub fn new(config: Config) -> Self {
+        Self::with_tokens(config, Rc::default())
+    }
+
+    /// A client over a token map it shares (the `tokens` option).
+    pub fn with_tokens(config: Config, tokens: Rc<RefCell<TokenMap>>) -> Self {
+        Self {
+            data: data::Data::new(Store::new(config.cache.clone())),
+            config,
+            tokens,
+            effects: VecDeque::new(),
+            calls: Vec::new(),
+            requests: Vec::new(),
+            batches: Vec::new(),
+            background: background::Background::default(),
+            next_id: 0,
+            disposed: false,
+            unsent: false,
+        }
+    }
+
+    /// The token map.
+    pub fn tokens(&self) -> &Rc<RefCell<TokenMap>> {
+        &self.tokens
+    }
+
+    /// The effects to carry out, in order.
+    pub fn effects(&mut self) -> impl Iterator<Item = Effect<V>> + '_ {
+        self.effects.drain(..)
+    }
+
+    /// The next effect to carry out.
+    pub fn next_effect(&mut self) -> Option<Effect<V>> {
+        self.effects.pop_front()
+    }
+
+    /// Whether `dispose()` was called.
+    pub fn is_disposed(&self) -> bool {
+        self.disposed
+    }
+
+    /// Why no call can be taken: the client was disposed.
+    pub fn ready(&self) -> Result<(), String> {
+        match self.disposed {
+            true => Err("this IntegrationsClient was disposed".to_owned()),
+            false => Ok(()),
+        }
+    }
+
+    /// The requests in flight, a timer each at most: what the simulator checks against.
+    pub fn requests_in_flight(&self) -> usize {
+        self.requests.len()
+    }
+
+    fn id(&mut self) -> u32 {
+        self.next_id = self.next_id.wrapping_add(1);
+        self.next_id
+    }
+
+    fn push(&mut self, effect: Effect<V>) {
+        self.effects.push_back(effect);
+    }
+
+    fn settle(&mut self, calls: Vec<CallId>, outcome: Result<Answer<V>, Rejection<V>>) {
+        if !calls.is_empty() {
+            self.calls.retain(|(id, _)| !calls.contains(id));
+            self.push(Effect::Settle { calls, outcome });
+        }
+    }
+
+    fn wait(&mut self, call: CallId, operation: &'static str, account: Option<AccountKey>, on: Waits) {
+        self.calls.push((
+            call,
+            Waiting {
+                operation,
+                account,
+                on,
+            },
+        ));
+    }
+
+    /// The URL of a route, or why no request can be sent.
+    fn url(&self, segments: &[&str]) -> Result<String, String> {
+        let mut url = self.config.root.clone()?;
+        for segment in segments {
+            url.push('/');
+            url.push_str(&encode_segment(segment));
+        }
+        Ok(url)
+    }
+
+    // --- logs, metrics, redaction ------------------------------------------------------------
+
+    fn log(&mut self, level: Level, entry: impl FnOnce() -> LogEntry) {
+        if self.config.log_level == Level::Silent || level < self.config.log_level {
+            return;
+        }
+        let mut entry = entry();
+        let tokens = self.tokens.borrow();
+        if !tokens.is_empty() {
+            entry.message = tokens.redact(&entry.message);
+            for text in [
+                &mut entry.correlation_id,
+                &mut entry.provider,
+                &mut entry.account_id,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                *text = tokens.redact(text);
+            }
+        }
+        drop(tokens);
+        self.push(Effect::Log(entry));
+    }
+
+    fn metric(&mut self, mut metric: Metric) {
+        if !self.config.metrics {
+            return;
+        }
+        let tokens = self.tokens.borrow();
+        if !tokens.is_empty() {
+            metric.correlation_id = tokens.redact(&metric.correlation_id);
+            for text in [&mut metric.provider, &mut metric.account_id]
+                .into_iter()
+                .flatten()
+            {
+                *text = tokens.redact(text);
+            }
+        }
+        drop(tokens);
+        self.push(Effect::Metric(metric));
+    }
+
+    /// A rejection with every text redacted of token text, the server's `details` included.
+    fn redacted(&self, mut rejection: Rejection<V>) -> Rejection<V> {
+        let tokens = self.tokens.borrow();
+        if !tokens.is_empty() {
+            rejection.error.redact_with(|t| tokens.redact(t));
+            rejection.details = rejection
+                .details
+                .map(|d| redact_value(&d, &tokens, crate::json::MAX_DEPTH));
+        }
+        rejection
+    }
+
+    /// An argument error: logged and measured like any failed operation. The boundary rejects
+    /// the call with it.
+    pub fn refuse(
+        &mut self,
+        env: &mut impl Env,
+        operation: &'static str,
+        problem: String,
+    ) -> Rejection<V> {
+        let error = IntegrationError::invalid_input(problem, env.uuid());
+        let info = OperationInfo {
+            operation,
+            correlation_id: &error.correlation_id,
+            ..Default::default()
+        };
+        let entry = info.failure(&error, 0.0, env.now());
+        let metric = info.metric(false, 0.0, 0, None);
+        self.log(entry.level, || entry);
+        self.metric(metric);
+        self.redacted(error.into())
+    }
+
+    // --- events ----------------------------------------------------------------------------
+
+    /// A method was called. `call` is the boundary's number for it; its outcome comes as
+    /// [`Effect::Settle`] (maybe at once).
+    pub fn call(&mut self, env: &mut impl Env, call: CallId, what: Call) {
+        if let Err(problem) = self.ready() {
+            let operation = operation_of(&what);
+            let rejection = self.refuse(env, operation, problem);
+            return self.settle(vec![call], Err(rejection));
+        }
+        match what {
+            Call::Status { force } => self.status(env, call, force),
+            Call::RequestRefresh => self.request_refresh(call),
+            Call::Connect {
+                provider,
+                redirect_uri,
+            } => self.connect(env, call, provider, redirect_uri),
+            Call::Disconnect(key) => self.disconnect(env, call, key),
+            Call::RefreshToken(key) => self.refresh_for(env, call, key),
+            Call::RefreshIfNeeded(key) => {
+                if self.due_accounts(env).contains(&key) {
+                    self.refresh_for(env, call, key);
+                } else {
+                    self.settle(vec![call], Ok(Answer::Nothing));
+                }
+            }
+            Call::RefreshExpiring => self.refresh_expiring(env, Some(call)),
+            Call::Fetch { url } => {
+                let request = Outgoing::new(env, "fetchWithRetry", "GET", url);
+                let id = self.start(env, request, request::Route::Raw);
+                self.join(id, call, "fetchWithRetry", None);
+            }
+        }
+    }
+
+    /// A call whose signal had already fired when it was made: requests about one caller
+    /// (`connect`, `disconnect`, `fetchWithRetry`) still go through their operation, which ends
+    /// `aborted` before sending anything; shared ones reject at once and start nothing.
+    pub fn call_aborted(&mut self, env: &mut impl Env, call: CallId, what: Call) {
+        match what {
+            Call::Connect { .. } | Call::Disconnect(_) | Call::Fetch { .. } => {
+                self.unsent = true;
+                self.call(env, call, what);
+                self.unsent = false;
+                self.leave(env, call);
+            }
+            what => {
+                let account = match &what {
+                    Call::RefreshToken(key) | Call::RefreshIfNeeded(key) => Some(key.clone()),
+                    _ => None,
+                };
+                let error = aborted_error(operation_of(&what), &env.uuid(), 0, account.as_ref());
+                self.settle(vec![call], Err(error.into()));
+            }
+        }
+    }
+
+    /// The caller of `call` stopped waiting (its signal fired). It rejects with `aborted` at
+    /// once; a request nobody else waits for is aborted.
+    pub fn leave(&mut self, env: &mut impl Env, call: CallId) {
+        let Some(at) = self.calls.iter().position(|(id, _)| *id == call) else {
+            return;
+        };
+        let (_, waiting) = self.calls.remove(at);
+        match waiting.on {
+            Waits::Request(id) => {
+                let Some(request) = self.requests.iter_mut().find(|r| r.id == id) else {
+                    return;
+                };
+                if !request.shared {
+                    // The caller's own request: it ends `aborted`, which settles the call.
+                    self.calls.insert(at, (call, waiting));
+                    return self.cancel(env, id);
+                }
+                request.waiters.retain(|w| *w != request::Waiter::Call(call));
+                let error = aborted_error(
+                    waiting.operation,
+                    &request.outgoing.correlation_id,
+                    request.attempts,
+                    waiting.account.as_ref(),
+                );
+                let nobody = request.waiters.is_empty();
+                self.push(Effect::Settle {
+                    calls: vec![call],
+                    outcome: Err(error.into()),
+                });
+                if nobody {
+                    self.cancel(env, id);
+                }
+            }
+            Waits::Debounce | Waits::Batch(_) => {
+                let error =
+                    aborted_error(waiting.operation, &env.uuid(), 0, waiting.account.as_ref());
+                self.background.debounce_waiters.retain(|c| *c != call);
+                self.push(Effect::Settle {
+                    calls: vec![call],
+                    outcome: Err(error.into()),
+                });
+            }
+        }
+    }
+
+    /// `dispose()`: every request aborted (their calls reject `aborted`), every timer cleared,
+    /// the window listeners removed, a pending `requestRefresh` rejected; later calls are refused.
+    pub fn dispose(&mut self, env: &mut impl Env) {
+        if std::mem::replace(&mut self.disposed, true) {
+            return;
+        }
+        self.stop_background();
+        self.background.subscribers = 0;
+        if let Some(timer) = self.background.debounce_timer.take() {
+            self.push(Effect::ClearTimer(timer));
+        }
+        let waiters = std::mem::take(&mut self.background.debounce_waiters);
+        if !waiters.is_empty() {
+            let error =
+                IntegrationError::invalid_input("this IntegrationsClient was disposed", env.uuid());
+            self.settle(waiters, Err(error.into()));
+        }
+        let ids: Vec<RequestId> = self.requests.iter().map(|r| r.id).collect();
+        for id in ids {
+            self.cancel(env, id);
+        }
+    }
+
+    /// What a subscriber's `getSnapshot()` shows.
+    pub fn view(&self) -> View<'_, V> {
+        self.data.view()
+    }
+}
+
+impl Call {
+    /// The method the call reports as, in errors, logs and metrics.
+    pub fn operation(&self) -> &'static str {
+        operation_of(self)
+    }
+}
+
+fn operation_of(call: &Call) -> &'static str {
+    match call {
+        Call::Status { .. } | Call::RequestRefresh => "status",
+        Call::Connect { .. } => "connect",
+        Call::Disconnect(_) => "disconnect",
+        Call::RefreshToken(_) | Call::RefreshIfNeeded(_) => "refreshToken",
+        Call::RefreshExpiring => "refreshExpiring",
+        Call::Fetch { .. } => "fetchWithRetry",
+    }
+}
+
+/// The `aborted` error of a caller who stopped waiting.
+fn aborted_error(
+    operation: &str,
+    correlation_id: &str,
+    attempts: u32,
+    account: Option<&AccountKey>,
+) -> IntegrationError {
+    let mut error = crate::failure::aborted(operation, correlation_id);
+    if let Some((provider, account_id)) = account {
+        error = error.with_account(Some(provider), Some(account_id));
+    }
+    error.attempts = attempts;
+    error
+}
+
+/// A copy of the server's `details` with token text redacted from every string in it, keys
+/// included: by value, so that no escaping of a text form can hide a token. What lies deeper
+/// than `depth` levels is dropped.
+fn redact_value<V: Value>(value: &V, tokens: &TokenMap, depth: u32) -> V {
+    let kind = value.kind();
+    if kind == JsonKind::String {
+        return V::string(&tokens.redact(&value.as_str().unwrap_or_default()));
+    }
+    let depth = match (kind, depth) {
+        (JsonKind::Array | JsonKind::PlainObject, 0) => return V::null(),
+        (JsonKind::Array | JsonKind::PlainObject, depth) => depth - 1,
+        _ => return value.clone(),
+    };
+    let item = |v: Option<V>| redact_value(&v.unwrap_or_else(V::null), tokens, depth);
+    if kind == JsonKind::Array {
+        let len = value.len().unwrap_or(0);
+        return V::array((0..len).map(|i| item(value.index(i))).collect());
+    }
+    let entries = value.keys().into_iter();
+    V::object(
+        entries
+            .map(|key| (tokens.redact(&key), item(value.get(&key))))
+            .collect(),
+    )
+}
+
+/// The accounts a response names, for the store and the token map.
+pub(crate) type Named = Vec<AccountRef>;

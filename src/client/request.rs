@@ -1,0 +1,431 @@
+//! One request's life: its attempts, each one's timeout, the retry policy's waits, the reply's
+//! envelope and shape check, its logs and metric; and who waits for it.
+
+use super::{Answer, AttemptId, CallId, Client, Effect, Env, Named, Rejection, RequestId, Response,
+    TimerId, Value};
+use crate::failure;
+use crate::log::{Level, OperationInfo};
+use crate::model::{
+    check_connect_response, check_disconnect_response, check_refresh_response,
+    check_status_response, Invalid,
+};
+use crate::retry::{Failure, Step};
+use crate::tokens::AccountKey;
+
+/// What is sent: the same on every attempt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outgoing {
+    /// The operation's name, for errors and logs (`status`, `connect`, ...).
+    pub operation: &'static str,
+    /// `GET`, `POST` or `DELETE`.
+    pub method: &'static str,
+    /// The absolute URL.
+    pub url: String,
+    /// The headers, in order (none for `fetchWithRetry`, whose `init` is the caller's).
+    pub headers: Vec<(String, String)>,
+    /// A JSON body.
+    pub body: Option<String>,
+    /// Sent as `X-Correlation-Id`.
+    pub correlation_id: String,
+    /// The provider the request is about.
+    pub provider: Option<String>,
+    /// The account the request is about.
+    pub account_id: Option<String>,
+}
+
+impl Outgoing {
+    /// A request with a fresh correlation id.
+    pub fn new(env: &mut impl Env, operation: &'static str, method: &'static str, url: String) -> Self {
+        Self {
+            operation,
+            method,
+            url,
+            headers: Vec::new(),
+            body: None,
+            correlation_id: env.uuid(),
+            provider: None,
+            account_id: None,
+        }
+    }
+
+    /// The account the request is about, when it is about one.
+    pub fn account(&self) -> Option<AccountKey> {
+        Some((self.provider.clone()?, self.account_id.clone()?))
+    }
+
+    fn info(&self) -> OperationInfo<'_> {
+        OperationInfo {
+            operation: self.operation,
+            correlation_id: &self.correlation_id,
+            provider: self.provider.as_deref(),
+            account_id: self.account_id.as_deref(),
+        }
+    }
+
+    /// A core error about this request, after `attempts`.
+    fn about(&self, error: crate::error::IntegrationError, attempts: u32) -> crate::error::IntegrationError {
+        let mut error = error.with_account(self.provider.as_deref(), self.account_id.as_deref());
+        error.attempts = attempts;
+        error
+    }
+}
+
+/// Which route a request is, and so how its reply is checked and what follows it.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Route<V> {
+    /// `GET /status`; `auto_refresh` is false for the revalidation `refreshExpiring` starts.
+    Status { auto_refresh: bool },
+    /// `POST /connect/{provider}`.
+    Connect,
+    /// `DELETE /{provider}/{accountId}`, with what its optimistic removal took.
+    Disconnect(Option<super::Removal<V>>),
+    /// `POST /refresh/{provider}/{accountId}`.
+    Refresh,
+    /// `fetchWithRetry`: the body as parsed.
+    Raw,
+}
+
+/// Who waits for a request.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Waiter {
+    /// A caller.
+    Call(CallId),
+    /// A `refreshExpiring` batch.
+    Batch(u32),
+    /// Work nobody awaits (a background revalidation): it keeps the request going.
+    Detached,
+}
+
+/// A request in flight.
+pub(super) struct Request<V> {
+    pub id: RequestId,
+    pub route: Route<V>,
+    pub outgoing: Outgoing,
+    /// Attempts made so far.
+    pub attempts: u32,
+    /// The attempt in flight.
+    pub attempt: Option<AttemptId>,
+    /// Its timeout, or the backoff wait before the next attempt.
+    pub timer: Option<TimerId>,
+    pub started: f64,
+    /// Shared requests (`status`, `refreshToken`) are aborted when their last waiter leaves;
+    /// the others when their one caller leaves.
+    pub shared: bool,
+    pub waiters: Vec<Waiter>,
+}
+
+/// How a request ended: its payload and the accounts it names, or its rejection.
+pub(super) type Ended<V> = Result<(V, Named), Rejection<V>>;
+
+/// A 2xx payload's shape check for `route`.
+fn check<V: Value>(route: &Route<V>, payload: &V, env: &impl Env) -> Result<Named, Invalid> {
+    match route {
+        Route::Status { .. } => check_status_response(payload),
+        Route::Connect => {
+            check_connect_response(payload)?;
+            // The core's check reads the URL's form; the platform's parser must accept it too.
+            let url = payload.get("authUrl").and_then(|u| u.as_str());
+            match url.is_some_and(|url| env.url_parses(&url)) {
+                true => Ok(Vec::new()),
+                false => Err(Invalid {
+                    path: "authUrl".into(),
+                    expected: "an absolute http: or https: URL",
+                }),
+            }
+        }
+        Route::Disconnect(_) => check_disconnect_response(payload).map(|()| Vec::new()),
+        Route::Refresh => check_refresh_response(payload).map(|account| vec![account]),
+        Route::Raw => Ok(Vec::new()),
+    }
+}
+
+impl<V: Value> Client<V> {
+    /// Starts a request: logs its start and sends its first attempt.
+    pub(super) fn start(&mut self, env: &mut impl Env, mut outgoing: Outgoing, route: Route<V>) -> RequestId {
+        let id = self.id();
+        let raw = matches!(route, Route::Raw);
+        if !raw {
+            outgoing.headers = self.headers_for(env, &outgoing);
+            let entry = outgoing.info().started(env.now());
+            self.log(Level::Debug, || entry);
+        }
+        let shared = matches!(route, Route::Status { .. } | Route::Refresh);
+        self.requests.push(Request {
+            id,
+            route,
+            outgoing,
+            attempts: 0,
+            attempt: None,
+            timer: None,
+            started: env.clock(),
+            shared,
+            waiters: Vec::new(),
+        });
+        if !self.unsent {
+            self.send_attempt(id);
+        }
+        id
+    }
+
+    /// The headers of a request to the integrations API: the caller's, then ours.
+    fn headers_for(&self, env: &mut impl Env, outgoing: &Outgoing) -> Vec<(String, String)> {
+        let mut headers = self.config.headers.clone();
+        let mut add = |name: &str, value: String| headers.push((name.to_owned(), value));
+        add("Accept", "application/json".into());
+        add("X-Correlation-Id", outgoing.correlation_id.clone());
+        if outgoing.method != "GET" {
+            add("Idempotency-Key", env.uuid());
+        }
+        if outgoing.body.is_some() {
+            add("Content-Type", "application/json".into());
+        }
+        headers
+    }
+
+    /// A waiter for request `id`.
+    pub(super) fn hold(&mut self, id: RequestId, waiter: Waiter) {
+        if let Some(request) = self.requests.iter_mut().find(|r| r.id == id) {
+            request.waiters.push(waiter);
+        }
+    }
+
+    /// A caller waits for request `id`.
+    pub(super) fn join(&mut self, id: RequestId, call: CallId, operation: &'static str, account: Option<AccountKey>) {
+        self.hold(id, Waiter::Call(call));
+        self.wait(call, operation, account, super::Waits::Request(id));
+    }
+
+    fn send_attempt(&mut self, id: RequestId) {
+        let attempt = self.id();
+        let timeout_ms = self.config.timeout_ms;
+        let timer = (timeout_ms > 0.0).then(|| self.id());
+        let Some(request) = self.requests.iter_mut().find(|r| r.id == id) else {
+            return;
+        };
+        request.attempts += 1;
+        request.attempt = Some(attempt);
+        request.timer = timer;
+        let outgoing = request.outgoing.clone();
+        self.push(Effect::Send {
+            attempt,
+            request: outgoing,
+        });
+        if let Some(timer) = timer {
+            self.push(Effect::SetTimer {
+                timer,
+                delay_ms: timeout_ms.min(crate::defaults::MAX_TIMER_MS),
+            });
+        }
+    }
+
+    /// The request whose attempt is `attempt`, its timer cleared: the attempt is over.
+    fn end_attempt(&mut self, attempt: AttemptId) -> Option<RequestId> {
+        let request = self.requests.iter_mut().find(|r| r.attempt == Some(attempt))?;
+        request.attempt = None;
+        let timer = request.timer.take();
+        let id = request.id;
+        if let Some(timer) = timer {
+            self.push(Effect::ClearTimer(timer));
+        }
+        Some(id)
+    }
+
+    fn request(&self, id: RequestId) -> Option<&Request<V>> {
+        self.requests.iter().find(|r| r.id == id)
+    }
+
+    /// An attempt's response (its body parsed, or `None` when it is not JSON).
+    pub fn response(&mut self, env: &mut impl Env, attempt: AttemptId, response: Response<V>) {
+        let Some(id) = self.end_attempt(attempt) else {
+            return;
+        };
+        let Some(request) = self.request(id) else {
+            return;
+        };
+        let (outgoing, attempts) = (&request.outgoing, request.attempts);
+        let (op, cid) = (outgoing.operation, outgoing.correlation_id.as_str());
+        if (200..300).contains(&response.status) {
+            let ended = match response.body {
+                Some(body) => self.accept(env, request, body, response.status),
+                None => Err(outgoing.about(failure::not_json(op, response.status, cid), attempts).into()),
+            };
+            return self.finish(env, id, ended, response.status);
+        }
+        let body = response.body.unwrap_or_else(V::null);
+        let retryable = self.config.retry.is_retryable_status(response.status);
+        let (error, details) = failure::http(op, response.status, &response.status_text, &body, retryable, cid);
+        let rejection = Rejection {
+            error: outgoing.about(error, attempts),
+            details,
+        };
+        let failure = Failure::Status {
+            status: response.status,
+            retry_after: response.retry_after,
+        };
+        self.failed_attempt(env, id, failure, rejection);
+    }
+
+    /// An attempt's `fetch` rejected: `detail` says how (`fetch failed (ECONNRESET)`).
+    pub fn network_error(&mut self, env: &mut impl Env, attempt: AttemptId, detail: &str) {
+        let Some(id) = self.end_attempt(attempt) else {
+            return;
+        };
+        let Some(request) = self.request(id) else {
+            return;
+        };
+        let (outgoing, attempts) = (&request.outgoing, request.attempts);
+        let error = failure::network(outgoing.operation, detail, &outgoing.correlation_id);
+        let rejection = outgoing.about(error, attempts).into();
+        self.failed_attempt(env, id, Failure::Network, rejection);
+    }
+
+    /// A request's timer fired: its attempt timed out, or its backoff wait is over. False when
+    /// the timer is no request's.
+    pub(super) fn request_timer(&mut self, env: &mut impl Env, timer: TimerId) -> bool {
+        let Some(request) = self.requests.iter_mut().find(|r| r.timer == Some(timer)) else {
+            return false;
+        };
+        request.timer = None;
+        let id = request.id;
+        match request.attempt.take() {
+            Some(attempt) => {
+                let (outgoing, attempts) = (&request.outgoing, request.attempts);
+                let error = failure::timeout(outgoing.operation, self.config.timeout_ms, &outgoing.correlation_id);
+                let rejection = outgoing.about(error, attempts).into();
+                self.push(Effect::Abort(attempt));
+                self.failed_attempt(env, id, Failure::Timeout, rejection);
+            }
+            None => self.send_attempt(id),
+        }
+        true
+    }
+
+    /// The retry policy decides after a failed attempt: wait and try again, or give up.
+    fn failed_attempt(&mut self, env: &mut impl Env, id: RequestId, failure: Failure, mut rejection: Rejection<V>) {
+        let Some(request) = self.request(id) else {
+            return;
+        };
+        let attempts = request.attempts;
+        match self.config.retry.next_step(attempts - 1, &failure, env.now(), env.random()) {
+            Step::Retry { wait_ms, .. } => {
+                if !matches!(request.route, Route::Raw) {
+                    let entry = request.outgoing.info().retrying(attempts, wait_ms, &rejection.error, env.now());
+                    self.log(Level::Info, || entry);
+                }
+                let timer = self.id();
+                if let Some(request) = self.requests.iter_mut().find(|r| r.id == id) {
+                    request.timer = Some(timer);
+                }
+                self.push(Effect::SetTimer {
+                    timer,
+                    delay_ms: wait_ms.clamp(0.0, crate::defaults::MAX_TIMER_MS),
+                });
+            }
+            Step::GiveUp { retry_after_ms } => {
+                rejection.error.retry_after_ms = retry_after_ms;
+                let status = rejection.error.status_code.unwrap_or(0);
+                self.finish(env, id, Err(rejection), status);
+            }
+        }
+    }
+
+    /// A 2xx reply's payload, unwrapped from its envelope and checked by the route.
+    fn accept(&self, env: &impl Env, request: &Request<V>, body: V, status: u16) -> Ended<V> {
+        let (outgoing, attempts) = (&request.outgoing, request.attempts);
+        if matches!(request.route, Route::Raw) {
+            return Ok((body, Vec::new()));
+        }
+        let cid = outgoing.correlation_id.as_str();
+        let payload = failure::unwrap_envelope(body, outgoing.operation, status, cid).map_err(
+            |(error, details)| Rejection {
+                error: outgoing.about(error, attempts),
+                details,
+            },
+        )?;
+        match check(&request.route, &payload, env) {
+            Ok(named) => Ok((payload, named)),
+            Err(invalid) => {
+                let error = failure::invalid_response("The response", &invalid, cid).with_status(status);
+                Err(outgoing.about(error, attempts).into())
+            }
+        }
+    }
+
+    /// Aborts request `id`: the attempt in flight or the backoff wait. It ends `aborted`.
+    pub(super) fn cancel(&mut self, env: &mut impl Env, id: RequestId) {
+        let Some(request) = self.requests.iter_mut().find(|r| r.id == id) else {
+            return;
+        };
+        let (attempt, timer) = (request.attempt.take(), request.timer.take());
+        let outgoing = &request.outgoing;
+        let error = failure::aborted(outgoing.operation, &outgoing.correlation_id);
+        let rejection = outgoing.about(error, request.attempts).into();
+        if let Some(attempt) = attempt {
+            self.push(Effect::Abort(attempt));
+        }
+        if let Some(timer) = timer {
+            self.push(Effect::ClearTimer(timer));
+        }
+        self.finish(env, id, Err(rejection), 0);
+    }
+
+    /// A request ended: logged and measured, then its route's consequences and its waiters.
+    fn finish(&mut self, env: &mut impl Env, id: RequestId, ended: Ended<V>, status: u16) {
+        let Some(at) = self.requests.iter().position(|r| r.id == id) else {
+            return;
+        };
+        let request = self.requests.remove(at);
+        let ended = ended.map_err(|rejection| self.redacted(rejection));
+        if !matches!(request.route, Route::Raw) {
+            self.observe(env, &request, &ended, status);
+        }
+        let calls: Vec<CallId> = request
+            .waiters
+            .iter()
+            .filter_map(|w| match w {
+                Waiter::Call(call) => Some(*call),
+                _ => None,
+            })
+            .collect();
+        let batches: Vec<u32> = request
+            .waiters
+            .iter()
+            .filter_map(|w| match w {
+                Waiter::Batch(batch) => Some(*batch),
+                _ => None,
+            })
+            .collect();
+        let auto_refresh = matches!(request.route, Route::Status { auto_refresh: true });
+        let outcome = self.after(env, request.route, request.outgoing.account(), ended);
+        let answer = outcome.clone().map(|(payload, _)| Answer::Value(payload));
+        self.settle(calls, answer);
+        for batch in batches {
+            self.batch_step(env, batch, &outcome);
+        }
+        if auto_refresh && outcome.is_ok() && self.config.auto_refresh && !self.disposed {
+            // Failures are logged by each refresh; auto-refresh never rejects anywhere.
+            self.refresh_expiring(env, None);
+        }
+    }
+
+    /// The end of a request in its log and metric.
+    fn observe(&mut self, env: &mut impl Env, request: &Request<V>, ended: &Ended<V>, status: u16) {
+        let info = request.outgoing.info();
+        let duration_ms = env.clock() - request.started;
+        let (entry, metric) = match ended {
+            Ok(_) => (
+                info.succeeded(request.attempts, status, duration_ms, env.now()),
+                info.metric(true, duration_ms, request.attempts, Some(status)),
+            ),
+            Err(rejection) => {
+                let error = &rejection.error;
+                (
+                    info.failure(error, duration_ms, env.now()),
+                    info.metric(false, duration_ms, error.attempts, error.status_code),
+                )
+            }
+        };
+        self.log(entry.level, || entry);
+        self.metric(metric);
+    }
+}

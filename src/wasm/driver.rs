@@ -1,0 +1,442 @@
+//! The driver: pumps the core (`crate::client`) and carries out its effects — `fetch`, timers,
+//! promises, abort signals, subscribers, window listeners, logs. It decides nothing: every event
+//! goes to the core, every effect comes from it.
+//!
+//! One Rust closure per client (`wake`) is the callback of everything JavaScript calls back:
+//! each timer, response and signal listener is `wake` bound to a kind and a number.
+
+use super::errors::{set, to_js};
+use super::observe::Observer;
+use super::transport::{describe_network_error, read_response, Transport};
+use super::{clear_timeout, get, global, new_uuid, set_timeout};
+use crate::client::{Answer, Call, CallId, Client, Effect, Env, Rejection, Response};
+use crate::time::EpochMs;
+use js_sys::{Array, Function, Object, Promise};
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::AbortController;
+
+/// What JavaScript calls `wake` about (its first argument).
+const TIMER: u32 = 0;
+const RESPONSE: u32 = 1;
+const TEXT: u32 = 2;
+const NETWORK: u32 = 3;
+const LEAVE: u32 = 4;
+const FOCUS: u32 = 5;
+const VISIBILITY: u32 = 6;
+const ONLINE: u32 = 7;
+const UNSUBSCRIBE: u32 = 8;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = performance, js_name = now)]
+    fn performance_now() -> f64;
+}
+
+/// The platform as the core reads it.
+pub(crate) struct Js;
+
+impl Env for Js {
+    fn now(&self) -> EpochMs {
+        js_sys::Date::now() as EpochMs
+    }
+    fn clock(&self) -> f64 {
+        performance_now()
+    }
+    fn random(&mut self) -> f64 {
+        js_sys::Math::random()
+    }
+    fn uuid(&mut self) -> String {
+        new_uuid()
+    }
+    fn visible(&self) -> bool {
+        get(&global(), "document")
+            .and_then(|d| get(&d, "visibilityState"))
+            .and_then(|v| v.as_string())
+            .is_none_or(|v| v != "hidden")
+    }
+    fn url_parses(&self, url: &str) -> bool {
+        web_sys::Url::new(url).is_ok()
+    }
+}
+
+/// A call's promise functions, and the listener on its caller's signal.
+struct Pending {
+    call: CallId,
+    resolve: Function,
+    reject: Function,
+    listening: Option<super::signal::Listening>,
+}
+
+/// The driver of one core.
+pub(crate) struct Driver {
+    core: RefCell<Client<JsValue>>,
+    pub transport: Transport,
+    pub observer: Observer,
+    wake: Function,
+    /// `wake` bound to focus, online and visibility: the same functions to add and remove.
+    window: [Function; 3],
+    pending: RefCell<Vec<Pending>>,
+    /// Attempts in flight: their controller, and the response while its body is read.
+    attempts: RefCell<Vec<(u32, AbortController, Option<Response<JsValue>>)>>,
+    timers: RefCell<Vec<(u32, JsValue)>>,
+    subscribers: RefCell<Vec<(u32, Function)>>,
+    next: Cell<u32>,
+    /// The last snapshot of each slot (idle, validating) and the core's key it was built for.
+    snapshots: RefCell<[Option<((u64, bool, bool), JsValue)>; 2]>,
+    me: Weak<Self>,
+    /// Itself while a call is pending: a promise settles even if the client object is dropped.
+    keep: RefCell<Option<Rc<Self>>>,
+}
+
+impl Driver {
+    pub fn new(core: Client<JsValue>, transport: Transport, observer: Observer) -> Rc<Self> {
+        Rc::new_cyclic(|weak: &Weak<Self>| {
+            let weak_self = weak.clone();
+            let weak = weak.clone();
+            let wake = Closure::<dyn FnMut(JsValue, JsValue, JsValue)>::new(move |kind, id, value| {
+                if let Some(driver) = weak.upgrade() {
+                    let number = |v: &JsValue| v.as_f64().unwrap_or(-1.0) as u32;
+                    driver.wake(number(&kind), number(&id), value);
+                }
+            });
+            let wake: Function = wake.into_js_value().unchecked_into();
+            let on = |kind: u32| -> Function {
+                wake.bind2(&JsValue::NULL, &kind.into(), &0.into()).unchecked_into()
+            };
+            Self {
+                core: RefCell::new(core),
+                transport,
+                observer,
+                window: [on(FOCUS), on(ONLINE), on(VISIBILITY)],
+                wake,
+                pending: RefCell::default(),
+                attempts: RefCell::default(),
+                timers: RefCell::default(),
+                subscribers: RefCell::default(),
+                next: Cell::new(0),
+                snapshots: RefCell::default(),
+                me: weak_self,
+                keep: RefCell::default(),
+            }
+        })
+    }
+
+    /// `wake` bound to `kind` and `id`: a callback with no Rust closure of its own.
+    fn bound(&self, kind: u32, id: u32) -> Function {
+        self.wake
+            .bind2(&JsValue::NULL, &kind.into(), &id.into())
+            .unchecked_into()
+    }
+
+    /// Runs an event through the core, then carries out what it asks.
+    pub fn event<T>(&self, event: impl FnOnce(&mut Client<JsValue>, &mut Js) -> T) -> T {
+        let result = event(&mut self.core.borrow_mut(), &mut Js);
+        self.pump();
+        result
+    }
+
+    /// Reads the core.
+    pub fn read<T>(&self, read: impl FnOnce(&Client<JsValue>) -> T) -> T {
+        read(&self.core.borrow())
+    }
+
+    /// Carries out the core's effects, in order, until there are none. No borrow is held while
+    /// one runs: JavaScript it calls may call the client again.
+    fn pump(&self) {
+        loop {
+            let effect = self.core.borrow_mut().next_effect();
+            match effect {
+                Some(effect) => self.perform(effect),
+                None => return,
+            }
+        }
+    }
+
+    fn perform(&self, effect: Effect<JsValue>) {
+        match effect {
+            Effect::Send { attempt, request } => self.send(attempt, &request),
+            Effect::Abort(attempt) => {
+                let mut attempts = self.attempts.borrow_mut();
+                if let Some(at) = attempts.iter().position(|a| a.0 == attempt) {
+                    attempts.remove(at).1.abort();
+                }
+            }
+            Effect::SetTimer { timer, delay_ms } => {
+                let handle = set_timeout(&self.bound(TIMER, timer), delay_ms);
+                self.timers.borrow_mut().push((timer, handle));
+            }
+            Effect::ClearTimer(timer) => {
+                let mut timers = self.timers.borrow_mut();
+                if let Some(at) = timers.iter().position(|t| t.0 == timer) {
+                    clear_timeout(&timers.remove(at).1);
+                }
+            }
+            Effect::Settle { calls, outcome } => self.settle(&calls, outcome),
+            Effect::Notify => self.notify(),
+            Effect::Listen(on) => self.window_listeners(on),
+            Effect::Log(entry) => self.observer.emit(entry),
+            Effect::Metric(metric) => self.observer.metric(metric),
+        }
+    }
+
+    fn wake(&self, kind: u32, id: u32, value: JsValue) {
+        match kind {
+            TIMER => {
+                self.timers.borrow_mut().retain(|t| t.0 != id);
+                self.event(|core, env| core.timer(env, id));
+            }
+            RESPONSE => self.response(id, &value),
+            TEXT => self.text(id, value),
+            NETWORK => {
+                self.attempts.borrow_mut().retain(|a| a.0 != id);
+                let detail = describe_network_error(&value);
+                self.event(|core, env| core.network_error(env, id, &detail));
+            }
+            LEAVE => self.event(|core, env| core.leave(env, id)),
+            FOCUS => self.event(|core, env| core.focus(env)),
+            VISIBILITY => self.event(|core, env| core.visibility(env)),
+            ONLINE => self.event(|core, env| core.online(env)),
+            UNSUBSCRIBE => {
+                let removed = {
+                    let mut subscribers = self.subscribers.borrow_mut();
+                    let before = subscribers.len();
+                    subscribers.retain(|s| s.0 != id);
+                    before != subscribers.len()
+                };
+                if removed {
+                    self.event(|core, _| core.unsubscribe());
+                }
+            }
+            _ => {}
+        }
+    }
+
+    // --- requests ------------------------------------------------------------------------
+
+    fn send(&self, attempt: u32, request: &crate::client::Outgoing) {
+        let Ok(controller) = AbortController::new() else {
+            let detail = "AbortController is not available";
+            return self.event(|core, env| core.network_error(env, attempt, detail));
+        };
+        let signal = controller.signal();
+        self.attempts.borrow_mut().push((attempt, controller, None));
+        let sent = self.transport.fetch(request, &signal);
+        match sent {
+            Ok(promise) => {
+                let promise = Promise::resolve(&promise);
+                super::signal::forward(
+                    &promise,
+                    &self.bound(RESPONSE, attempt),
+                    &self.bound(NETWORK, attempt),
+                );
+            }
+            Err(error) => self.wake(NETWORK, attempt, error),
+        }
+    }
+
+    /// `fetch` resolved: the status and headers now, the body when `text()` resolves.
+    fn response(&self, attempt: u32, response: &JsValue) {
+        let read = read_response(response);
+        let Ok((head, text)) = read else {
+            return self.wake(NETWORK, attempt, read.err().unwrap_or_default());
+        };
+        {
+            let mut attempts = self.attempts.borrow_mut();
+            let Some(entry) = attempts.iter_mut().find(|a| a.0 == attempt) else {
+                return;
+            };
+            entry.2 = Some(head);
+        }
+        let body = Promise::resolve(&text);
+        super::signal::forward(&body, &self.bound(TEXT, attempt), &self.bound(NETWORK, attempt));
+    }
+
+    /// The body was read: parsed by `JSON.parse` where it is (never copied into wasm).
+    fn text(&self, attempt: u32, text: JsValue) {
+        let head = {
+            let mut attempts = self.attempts.borrow_mut();
+            let Some(at) = attempts.iter().position(|a| a.0 == attempt) else {
+                return;
+            };
+            attempts.remove(at).2
+        };
+        let Some(mut response) = head else {
+            return;
+        };
+        if !text.is_string() {
+            let detail = "the response body did not read as text";
+            return self.event(|core, env| core.network_error(env, attempt, detail));
+        }
+        response.body = parse_json(&text).ok();
+        self.event(|core, env| core.response(env, attempt, response));
+    }
+
+    // --- calls ---------------------------------------------------------------------------
+
+    fn next_id(&self) -> u32 {
+        self.next.set(self.next.get().wrapping_add(1));
+        self.next.get()
+    }
+
+    /// Makes a call: a promise that the core settles (maybe at once). A signal that has already
+    /// fired goes to the core as such; one that refuses a listener is refused.
+    pub fn call(&self, what: Call, signal: Option<super::signal::CallerSignal>) -> Promise {
+        let call = self.next_id();
+        let listening = match &signal {
+            Some(signal) if !signal.aborted() => match signal.listen(self.bound(LEAVE, call).into()) {
+                Ok(listening) => Some(listening),
+                Err(problem) => return self.refuse(what.operation(), problem),
+            },
+            _ => None,
+        };
+        let aborted = signal.as_ref().is_some_and(|s| s.aborted());
+        let mut promise_functions = None;
+        let promise = Promise::new(&mut |resolve, reject| promise_functions = Some((resolve, reject)));
+        let Some((resolve, reject)) = promise_functions else {
+            return promise;
+        };
+        self.pending.borrow_mut().push(Pending {
+            call,
+            resolve,
+            reject,
+            listening,
+        });
+        if self.keep.borrow().is_none() {
+            *self.keep.borrow_mut() = self.me.upgrade();
+        }
+        self.event(|core, env| match aborted {
+            true => core.call_aborted(env, call, what),
+            false => core.call(env, call, what),
+        });
+        promise
+    }
+
+    /// A call refused before it reached the core: logged and measured by the core.
+    pub fn refuse(&self, operation: &'static str, problem: String) -> Promise {
+        Promise::reject(&self.refusal(operation, problem))
+    }
+
+    /// The `invalid_input` error of a refused call.
+    pub fn refusal(&self, operation: &'static str, problem: String) -> JsValue {
+        rejection_to_js(self.event(|core, env| core.refuse(env, operation, problem)))
+    }
+
+    fn settle(&self, calls: &[CallId], outcome: Result<Answer<JsValue>, Rejection<JsValue>>) {
+        let settled: Vec<Pending> = {
+            let mut pending = self.pending.borrow_mut();
+            let (settled, waiting) = std::mem::take(&mut *pending)
+                .into_iter()
+                .partition(|p| calls.contains(&p.call));
+            *pending = waiting;
+            settled
+        };
+        // Dropped when this returns: whoever called holds the driver until then.
+        let _kept = match self.pending.borrow().is_empty() {
+            true => self.keep.borrow_mut().take(),
+            false => None,
+        };
+        let value = match outcome {
+            Ok(answer) => Ok(answer_to_js(answer)),
+            Err(rejection) => Err(rejection_to_js(rejection)),
+        };
+        for p in settled {
+            if let Some(listening) = &p.listening {
+                listening.stop();
+            }
+            let _ = match &value {
+                Ok(value) => p.resolve.call1(&JsValue::NULL, value),
+                Err(error) => p.reject.call1(&JsValue::NULL, error),
+            };
+        }
+    }
+
+    // --- subscribers and the window ------------------------------------------------------
+
+    /// Adds a subscriber; returns its unsubscribe function.
+    pub fn subscribe(&self, listener: Function) -> JsValue {
+        let id = self.next_id();
+        self.subscribers.borrow_mut().push((id, listener));
+        self.event(|core, env| core.subscribe(env));
+        self.bound(UNSUBSCRIBE, id).into()
+    }
+
+    fn notify(&self) {
+        let listeners: Vec<Function> = self.subscribers.borrow().iter().map(|s| s.1.clone()).collect();
+        for listener in listeners {
+            // A listener that throws must not stop the others.
+            let _ = listener.call0(&JsValue::NULL);
+        }
+    }
+
+    /// `dispose()`: the subscribers go; the core stops the rest.
+    pub fn dispose(&self) {
+        self.subscribers.borrow_mut().clear();
+        self.event(|core, env| core.dispose(env));
+    }
+
+    fn window_listeners(&self, add: bool) {
+        let global = global();
+        let Some(document) = get(&global, "document") else {
+            return;
+        };
+        let targets = [
+            (global.clone(), "focus", &self.window[0]),
+            (global, "online", &self.window[1]),
+            (document, "visibilitychange", &self.window[2]),
+        ];
+        for (target, event, callback) in targets {
+            let target: &web_sys::EventTarget = target.unchecked_ref();
+            let _ = if add {
+                target.add_event_listener_with_callback(event, callback)
+            } else {
+                target.remove_event_listener_with_callback(event, callback)
+            };
+        }
+    }
+
+    // --- the snapshot --------------------------------------------------------------------
+
+    /// The current snapshot: the same object as last time unless the core's key changed.
+    pub fn snapshot(&self) -> JsValue {
+        let core = self.core.borrow();
+        let view = core.view();
+        let slot = view.slot();
+        if let Some((key, snapshot)) = &self.snapshots.borrow()[slot] {
+            if *key == view.key {
+                return snapshot.clone();
+            }
+        }
+        let snapshot = super::snapshot::build(&view);
+        self.snapshots.borrow_mut()[slot] = Some((view.key, snapshot.clone()));
+        snapshot
+    }
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// `JSON.parse` on a JS string, without copying it through wasm memory.
+    #[wasm_bindgen(catch, js_namespace = JSON, js_name = parse)]
+    fn parse_json(text: &JsValue) -> Result<JsValue, JsValue>;
+}
+
+/// A core rejection as an `IntegrationError`.
+pub(crate) fn rejection_to_js(rejection: Rejection<JsValue>) -> JsValue {
+    to_js(&rejection.error, rejection.details)
+}
+
+fn answer_to_js(answer: Answer<JsValue>) -> JsValue {
+    match answer {
+        Answer::Value(value) => value,
+        Answer::Nothing => JsValue::UNDEFINED,
+        Answer::Expiring { refreshed, failed } => {
+            let result: JsValue = Object::new().into();
+            set(&result, "refreshed", refreshed.into_iter().collect::<Array>());
+            let failed: Array = failed.into_iter().map(rejection_to_js).collect();
+            set(&result, "failed", failed);
+            result
+        }
+    }
+}

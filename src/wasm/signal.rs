@@ -1,0 +1,74 @@
+//! A caller's `AbortSignal`: read defensively, listened to with a function the driver binds, and
+//! left clean when the call settles.
+
+use super::get;
+use js_sys::{Function, Promise};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// A caller's `AbortSignal`. It is the caller's object, so it may throw or lie: it is only ever
+/// read through `Reflect.get` and called through `Function.prototype.call`, and one that cannot
+/// be read is refused (`invalid_input`) before anything starts.
+pub(crate) struct CallerSignal(JsValue);
+
+/// A listener on a caller's signal, and `removeEventListener` bound to take it off again.
+pub(crate) struct Listening {
+    remove: Function,
+}
+
+impl CallerSignal {
+    const REFUSED: &'static str = "options.signal must be an AbortSignal";
+
+    /// `options.signal`: absent, or a signal whose `aborted` reads as a boolean.
+    pub fn read(options: &JsValue) -> Result<Option<Self>, String> {
+        match get(options, "signal") {
+            None => Ok(None),
+            Some(signal) if signal.is_null() => Ok(None),
+            Some(signal) => {
+                let signal = Self(signal);
+                signal.read_aborted().ok_or(Self::REFUSED)?;
+                Ok(Some(signal))
+            }
+        }
+    }
+
+    fn read_aborted(&self) -> Option<bool> {
+        get(&self.0, "aborted")?.as_bool()
+    }
+
+    /// Whether it has fired; one that can no longer be read counts as fired.
+    pub fn aborted(&self) -> bool {
+        self.read_aborted().unwrap_or(true)
+    }
+
+    /// The signal's `method`, bound to it and to `("abort", listener)`.
+    fn bound(&self, method: &str, listener: &JsValue) -> Result<Function, String> {
+        let method: Function<fn(JsValue, JsValue) -> JsValue> = get(&self.0, method)
+            .and_then(|m| m.dyn_into().ok())
+            .ok_or(Self::REFUSED)?;
+        let bound = method.bind2(&self.0, &JsValue::from_str("abort"), listener);
+        Ok(bound.unchecked_into())
+    }
+
+    /// Calls `listener` when the signal fires.
+    pub fn listen(&self, listener: JsValue) -> Result<Listening, String> {
+        let remove = self.bound("removeEventListener", &listener)?;
+        let add = self.bound("addEventListener", &listener)?;
+        add.call0(&JsValue::UNDEFINED).map_err(|_| Self::REFUSED)?;
+        Ok(Listening { remove })
+    }
+}
+
+impl Listening {
+    /// Takes the listener off, so that a settled call leaves nothing on the caller's signal.
+    pub fn stop(&self) {
+        let _ = self.remove.call0(&JsValue::UNDEFINED);
+    }
+}
+
+/// `promise.then(resolve, reject)`.
+pub(super) fn forward(promise: &Promise, resolve: &Function, reject: &Function) {
+    if let Some(then) = get(promise, "then").and_then(|t| t.dyn_into::<Function>().ok()) {
+        let _ = then.call2(promise, resolve, reject);
+    }
+}

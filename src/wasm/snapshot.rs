@@ -1,0 +1,48 @@
+//! Snapshots as JavaScript sees them: frozen objects built from the core's view.
+
+use super::driver::rejection_to_js;
+use super::errors::{set, set_some};
+use super::get;
+use crate::client::View;
+use js_sys::{Array, Object};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+fn frozen(value: JsValue) -> JsValue {
+    Object::freeze(value.unchecked_ref::<Object>()).into()
+}
+
+/// The snapshot of `view`.
+pub(crate) fn build(view: &View<'_, JsValue>) -> JsValue {
+    let snapshot: JsValue = Object::new().into();
+    let integrations: Array = match view.data {
+        Some(data) => {
+            set(&snapshot, "data", data.clone());
+            set_some(&snapshot, "summary", get(data, "summary"));
+            get(data, "integrations").map_or_else(Array::new, JsCast::unchecked_into)
+        }
+        None => frozen(Array::new().into()).unchecked_into(),
+    };
+    let by_provider: JsValue = Object::new().into();
+    for (provider, indices) in &view.by_provider {
+        let group: Array = indices.iter().map(|i| integrations.get(*i as u32)).collect();
+        set(&by_provider, provider, group);
+    }
+    set(&snapshot, "integrations", integrations);
+    set(&snapshot, "byProvider", frozen(by_provider));
+    set_some(&snapshot, "error", view.error.cloned().map(rejection_to_js));
+    set(&snapshot, "isLoading", view.is_loading);
+    set(&snapshot, "isValidating", view.is_validating);
+    set_some(&snapshot, "updatedAt", view.updated_at.map(|at| at as f64));
+    frozen(snapshot)
+}
+
+/// The constant idle snapshot of server rendering.
+pub(crate) fn idle() -> JsValue {
+    let snapshot: JsValue = Object::new().into();
+    set(&snapshot, "integrations", frozen(Array::new().into()));
+    set(&snapshot, "byProvider", frozen(Object::new().into()));
+    set(&snapshot, "isLoading", false);
+    set(&snapshot, "isValidating", false);
+    frozen(snapshot)
+}
