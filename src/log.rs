@@ -198,12 +198,7 @@ impl<'a> OperationInfo<'a> {
     /// The entry for an operation that did not succeed: `error` level for what retrying cannot
     /// fix, `warn` for what it can, and `info` for one cancelled by its caller's signal or by
     /// `dispose()`, which is the caller's intent, not a failure.
-    pub fn failure(
-        &self,
-        error: &IntegrationError,
-        duration_ms: f64,
-        now: EpochMs,
-    ) -> LogEntry {
+    pub fn failure(&self, error: &IntegrationError, duration_ms: f64, now: EpochMs) -> LogEntry {
         let level = match (error.kind, error.retryable) {
             (ErrorKind::Aborted, _) => Level::Info,
             (_, true) => Level::Warn,

@@ -58,7 +58,11 @@ fn integrations<V: Value>(data: &V) -> Vec<V> {
     let list = data.get("integrations");
     let len = list.as_ref().and_then(|l| l.len()).unwrap_or(0);
     (0..len)
-        .map(|i| list.as_ref().and_then(|l| l.index(i)).unwrap_or_else(V::null))
+        .map(|i| {
+            list.as_ref()
+                .and_then(|l| l.index(i))
+                .unwrap_or_else(V::null)
+        })
         .collect()
 }
 
@@ -144,7 +148,10 @@ impl<V: Value> Data<V> {
     /// Puts back what `remove_account` took, unless newer data has arrived since (then the
     /// caller revalidates). True when restored.
     pub fn restore(&mut self, removal: Removal<V>, now: EpochMs) -> bool {
-        let untouched = self.data.as_ref().is_some_and(|d| d.same(&removal.optimistic));
+        let untouched = self
+            .data
+            .as_ref()
+            .is_some_and(|d| d.same(&removal.optimistic));
         if untouched {
             self.set_data(removal.previous, removal.accounts);
             self.store.mutated(now);
@@ -154,7 +161,13 @@ impl<V: Value> Data<V> {
 
     /// Sets a refreshed account's `expiresAt` (from the refresh response) in the data. True
     /// when the data changed.
-    pub fn set_expiry(&mut self, key: &AccountKey, refreshed: &V, expires_at: EpochMs, now: EpochMs) -> bool {
+    pub fn set_expiry(
+        &mut self,
+        key: &AccountKey,
+        refreshed: &V,
+        expires_at: EpochMs,
+        now: EpochMs,
+    ) -> bool {
         let (Some(data), Some(index)) = (self.data.clone(), self.position(key)) else {
             return false;
         };

@@ -10,11 +10,16 @@
 //!
 //! Its native tests (`testing`) and the simulator (`sim`) drive it with a virtual clock.
 
+// A request ends once: its rejection is moved along, never copied in a loop.
+#![allow(clippy::result_large_err)]
+
 mod background;
 mod data;
 mod operations;
 mod refresh;
 mod request;
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod sim;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod testing;
 
@@ -351,7 +356,13 @@ impl<V: Value> Client<V> {
         }
     }
 
-    fn wait(&mut self, call: CallId, operation: &'static str, account: Option<AccountKey>, on: Waits) {
+    fn wait(
+        &mut self,
+        call: CallId,
+        operation: &'static str,
+        account: Option<AccountKey>,
+        on: Waits,
+    ) {
         self.calls.push((
             call,
             Waiting {
@@ -522,7 +533,9 @@ impl<V: Value> Client<V> {
                     self.calls.insert(at, (call, waiting));
                     return self.cancel(env, id);
                 }
-                request.waiters.retain(|w| *w != request::Waiter::Call(call));
+                request
+                    .waiters
+                    .retain(|w| *w != request::Waiter::Call(call));
                 let error = aborted_error(
                     waiting.operation,
                     &request.outgoing.correlation_id,

@@ -38,7 +38,11 @@ impl<V: Value> Client<V> {
 
     /// The status request in flight, or a new one. `auto_refresh` is false for the revalidation
     /// that `refreshExpiring` starts itself, so that the two never loop.
-    pub(super) fn fetch_status(&mut self, env: &mut impl Env, auto_refresh: bool) -> Result<RequestId, String> {
+    pub(super) fn fetch_status(
+        &mut self,
+        env: &mut impl Env,
+        auto_refresh: bool,
+    ) -> Result<RequestId, String> {
         let in_flight = self
             .requests
             .iter()
@@ -62,7 +66,13 @@ impl<V: Value> Client<V> {
         }
     }
 
-    pub(super) fn connect(&mut self, env: &mut impl Env, call: CallId, provider: String, redirect_uri: Option<String>) {
+    pub(super) fn connect(
+        &mut self,
+        env: &mut impl Env,
+        call: CallId,
+        provider: String,
+        redirect_uri: Option<String>,
+    ) {
         let url = match self.url(&["connect", &provider]) {
             Ok(url) => url,
             Err(problem) => {
@@ -104,7 +114,13 @@ impl<V: Value> Client<V> {
     }
 
     /// What a request's end changes, and the outcome its waiters get.
-    pub(super) fn after(&mut self, env: &mut impl Env, route: Route<V>, account: Option<AccountKey>, ended: Ended<V>) -> Ended<V> {
+    pub(super) fn after(
+        &mut self,
+        env: &mut impl Env,
+        route: Route<V>,
+        account: Option<AccountKey>,
+        ended: Ended<V>,
+    ) -> Ended<V> {
         match (route, ended) {
             (Route::Status { .. }, ended) => self.status_ended(env, ended),
             (Route::Disconnect(_), Ok(done)) => {

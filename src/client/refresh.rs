@@ -46,7 +46,11 @@ impl<V: Value> Client<V> {
     }
 
     /// One refresh per account at a time: the request in flight, or a new one.
-    fn refresh_shared(&mut self, env: &mut impl Env, key: &AccountKey) -> Result<RequestId, String> {
+    fn refresh_shared(
+        &mut self,
+        env: &mut impl Env,
+        key: &AccountKey,
+    ) -> Result<RequestId, String> {
         let in_flight = self.requests.iter().find(|r| {
             matches!(r.route, Route::Refresh)
                 && r.outgoing.provider.as_ref() == Some(&key.0)
@@ -62,7 +66,12 @@ impl<V: Value> Client<V> {
     }
 
     /// A refresh brought the account's new `expiresAt`: into the token map and the store.
-    pub(super) fn refresh_ended(&mut self, env: &mut impl Env, account: Option<AccountKey>, ended: Ended<V>) -> Ended<V> {
+    pub(super) fn refresh_ended(
+        &mut self,
+        env: &mut impl Env,
+        account: Option<AccountKey>,
+        ended: Ended<V>,
+    ) -> Ended<V> {
         let (Ok((payload, named)), Some(key)) = (&ended, account) else {
             return ended;
         };

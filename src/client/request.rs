@@ -1,8 +1,10 @@
 //! One request's life: its attempts, each one's timeout, the retry policy's waits, the reply's
 //! envelope and shape check, its logs and metric; and who waits for it.
 
-use super::{Answer, AttemptId, CallId, Client, Effect, Env, Named, Rejection, RequestId, Response,
-    TimerId, Value};
+use super::{
+    Answer, AttemptId, CallId, Client, Effect, Env, Named, Rejection, RequestId, Response, TimerId,
+    Value,
+};
 use crate::failure;
 use crate::log::{Level, OperationInfo};
 use crate::model::{
@@ -35,7 +37,12 @@ pub struct Outgoing {
 
 impl Outgoing {
     /// A request with a fresh correlation id.
-    pub fn new(env: &mut impl Env, operation: &'static str, method: &'static str, url: String) -> Self {
+    pub fn new(
+        env: &mut impl Env,
+        operation: &'static str,
+        method: &'static str,
+        url: String,
+    ) -> Self {
         Self {
             operation,
             method,
@@ -63,7 +70,11 @@ impl Outgoing {
     }
 
     /// A core error about this request, after `attempts`.
-    fn about(&self, error: crate::error::IntegrationError, attempts: u32) -> crate::error::IntegrationError {
+    fn about(
+        &self,
+        error: crate::error::IntegrationError,
+        attempts: u32,
+    ) -> crate::error::IntegrationError {
         let mut error = error.with_account(self.provider.as_deref(), self.account_id.as_deref());
         error.attempts = attempts;
         error
@@ -141,7 +152,12 @@ fn check<V: Value>(route: &Route<V>, payload: &V, env: &impl Env) -> Result<Name
 
 impl<V: Value> Client<V> {
     /// Starts a request: logs its start and sends its first attempt.
-    pub(super) fn start(&mut self, env: &mut impl Env, mut outgoing: Outgoing, route: Route<V>) -> RequestId {
+    pub(super) fn start(
+        &mut self,
+        env: &mut impl Env,
+        mut outgoing: Outgoing,
+        route: Route<V>,
+    ) -> RequestId {
         let id = self.id();
         let raw = matches!(route, Route::Raw);
         if !raw {
@@ -190,7 +206,13 @@ impl<V: Value> Client<V> {
     }
 
     /// A caller waits for request `id`.
-    pub(super) fn join(&mut self, id: RequestId, call: CallId, operation: &'static str, account: Option<AccountKey>) {
+    pub(super) fn join(
+        &mut self,
+        id: RequestId,
+        call: CallId,
+        operation: &'static str,
+        account: Option<AccountKey>,
+    ) {
         self.hold(id, Waiter::Call(call));
         self.wait(call, operation, account, super::Waits::Request(id));
     }
@@ -220,7 +242,10 @@ impl<V: Value> Client<V> {
 
     /// The request whose attempt is `attempt`, its timer cleared: the attempt is over.
     fn end_attempt(&mut self, attempt: AttemptId) -> Option<RequestId> {
-        let request = self.requests.iter_mut().find(|r| r.attempt == Some(attempt))?;
+        let request = self
+            .requests
+            .iter_mut()
+            .find(|r| r.attempt == Some(attempt))?;
         request.attempt = None;
         let timer = request.timer.take();
         let id = request.id;
@@ -247,13 +272,22 @@ impl<V: Value> Client<V> {
         if (200..300).contains(&response.status) {
             let ended = match response.body {
                 Some(body) => self.accept(env, request, body, response.status),
-                None => Err(outgoing.about(failure::not_json(op, response.status, cid), attempts).into()),
+                None => Err(outgoing
+                    .about(failure::not_json(op, response.status, cid), attempts)
+                    .into()),
             };
             return self.finish(env, id, ended, response.status);
         }
         let body = response.body.unwrap_or_else(V::null);
         let retryable = self.config.retry.is_retryable_status(response.status);
-        let (error, details) = failure::http(op, response.status, &response.status_text, &body, retryable, cid);
+        let (error, details) = failure::http(
+            op,
+            response.status,
+            &response.status_text,
+            &body,
+            retryable,
+            cid,
+        );
         let rejection = Rejection {
             error: outgoing.about(error, attempts),
             details,
@@ -290,7 +324,11 @@ impl<V: Value> Client<V> {
         match request.attempt.take() {
             Some(attempt) => {
                 let (outgoing, attempts) = (&request.outgoing, request.attempts);
-                let error = failure::timeout(outgoing.operation, self.config.timeout_ms, &outgoing.correlation_id);
+                let error = failure::timeout(
+                    outgoing.operation,
+                    self.config.timeout_ms,
+                    &outgoing.correlation_id,
+                );
                 let rejection = outgoing.about(error, attempts).into();
                 self.push(Effect::Abort(attempt));
                 self.failed_attempt(env, id, Failure::Timeout, rejection);
@@ -301,15 +339,30 @@ impl<V: Value> Client<V> {
     }
 
     /// The retry policy decides after a failed attempt: wait and try again, or give up.
-    fn failed_attempt(&mut self, env: &mut impl Env, id: RequestId, failure: Failure, mut rejection: Rejection<V>) {
+    fn failed_attempt(
+        &mut self,
+        env: &mut impl Env,
+        id: RequestId,
+        failure: Failure,
+        mut rejection: Rejection<V>,
+    ) {
         let Some(request) = self.request(id) else {
             return;
         };
         let attempts = request.attempts;
-        match self.config.retry.next_step(attempts - 1, &failure, env.now(), env.random()) {
+        match self
+            .config
+            .retry
+            .next_step(attempts - 1, &failure, env.now(), env.random())
+        {
             Step::Retry { wait_ms, .. } => {
                 if !matches!(request.route, Route::Raw) {
-                    let entry = request.outgoing.info().retrying(attempts, wait_ms, &rejection.error, env.now());
+                    let entry = request.outgoing.info().retrying(
+                        attempts,
+                        wait_ms,
+                        &rejection.error,
+                        env.now(),
+                    );
                     self.log(Level::Info, || entry);
                 }
                 let timer = self.id();
@@ -345,7 +398,8 @@ impl<V: Value> Client<V> {
         match check(&request.route, &payload, env) {
             Ok(named) => Ok((payload, named)),
             Err(invalid) => {
-                let error = failure::invalid_response("The response", &invalid, cid).with_status(status);
+                let error =
+                    failure::invalid_response("The response", &invalid, cid).with_status(status);
                 Err(outgoing.about(error, attempts).into())
             }
         }

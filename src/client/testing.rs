@@ -72,11 +72,16 @@ impl Value for J {
         J::new(json!(text))
     }
     fn array(items: Vec<Self>) -> Self {
-        J::new(Json::Array(items.into_iter().map(|i| (*i.0).clone()).collect()))
+        J::new(Json::Array(
+            items.into_iter().map(|i| (*i.0).clone()).collect(),
+        ))
     }
     fn object(entries: Vec<(String, Self)>) -> Self {
         J::new(Json::Object(
-            entries.into_iter().map(|(k, v)| (k, (*v.0).clone())).collect(),
+            entries
+                .into_iter()
+                .map(|(k, v)| (k, (*v.0).clone()))
+                .collect(),
         ))
     }
     fn null() -> Self {
@@ -147,7 +152,10 @@ pub(crate) fn status_body(accounts: &[(&str, &str, &str)]) -> Json {
         .collect();
     let mut by_provider = serde_json::Map::new();
     for (provider, _, _) in accounts {
-        let n = by_provider.get(*provider).and_then(Json::as_u64).unwrap_or(0);
+        let n = by_provider
+            .get(*provider)
+            .and_then(Json::as_u64)
+            .unwrap_or(0);
         by_provider.insert((*provider).to_owned(), json!(n + 1));
     }
     json!({
@@ -213,9 +221,16 @@ mod tests {
         let sent = sends(&effects);
         assert_eq!(sent.len(), 1);
         assert!(sent[0].1.ends_with("/api/integrations/status"));
-        c.response(&mut env, sent[0].0, ok(status_body(&[("instagram", "a", "2030-01-01T00:00:00Z")])));
+        c.response(
+            &mut env,
+            sent[0].0,
+            ok(status_body(&[("instagram", "a", "2030-01-01T00:00:00Z")])),
+        );
         let effects: Vec<_> = c.effects().collect();
-        if let Some(Effect::Settle { outcome: Err(r), .. }) = effects.iter().find(|e| matches!(e, Effect::Settle { .. })) {
+        if let Some(Effect::Settle {
+            outcome: Err(r), ..
+        }) = effects.iter().find(|e| matches!(e, Effect::Settle { .. }))
+        {
             panic!("{}", r.error.message);
         }
         assert_eq!(settled(&effects), [(vec![1, 2], true)]);
@@ -239,8 +254,9 @@ mod tests {
                 c.response(&mut env, *attempt, status_code(503, None));
                 continue;
             }
-            if let Some(Effect::Settle { outcome: Err(r), .. }) =
-                effects.iter().find(|e| matches!(e, Effect::Settle { .. }))
+            if let Some(Effect::Settle {
+                outcome: Err(r), ..
+            }) = effects.iter().find(|e| matches!(e, Effect::Settle { .. }))
             {
                 assert_eq!((r.error.attempts, r.error.status_code), (4, Some(503)));
                 break;
@@ -263,11 +279,18 @@ mod tests {
         let (mut c, mut env) = client();
         c.call(&mut env, 1, Call::Status { force: false });
         let sent = sends(&c.effects().collect::<Vec<_>>());
-        let accounts = [("instagram", "a", "2030-01-01T00:00:00Z"), ("instagram", "b", "2030-01-01T00:00:00Z")];
+        let accounts = [
+            ("instagram", "a", "2030-01-01T00:00:00Z"),
+            ("instagram", "b", "2030-01-01T00:00:00Z"),
+        ];
         c.response(&mut env, sent[0].0, ok(status_body(&accounts)));
         c.effects().for_each(drop);
         let before = c.view().data.cloned().unwrap();
-        c.call(&mut env, 2, Call::Disconnect(("instagram".into(), "a".into())));
+        c.call(
+            &mut env,
+            2,
+            Call::Disconnect(("instagram".into(), "a".into())),
+        );
         let effects: Vec<_> = c.effects().collect();
         let view = c.view();
         assert_eq!(view.by_provider, [("instagram".to_owned(), vec![0])]);

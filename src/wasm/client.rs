@@ -304,9 +304,9 @@ impl IntegrationsClient {
         #[wasm_bindgen(unchecked_param_type = "() => void")] listener: JsValue,
     ) -> Result<JsValue, JsValue> {
         let driver = &self.driver;
-        let listener: Function = listener.dyn_into().map_err(|_| {
-            driver.refusal("status", "subscribe(listener) takes a function".into())
-        })?;
+        let listener: Function = listener
+            .dyn_into()
+            .map_err(|_| driver.refusal("status", "subscribe(listener) takes a function".into()))?;
         driver
             .read(Client::ready)
             .map_err(|problem| driver.refusal("status", problem))?;

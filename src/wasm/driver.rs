@@ -5,7 +5,7 @@
 //! One Rust closure per client (`wake`) is the callback of everything JavaScript calls back:
 //! each timer, response and signal listener is `wake` bound to a kind and a number.
 
-use super::errors::{set, to_js};
+use super::errors::{rejection_to_js, set};
 use super::observe::Observer;
 use super::transport::{describe_network_error, read_response, Transport};
 use super::{clear_timeout, get, global, new_uuid, set_timeout};
@@ -62,6 +62,12 @@ impl Env for Js {
     }
 }
 
+/// An attempt in flight: its controller, and its response while the body is read.
+type InFlight = (u32, AbortController, Option<Response<JsValue>>);
+
+/// A snapshot, and the core's key it was built for.
+type Built = Option<((u64, bool, bool), JsValue)>;
+
 /// A call's promise functions, and the listener on its caller's signal.
 struct Pending {
     call: CallId,
@@ -80,12 +86,12 @@ pub(crate) struct Driver {
     window: [Function; 3],
     pending: RefCell<Vec<Pending>>,
     /// Attempts in flight: their controller, and the response while its body is read.
-    attempts: RefCell<Vec<(u32, AbortController, Option<Response<JsValue>>)>>,
+    attempts: RefCell<Vec<InFlight>>,
     timers: RefCell<Vec<(u32, JsValue)>>,
     subscribers: RefCell<Vec<(u32, Function)>>,
     next: Cell<u32>,
     /// The last snapshot of each slot (idle, validating) and the core's key it was built for.
-    snapshots: RefCell<[Option<((u64, bool, bool), JsValue)>; 2]>,
+    snapshots: RefCell<[Built; 2]>,
     me: Weak<Self>,
     /// Itself while a call is pending: a promise settles even if the client object is dropped.
     keep: RefCell<Option<Rc<Self>>>,
@@ -96,15 +102,17 @@ impl Driver {
         Rc::new_cyclic(|weak: &Weak<Self>| {
             let weak_self = weak.clone();
             let weak = weak.clone();
-            let wake = Closure::<dyn FnMut(JsValue, JsValue, JsValue)>::new(move |kind, id, value| {
-                if let Some(driver) = weak.upgrade() {
-                    let number = |v: &JsValue| v.as_f64().unwrap_or(-1.0) as u32;
-                    driver.wake(number(&kind), number(&id), value);
-                }
-            });
+            let wake =
+                Closure::<dyn FnMut(JsValue, JsValue, JsValue)>::new(move |kind, id, value| {
+                    if let Some(driver) = weak.upgrade() {
+                        let number = |v: &JsValue| v.as_f64().unwrap_or(-1.0) as u32;
+                        driver.wake(number(&kind), number(&id), value);
+                    }
+                });
             let wake: Function = wake.into_js_value().unchecked_into();
             let on = |kind: u32| -> Function {
-                wake.bind2(&JsValue::NULL, &kind.into(), &0.into()).unchecked_into()
+                wake.bind2(&JsValue::NULL, &kind.into(), &0.into())
+                    .unchecked_into()
             };
             Self {
                 core: RefCell::new(core),
@@ -251,7 +259,11 @@ impl Driver {
             entry.2 = Some(head);
         }
         let body = Promise::resolve(&text);
-        super::signal::forward(&body, &self.bound(TEXT, attempt), &self.bound(NETWORK, attempt));
+        super::signal::forward(
+            &body,
+            &self.bound(TEXT, attempt),
+            &self.bound(NETWORK, attempt),
+        );
     }
 
     /// The body was read: parsed by `JSON.parse` where it is (never copied into wasm).
@@ -286,15 +298,18 @@ impl Driver {
     pub fn call(&self, what: Call, signal: Option<super::signal::CallerSignal>) -> Promise {
         let call = self.next_id();
         let listening = match &signal {
-            Some(signal) if !signal.aborted() => match signal.listen(self.bound(LEAVE, call).into()) {
-                Ok(listening) => Some(listening),
-                Err(problem) => return self.refuse(what.operation(), problem),
-            },
+            Some(signal) if !signal.aborted() => {
+                match signal.listen(self.bound(LEAVE, call).into()) {
+                    Ok(listening) => Some(listening),
+                    Err(problem) => return self.refuse(what.operation(), problem),
+                }
+            }
             _ => None,
         };
         let aborted = signal.as_ref().is_some_and(|s| s.aborted());
         let mut promise_functions = None;
-        let promise = Promise::new(&mut |resolve, reject| promise_functions = Some((resolve, reject)));
+        let promise =
+            Promise::new(&mut |resolve, reject| promise_functions = Some((resolve, reject)));
         let Some((resolve, reject)) = promise_functions else {
             return promise;
         };
@@ -364,7 +379,12 @@ impl Driver {
     }
 
     fn notify(&self) {
-        let listeners: Vec<Function> = self.subscribers.borrow().iter().map(|s| s.1.clone()).collect();
+        let listeners: Vec<Function> = self
+            .subscribers
+            .borrow()
+            .iter()
+            .map(|s| s.1.clone())
+            .collect();
         for listener in listeners {
             // A listener that throws must not stop the others.
             let _ = listener.call0(&JsValue::NULL);
@@ -422,18 +442,17 @@ extern "C" {
     fn parse_json(text: &JsValue) -> Result<JsValue, JsValue>;
 }
 
-/// A core rejection as an `IntegrationError`.
-pub(crate) fn rejection_to_js(rejection: Rejection<JsValue>) -> JsValue {
-    to_js(&rejection.error, rejection.details)
-}
-
 fn answer_to_js(answer: Answer<JsValue>) -> JsValue {
     match answer {
         Answer::Value(value) => value,
         Answer::Nothing => JsValue::UNDEFINED,
         Answer::Expiring { refreshed, failed } => {
             let result: JsValue = Object::new().into();
-            set(&result, "refreshed", refreshed.into_iter().collect::<Array>());
+            set(
+                &result,
+                "refreshed",
+                refreshed.into_iter().collect::<Array>(),
+            );
             let failed: Array = failed.into_iter().map(rejection_to_js).collect();
             set(&result, "failed", failed);
             result

@@ -80,6 +80,11 @@ pub(crate) fn to_js(error: &IntegrationError, details: Option<JsValue>) -> JsVal
     plain
 }
 
+/// A core rejection as an `IntegrationError`.
+pub(crate) fn rejection_to_js(rejection: crate::client::Rejection<JsValue>) -> JsValue {
+    to_js(&rejection.error, rejection.details)
+}
+
 /// An `invalid_input` error as a JS value, with a fresh correlation id.
 pub(crate) fn invalid_input(message: impl Into<String>) -> JsValue {
     to_js(

@@ -1,7 +1,6 @@
 //! Snapshots as JavaScript sees them: frozen objects built from the core's view.
 
-use super::driver::rejection_to_js;
-use super::errors::{set, set_some};
+use super::errors::{rejection_to_js, set, set_some};
 use super::get;
 use crate::client::View;
 use js_sys::{Array, Object};
@@ -25,7 +24,10 @@ pub(crate) fn build(view: &View<'_, JsValue>) -> JsValue {
     };
     let by_provider: JsValue = Object::new().into();
     for (provider, indices) in &view.by_provider {
-        let group: Array = indices.iter().map(|i| integrations.get(*i as u32)).collect();
+        let group: Array = indices
+            .iter()
+            .map(|i| integrations.get(*i as u32))
+            .collect();
         set(&by_provider, provider, group);
     }
     set(&snapshot, "integrations", integrations);
