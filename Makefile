@@ -78,3 +78,9 @@ bench: pkg
 
 clean:
 	rm -rf pkg target/pkg-build target/pack* tests/js/node_modules tests/types/node_modules examples/node/node_modules examples/react/node_modules examples/react/dist examples/next/node_modules examples/next/.next
+
+## The deterministic simulator of the client core (src/client/sim.rs): SEEDS seeds (10000 by
+## default), each a scenario against a faulty simulated server; a failure names its seed.
+.PHONY: sim
+sim:
+	SIM_SEEDS=$(or $(SEEDS),10000) cargo test --release --lib client::sim -- --nocapture

@@ -35,10 +35,10 @@ impl<V: Value> Client<V> {
         if self.background.subscribers == 0 {
             return;
         }
-        self.background.subscribers -= 1;
-        if self.background.subscribers == 0 {
+        if self.background.subscribers == 1 {
             self.stop_background();
         }
+        self.background.subscribers -= 1;
     }
 
     pub(super) fn stop_background(&mut self) {

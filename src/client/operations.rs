@@ -61,6 +61,9 @@ impl<V: Value> Client<V> {
     /// Fetches the server's truth (sharing a request in flight) without anyone awaiting it: its
     /// failure is the snapshot's `error`.
     pub(super) fn revalidate_detached(&mut self, env: &mut impl Env) {
+        if self.disposed {
+            return;
+        }
         if let Ok(id) = self.fetch_status(env, true) {
             self.hold(id, Waiter::Detached);
         }

@@ -116,6 +116,10 @@ impl<V: Value> Client<V> {
         let Some(batch) = self.batches.iter_mut().find(|b| b.id == id) else {
             return;
         };
+        if self.disposed {
+            // What `dispose()` cancelled ends the batch; nothing more starts.
+            batch.queue.clear();
+        }
         let Some(key) = batch.queue.pop_front() else {
             return;
         };

@@ -1,0 +1,1531 @@
+//! A deterministic simulator of the client core (FoundationDB / TigerBeetle style): one seed
+//! drives a simulated server with faults, a virtual clock and a random schedule of caller
+//! actions, and the core's invariants are checked after every step.
+//!
+//! - `cargo test --lib client::sim` runs a fixed set of seeds.
+//! - `SIM_SEEDS=N [SIM_START=S]` runs `N` seeds from `S` instead (`make sim SEEDS=N`).
+//! - `SIM_SEED=S` runs one seed and prints its trace.
+//!
+//! A failure names the seed, the step and the invariant; the same seed gives the same trace.
+
+use super::request::{Route, Waiter};
+use super::testing::{SimEnv, J};
+use super::*;
+use crate::defaults::REFRESH_CONCURRENCY;
+use crate::error::ErrorKind;
+use crate::tokens::TokenEntry;
+use serde_json::{json, Value as Json};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+const ROOT: &str = "https://app.example/api/integrations";
+const PROVIDERS: [&str; 3] = ["instagram", "tiktok", "youtube"];
+const ACCOUNT_IDS: [&str; 6] = ["a", "b", "a:b", "x/y", "ü 1", "42"];
+/// The fixed set: this many seeds from 0.
+const FIXED_SEEDS: u64 = 2000;
+/// Events delivered after the final `dispose()` before the run counts as runaway.
+const DRAIN_LIMIT: usize = 20_000;
+
+// --- randomness, hashing, dates ------------------------------------------------------------
+
+/// splitmix64: the simulator's own generator (the core draws from `SimEnv`'s).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+    fn range(&mut self, lo: i64, hi: i64) -> i64 {
+        lo + self.below((hi - lo + 1) as u64) as i64
+    }
+    fn chance(&mut self, p: f64) -> bool {
+        ((self.next() >> 11) as f64 / (1u64 << 53) as f64) < p
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+    /// An index drawn by weight.
+    fn weighted(&mut self, weights: &[u32]) -> usize {
+        let total: u32 = weights.iter().sum();
+        let mut draw = self.below(u64::from(total)) as u32;
+        for (i, w) in weights.iter().enumerate() {
+            if draw < *w {
+                return i;
+            }
+            draw -= w;
+        }
+        weights.len() - 1
+    }
+}
+
+/// FNV-1a over the trace.
+struct Fnv(u64);
+
+impl Fnv {
+    fn bytes(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x100_0000_01B3);
+        }
+    }
+    fn u64(&mut self, n: u64) {
+        self.bytes(&n.to_le_bytes());
+    }
+    fn str(&mut self, s: &str) {
+        self.u64(s.len() as u64);
+        self.bytes(s.as_bytes());
+    }
+}
+
+/// (year, month, day) of a day count since 1970-01-01 (Howard Hinnant's `civil_from_days`).
+fn civil(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
+fn rfc3339(at: EpochMs) -> String {
+    let (days, ms) = (at.div_euclid(86_400_000), at.rem_euclid(86_400_000));
+    let (y, m, d) = civil(days);
+    let (h, min, s) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{h:02}:{min:02}:{s:02}.{:03}Z",
+        ms % 1000
+    )
+}
+
+fn http_date(at: EpochMs) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let (days, ms) = (at.div_euclid(86_400_000), at.rem_euclid(86_400_000));
+    let (y, m, d) = civil(days);
+    let (h, min, s) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60);
+    let weekday = DAYS[days.rem_euclid(7) as usize];
+    let month = MONTHS[m as usize - 1];
+    format!("{weekday}, {d:02} {month} {y} {h:02}:{min:02}:{s:02} GMT")
+}
+
+// --- the simulated world ---------------------------------------------------------------------
+
+/// What the server does with one attempt, decided when it is sent.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Plan {
+    /// A 2xx with a valid body for the route, bare or in a `success: true` envelope.
+    Valid { envelope: bool },
+    /// A 5xx, with a JSON error body or an HTML page.
+    Unavailable { status: u16, json: bool },
+    /// A 429 with this `Retry-After`.
+    TooMany(RetryAfter),
+    /// A 4xx that is not retried, its error body echoing a token.
+    Refused(u16),
+    /// A 2xx whose body is not JSON.
+    NotJson,
+    /// A 2xx of the wrong shape.
+    WrongShape,
+    /// A 2xx `{ success: false, error }` envelope echoing a token.
+    FalseEnvelope,
+    /// `fetch` rejects.
+    Network,
+    /// Never answers: only the core's timeout (or an abort) ends it.
+    Hang,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum RetryAfter {
+    None,
+    Seconds(u32),
+    /// An HTTP-date this many seconds ahead.
+    Date(u32),
+    /// Beyond `maxRetryAfter`: the client gives up at once.
+    TooLong,
+}
+
+/// How faulty the server is in one scenario: weights of the plans.
+struct Profile {
+    name: &'static str,
+    /// valid, 5xx, 429, 4xx, not JSON, wrong shape, false envelope, network, hang.
+    weights: [u32; 9],
+    /// Chance that an attempt is answered slowly (seconds).
+    slow: f64,
+    /// Chance per send that an outage (every attempt 5xx) starts.
+    outage: f64,
+}
+
+const PROFILES: [Profile; 4] = [
+    Profile {
+        name: "calm",
+        weights: [90, 3, 1, 1, 1, 1, 1, 1, 1],
+        slow: 0.02,
+        outage: 0.0,
+    },
+    Profile {
+        name: "flaky",
+        weights: [50, 10, 6, 5, 5, 5, 5, 9, 5],
+        slow: 0.1,
+        outage: 0.01,
+    },
+    Profile {
+        name: "outage",
+        weights: [50, 25, 5, 2, 2, 2, 2, 8, 4],
+        slow: 0.05,
+        outage: 0.08,
+    },
+    Profile {
+        name: "hostile",
+        weights: [25, 12, 12, 10, 8, 10, 10, 8, 5],
+        slow: 0.2,
+        outage: 0.03,
+    },
+];
+
+#[derive(Debug)]
+enum Ev {
+    Timer(TimerId),
+    Answer(AttemptId),
+    /// A late answer to an attempt the core aborted: it must change nothing.
+    Stale(AttemptId, Plan, &'static str),
+}
+
+/// An attempt on the wire.
+struct Attempt {
+    cid: String,
+    operation: &'static str,
+    account: Option<AccountKey>,
+    plan: Plan,
+    /// Its answer in the queue (none for a hang).
+    due: Option<(i64, u64)>,
+}
+
+struct CallRec {
+    what: Call,
+    settled: bool,
+}
+
+struct ServerAccount {
+    key: AccountKey,
+    expires_at: EpochMs,
+}
+
+/// A broken invariant.
+#[derive(Debug)]
+struct Broken {
+    invariant: &'static str,
+    detail: String,
+}
+
+type Checked = Result<(), Broken>;
+
+fn broken(invariant: &'static str, detail: impl Into<String>) -> Broken {
+    Broken {
+        invariant,
+        detail: detail.into(),
+    }
+}
+
+/// What one scenario did.
+#[derive(Debug, Default, Clone, Copy)]
+struct Stats {
+    steps: u64,
+    sends: u64,
+    settles: u64,
+    /// Data changes by a status, a rollback, an optimistic removal, a refreshed expiry.
+    changes: [u64; 4],
+    aborts: u64,
+    stale: u64,
+    early_disposes: u64,
+}
+
+impl Stats {
+    fn add(&mut self, other: &Stats) {
+        self.steps += other.steps;
+        self.sends += other.sends;
+        self.settles += other.settles;
+        for (a, b) in self.changes.iter_mut().zip(other.changes) {
+            *a += b;
+        }
+        self.aborts += other.aborts;
+        self.stale += other.stale;
+        self.early_disposes += other.early_disposes;
+    }
+}
+
+/// What happened in the current step that may change the store's data.
+#[derive(Default)]
+struct StepCauses {
+    status_payloads: Vec<Json>,
+    refreshed: Vec<(AccountKey, String)>,
+    disconnect_called: bool,
+}
+
+struct Sim {
+    rng: Rng,
+    env: SimEnv,
+    client: Client<J>,
+    max_retries: u32,
+    profile: &'static Profile,
+    verbose: bool,
+    step: usize,
+    queue: BTreeMap<(i64, u64), Ev>,
+    seq: u64,
+    timers: BTreeMap<TimerId, (i64, u64)>,
+    attempts: BTreeMap<AttemptId, Attempt>,
+    /// Per correlation id: the attempts sent and the first request sent.
+    sends: BTreeMap<String, (u32, Outgoing)>,
+    calls: BTreeMap<CallId, CallRec>,
+    next_call: CallId,
+    server: Vec<ServerAccount>,
+    /// The plain model of the token map.
+    model: BTreeMap<AccountKey, TokenEntry>,
+    tokens_made: u32,
+    disposed: bool,
+    listening: bool,
+    outage_until: EpochMs,
+    causes: StepCauses,
+    /// Every value the data had just before an optimistic removal: what a rollback restores.
+    before_removals: Vec<J>,
+    last_data: Option<J>,
+    hash: Fnv,
+    stats: Stats,
+    scratch: String,
+}
+
+fn operation_account(outgoing: &Outgoing) -> Option<AccountKey> {
+    Some((outgoing.provider.clone()?, outgoing.account_id.clone()?))
+}
+
+impl Sim {
+    fn new(seed: u64, verbose: bool) -> Self {
+        let mut rng = Rng(seed ^ 0x5EED_0FC0_FFEE);
+        let env = SimEnv::new(seed.wrapping_mul(0x9E37_79B9).wrapping_add(11));
+        let mut config = Config::with_root(ROOT);
+        config.retry.max_retries = *rng.pick(&[0, 1, 2, 3, 3, 3, 5]);
+        config.retry.jitter = *rng.pick(&[
+            crate::retry::Jitter::Full,
+            crate::retry::Jitter::Equal,
+            crate::retry::Jitter::None,
+        ]);
+        config.retry.initial_delay = *rng.pick(&[1000.0, 1000.0, 200.0]);
+        config.timeout_ms = *rng.pick(&[10_000.0, 10_000.0, 2500.0, 0.0]);
+        config.log_level = *rng.pick(&[Level::Debug, Level::Debug, Level::Info, Level::Warn]);
+        config.metrics = rng.chance(0.8);
+        config.auto_refresh = rng.chance(0.7);
+        config.debounce_ms = *rng.pick(&[1000.0, 250.0, 0.0]);
+        config.cache.refresh_interval = *rng.pick(&[300_000.0, 30_000.0, 0.0]);
+        config.cache.error_retry_interval = *rng.pick(&[5000.0, 1000.0]);
+        config.cache.refresh_when_hidden = rng.chance(0.2);
+        let max_retries = config.retry.max_retries;
+        let profile = &PROFILES[rng.weighted(&[3, 4, 2, 2])];
+        let mut sim = Sim {
+            env,
+            client: Client::new(config),
+            max_retries,
+            profile,
+            verbose,
+            step: 0,
+            queue: BTreeMap::new(),
+            seq: 0,
+            timers: BTreeMap::new(),
+            attempts: BTreeMap::new(),
+            sends: BTreeMap::new(),
+            calls: BTreeMap::new(),
+            next_call: 0,
+            server: Vec::new(),
+            model: BTreeMap::new(),
+            tokens_made: 0,
+            disposed: false,
+            listening: false,
+            outage_until: 0,
+            causes: StepCauses::default(),
+            before_removals: Vec::new(),
+            last_data: None,
+            hash: Fnv(0xCBF2_9CE4_8422_2325),
+            stats: Stats::default(),
+            scratch: String::new(),
+            rng,
+        };
+        // The server's accounts, expiring around now (some are due), and tokens for most.
+        let now = sim.env.now;
+        for _ in 0..sim.rng.below(7) {
+            let key = (
+                sim.rng.pick(&PROVIDERS).to_string(),
+                sim.rng.pick(&ACCOUNT_IDS).to_string(),
+            );
+            if sim.server.iter().any(|a| a.key == key) {
+                continue;
+            }
+            let expires_at = now + sim.rng.range(-120_000, 900_000);
+            sim.server.push(ServerAccount {
+                key: key.clone(),
+                expires_at,
+            });
+            if sim.rng.chance(0.7) {
+                let expires_at = now + sim.rng.range(-60_000, 900_000);
+                sim.set_token(key, expires_at);
+            }
+        }
+        if sim.rng.chance(0.3) {
+            let key = ("tiktok".to_owned(), "token-only".to_owned());
+            let expires_at = now + sim.rng.range(-60_000, 600_000);
+            sim.set_token(key, expires_at);
+        }
+        if verbose {
+            eprintln!(
+                "seed {seed}: profile {}, {:?}, {} accounts, {} tokens",
+                sim.profile.name,
+                sim.client.config.retry,
+                sim.server.len(),
+                sim.model.len()
+            );
+        }
+        sim
+    }
+
+    /// A token with distinctive texts for `key`, in the map and the model.
+    fn set_token(&mut self, key: AccountKey, expires_at: EpochMs) {
+        self.tokens_made += 1;
+        let n = self.tokens_made;
+        let entry = TokenEntry {
+            access_token: format!("atk{n}SECRETaccess{:x}", self.rng.next() >> 20),
+            refresh_token: self
+                .rng
+                .chance(0.7)
+                .then(|| format!("rtk{n}SECRETrefresh{:x}", self.rng.next() >> 20)),
+            expires_at,
+        };
+        self.client
+            .tokens()
+            .borrow_mut()
+            .set(&key.0, &key.1, entry.clone())
+            .expect("a valid token");
+        self.model.insert(key, entry);
+    }
+
+    fn token_texts(&self) -> impl Iterator<Item = &str> {
+        self.model.values().flat_map(|e| {
+            std::iter::once(e.access_token.as_str()).chain(e.refresh_token.as_deref())
+        })
+    }
+
+    fn schedule(&mut self, at: i64, ev: Ev) -> (i64, u64) {
+        self.seq += 1;
+        let key = (at, self.seq);
+        self.queue.insert(key, ev);
+        key
+    }
+
+    // --- effects ------------------------------------------------------------------------------
+
+    /// Carries out every effect the core queued, checking each.
+    fn pump(&mut self) -> Checked {
+        while let Some(effect) = self.client.next_effect() {
+            self.trace_effect(&effect);
+            self.effect(effect)?;
+        }
+        Ok(())
+    }
+
+    fn trace_effect(&mut self, effect: &Effect<J>) {
+        let h = &mut self.hash;
+        match effect {
+            Effect::Send { attempt, request } => {
+                h.u64(1);
+                h.u64(u64::from(*attempt));
+                h.str(&request.url);
+                h.str(&request.correlation_id);
+            }
+            Effect::Abort(a) => {
+                h.u64(2);
+                h.u64(u64::from(*a));
+            }
+            Effect::SetTimer { timer, delay_ms } => {
+                h.u64(3);
+                h.u64(u64::from(*timer));
+                h.u64(delay_ms.to_bits());
+            }
+            Effect::ClearTimer(t) => {
+                h.u64(4);
+                h.u64(u64::from(*t));
+            }
+            Effect::Settle { calls, outcome } => {
+                h.u64(5);
+                calls.iter().for_each(|c| h.u64(u64::from(*c)));
+                match outcome {
+                    Ok(_) => h.u64(1),
+                    Err(r) => h.str(&r.error.message),
+                }
+            }
+            Effect::Notify => h.u64(6),
+            Effect::Listen(on) => h.u64(7 + u64::from(*on)),
+            Effect::Log(entry) => h.str(&entry.message),
+            Effect::Metric(m) => {
+                h.u64(9);
+                h.u64(u64::from(m.success) + 2 * u64::from(m.attempts));
+            }
+        }
+        if self.verbose {
+            let text = format!("{effect:?}");
+            eprintln!("    -> {}", text.chars().take(300).collect::<String>());
+        }
+    }
+
+    fn effect(&mut self, effect: Effect<J>) -> Checked {
+        match effect {
+            Effect::Send { attempt, request } => self.send(attempt, request),
+            Effect::Abort(attempt) => {
+                self.stats.aborts += 1;
+                let Some(sent) = self.attempts.remove(&attempt) else {
+                    return Err(broken(
+                        "abort names an attempt in flight",
+                        format!("Abort({attempt}) of no attempt on the wire"),
+                    ));
+                };
+                if let Some(due) = sent.due {
+                    let _ = self.queue.remove(&due);
+                    // Now and then the fetch had already resolved: its answer still arrives.
+                    if self.rng.chance(0.1) {
+                        self.schedule(due.0, Ev::Stale(attempt, sent.plan, sent.operation));
+                    }
+                }
+                Ok(())
+            }
+            Effect::SetTimer { timer, delay_ms } => {
+                if !(delay_ms.is_finite() && delay_ms >= 0.0) {
+                    return Err(broken("timers are finite", format!("{timer}: {delay_ms}")));
+                }
+                if self.timers.contains_key(&timer) {
+                    return Err(broken("a timer is set once", format!("timer {timer}")));
+                }
+                let at = self.env.now + delay_ms.ceil() as i64;
+                let key = self.schedule(at, Ev::Timer(timer));
+                self.timers.insert(timer, key);
+                Ok(())
+            }
+            Effect::ClearTimer(timer) => {
+                if let Some(key) = self.timers.remove(&timer) {
+                    self.queue.remove(&key);
+                }
+                Ok(())
+            }
+            Effect::Settle { calls, outcome } => {
+                self.stats.settles += 1;
+                if calls.is_empty() {
+                    return Err(broken("a settle names calls", "Settle of no call"));
+                }
+                // Rejections only: a payload is the server's (`fetchWithRetry` returns it as is).
+                match &outcome {
+                    Err(rejection) => {
+                        self.no_token_in("settle", rejection)?;
+                        self.attempts_told(rejection)?;
+                    }
+                    Ok(Answer::Expiring { failed, .. }) => {
+                        self.no_token_in("settle", failed)?;
+                        failed.iter().try_for_each(|r| self.attempts_told(r))?;
+                    }
+                    Ok(_) => {}
+                }
+                for call in calls {
+                    let Some(rec) = self.calls.get_mut(&call) else {
+                        return Err(broken(
+                            "every call settles exactly once",
+                            format!("Settle of call {call}, never made"),
+                        ));
+                    };
+                    if std::mem::replace(&mut rec.settled, true) {
+                        return Err(broken(
+                            "every call settles exactly once",
+                            format!("call {call} ({:?}) settled twice", rec.what),
+                        ));
+                    }
+                    let fits = match (&rec.what, &outcome) {
+                        (_, Err(_)) => true,
+                        (Call::RefreshExpiring, Ok(answer)) => {
+                            matches!(answer, Answer::Expiring { .. })
+                        }
+                        (Call::RefreshIfNeeded(_), Ok(answer)) => {
+                            !matches!(answer, Answer::Expiring { .. })
+                        }
+                        (_, Ok(answer)) => matches!(answer, Answer::Value(_)),
+                    };
+                    if !fits {
+                        return Err(broken(
+                            "a call resolves with its method's answer",
+                            format!("call {call} ({:?})", rec.what),
+                        ));
+                    }
+                }
+                Ok(())
+            }
+            Effect::Notify => Ok(()),
+            Effect::Listen(on) => {
+                if on == self.listening || (on && self.disposed) {
+                    return Err(broken(
+                        "window listeners are added once and removed once",
+                        format!(
+                            "Listen({on}) while listening={} disposed={}",
+                            self.listening, self.disposed
+                        ),
+                    ));
+                }
+                self.listening = on;
+                Ok(())
+            }
+            Effect::Log(entry) => self.no_token_in("log", &entry),
+            Effect::Metric(metric) => self.no_token_in("metric", &metric),
+        }
+    }
+
+    /// A rejection tells the attempts its request made; one that ended on a network error or a
+    /// timeout made them all (those are always retried).
+    fn attempts_told(&self, rejection: &Rejection<J>) -> Checked {
+        let error = &rejection.error;
+        let Some((sent, _)) = self.sends.get(&error.correlation_id) else {
+            return Ok(());
+        };
+        if error.attempts != *sent {
+            return Err(broken(
+                "a rejection tells the attempts made",
+                format!("{} attempts told, {sent} sent: {error:?}", error.attempts),
+            ));
+        }
+        let spent = matches!(error.kind, ErrorKind::Network | ErrorKind::Timeout);
+        if spent && *sent != self.max_retries + 1 {
+            return Err(broken(
+                "a request failing on network errors or timeouts makes maxRetries + 1 attempts",
+                format!(
+                    "{sent} attempts (maxRetries {}): {error:?}",
+                    self.max_retries
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// No stored token text in what the core hands out.
+    fn no_token_in(&mut self, what: &str, value: &impl std::fmt::Debug) -> Checked {
+        if self.model.is_empty() {
+            return Ok(());
+        }
+        let mut text = std::mem::take(&mut self.scratch);
+        text.clear();
+        let _ = write!(text, "{value:?}");
+        // Every token text holds `SECRET`: most texts are passed over with one search.
+        let leaked = match text.contains("SECRET") {
+            true => self
+                .token_texts()
+                .find(|t| text.contains(t))
+                .map(str::to_owned),
+            false => None,
+        };
+        let result = match leaked {
+            Some(token) => Err(broken(
+                "no token text in logs, metrics or rejections",
+                format!(
+                    "{what} shows {token}: {}",
+                    text.chars().take(600).collect::<String>()
+                ),
+            )),
+            None => Ok(()),
+        };
+        self.scratch = text;
+        result
+    }
+
+    /// The server takes an attempt: it plans its answer and when it comes.
+    fn send(&mut self, attempt: AttemptId, request: Outgoing) -> Checked {
+        self.stats.sends += 1;
+        if self.disposed {
+            return Err(broken(
+                "no request after dispose",
+                format!("{} {} sent after dispose()", request.method, request.url),
+            ));
+        }
+        if self.attempts.contains_key(&attempt) {
+            return Err(broken(
+                "attempt ids are fresh",
+                format!("attempt {attempt}"),
+            ));
+        }
+        let cid = request.correlation_id.clone();
+        match self.sends.get_mut(&cid) {
+            Some((count, first)) => {
+                *count += 1;
+                if *count > self.max_retries + 1 {
+                    return Err(broken(
+                        "attempts per request <= maxRetries + 1",
+                        format!(
+                            "{} attempts of {} {} (maxRetries {})",
+                            count, request.operation, cid, self.max_retries
+                        ),
+                    ));
+                }
+                if *first != request {
+                    return Err(broken(
+                        "a retry resends the same request",
+                        format!("{first:?} then {request:?}"),
+                    ));
+                }
+            }
+            None => {
+                self.sends.insert(cid.clone(), (1, request.clone()));
+            }
+        }
+        let now = self.env.now;
+        let plan = if now < self.outage_until {
+            Plan::Unavailable {
+                status: *self.rng.pick(&[500, 502, 503, 504]),
+                json: self.rng.chance(0.5),
+            }
+        } else if self.rng.chance(self.profile.outage) {
+            self.outage_until = now + self.rng.range(1000, 30_000);
+            Plan::Unavailable {
+                status: 503,
+                json: true,
+            }
+        } else {
+            match self.rng.weighted(&self.profile.weights) {
+                0 => Plan::Valid {
+                    envelope: self.rng.chance(0.3),
+                },
+                1 => Plan::Unavailable {
+                    status: *self.rng.pick(&[500, 502, 503, 504]),
+                    json: self.rng.chance(0.5),
+                },
+                2 => Plan::TooMany(match self.rng.below(4) {
+                    0 => RetryAfter::None,
+                    1 => RetryAfter::Seconds(self.rng.below(6) as u32),
+                    2 => RetryAfter::Date(self.rng.below(6) as u32),
+                    _ => RetryAfter::TooLong,
+                }),
+                3 => Plan::Refused(*self.rng.pick(&[400, 401, 403, 404, 409, 422])),
+                4 => Plan::NotJson,
+                5 => Plan::WrongShape,
+                6 => Plan::FalseEnvelope,
+                7 => Plan::Network,
+                _ => Plan::Hang,
+            }
+        };
+        let delay = if self.rng.chance(self.profile.slow) {
+            self.rng.range(1000, 20_000)
+        } else {
+            self.rng.range(1, 400)
+        };
+        let due = (plan != Plan::Hang).then(|| self.schedule(now + delay, Ev::Answer(attempt)));
+        self.attempts.insert(
+            attempt,
+            Attempt {
+                cid,
+                operation: request.operation,
+                account: operation_account(&request),
+                plan,
+                due,
+            },
+        );
+        Ok(())
+    }
+
+    // --- the server's answers -------------------------------------------------------------------
+
+    /// A token text the server echoes in an error (a server that logs too much).
+    fn echo(&mut self) -> String {
+        let texts: Vec<String> = self.token_texts().map(str::to_owned).collect();
+        match texts.is_empty() {
+            true => "no token".to_owned(),
+            false => self.rng.pick(&texts).clone(),
+        }
+    }
+
+    fn error_body(&mut self, status: u16) -> Json {
+        let token = self.echo();
+        let mut details = serde_json::Map::new();
+        details.insert("token".to_owned(), json!(token));
+        details.insert(
+            token.clone(),
+            json!([token, { "deep": format!("x{token}y") }]),
+        );
+        json!({ "error": {
+            "message": format!("rejected {token}"), "userMessage": format!("Token {token} is bad."),
+            "type": format!("bad_{token}"), "statusCode": status, "retryable": false,
+            "details": details,
+        }})
+    }
+
+    fn status_payload(&self) -> Json {
+        let items: Vec<Json> = self
+            .server
+            .iter()
+            .enumerate()
+            .map(|(n, a)| {
+                json!({
+                    "id": n, "provider": a.key.0, "accountId": a.key.1, "accountName": "Name",
+                    "status": if n % 3 == 2 { "expired" } else { "connected" },
+                    "expiresAt": rfc3339(a.expires_at),
+                    "createdAt": "2024-01-01T00:00:00Z", "updatedAt": "2024-01-01T00:00:00Z",
+                })
+            })
+            .collect();
+        let mut by_provider = serde_json::Map::new();
+        for a in &self.server {
+            let n = by_provider
+                .get(&a.key.0)
+                .and_then(Json::as_u64)
+                .unwrap_or(0);
+            by_provider.insert(a.key.0.clone(), json!(n + 1));
+        }
+        let expired = (0..self.server.len()).filter(|n| n % 3 == 2).count();
+        json!({
+            "integrations": items,
+            "summary": { "total": self.server.len(), "connected": self.server.len() - expired,
+                "expired": expired, "byProvider": by_provider },
+        })
+    }
+
+    /// A valid payload for the route, and what it changes on the server and in the token map;
+    /// `None` when the server does not know the account (a 404).
+    fn valid_payload(&mut self, operation: &str, account: Option<&AccountKey>) -> Option<Json> {
+        let now = self.env.now;
+        let known = account.and_then(|key| self.server.iter().position(|a| a.key == *key));
+        match (operation, account) {
+            ("status", _) => {
+                let payload = self.status_payload();
+                self.causes.status_payloads.push(payload.clone());
+                Some(payload)
+            }
+            ("connect", _) => Some(json!({
+                "authUrl": "https://provider.example/auth?x=1", "state": "st",
+                "expiresAt": rfc3339(now + 600_000),
+            })),
+            ("disconnect", Some(key)) => {
+                let at = known?;
+                self.server.remove(at);
+                self.model.remove(key);
+                Some(
+                    json!({ "success": true, "provider": key.0, "accountId": key.1, "message": "Disconnected" }),
+                )
+            }
+            ("refreshToken", Some(key)) => {
+                let at = known?;
+                let expires_at = now + self.rng.range(3_600_000, 7_200_000);
+                self.server[at].expires_at = expires_at;
+                if let Some(entry) = self.model.get_mut(key) {
+                    entry.expires_at = expires_at;
+                }
+                self.causes
+                    .refreshed
+                    .push((key.clone(), rfc3339(expires_at)));
+                Some(
+                    json!({ "success": true, "provider": key.0, "accountId": key.1, "expiresAt": rfc3339(expires_at) }),
+                )
+            }
+            ("fetchWithRetry", _) => Some(json!({ "items": [1, 2, 3] })),
+            _ => None,
+        }
+    }
+
+    fn wrong_shape(&mut self, operation: &str) -> Json {
+        match (operation, self.rng.below(3)) {
+            ("status", 0) => json!({ "integrations": {}, "summary": {} }),
+            ("status", 1) => {
+                let mut payload = self.status_payload();
+                payload["integrations"] = json!([{ "id": -1, "provider": "Nope!" }]);
+                payload
+            }
+            ("connect", _) => {
+                json!({ "authUrl": "javascript:alert(1)", "state": "s", "expiresAt": rfc3339(self.env.now) })
+            }
+            ("disconnect", _) => json!({ "success": "yes" }),
+            ("refreshToken", 0) => {
+                json!({ "success": true, "provider": "instagram", "accountId": "a" })
+            }
+            ("refreshToken", _) => {
+                json!({ "success": true, "provider": "instagram", "accountId": "a", "expiresAt": "tomorrow" })
+            }
+            _ => json!([1, "two", null]),
+        }
+    }
+
+    fn respond(status: u16, retry_after: Option<String>, body: Option<Json>) -> Response<J> {
+        Response {
+            status,
+            status_text: String::new(),
+            retry_after,
+            body: body.map(J::new),
+        }
+    }
+
+    /// The answer to an attempt under `plan`, built when it arrives; `Err` is a network error.
+    fn answer(
+        &mut self,
+        plan: Plan,
+        operation: &'static str,
+        account: Option<&AccountKey>,
+        live: bool,
+    ) -> Result<Response<J>, String> {
+        let now = self.env.now;
+        Ok(match plan {
+            Plan::Valid { envelope } => {
+                // A stale answer must change nothing: the server's state is left alone.
+                let payload = match live {
+                    true => self.valid_payload(operation, account),
+                    false => Some(json!({ "stale": true })),
+                };
+                match payload {
+                    Some(payload) if envelope => Self::respond(
+                        200,
+                        None,
+                        Some(json!({ "success": true, "correlationId": "srv", "data": payload })),
+                    ),
+                    Some(payload) => Self::respond(200, None, Some(payload)),
+                    None => Self::respond(404, None, Some(self.error_body(404))),
+                }
+            }
+            Plan::Unavailable { status, json } => {
+                let body = json.then(|| self.error_body(status));
+                Self::respond(status, None, body)
+            }
+            Plan::TooMany(after) => {
+                let header = match after {
+                    RetryAfter::None => None,
+                    RetryAfter::Seconds(s) => Some(s.to_string()),
+                    RetryAfter::Date(s) => Some(http_date(now + i64::from(s) * 1000)),
+                    RetryAfter::TooLong => Some("120".to_owned()),
+                };
+                Self::respond(
+                    429,
+                    header,
+                    Some(json!({ "error": { "message": "slow down" } })),
+                )
+            }
+            Plan::Refused(status) => Self::respond(status, None, Some(self.error_body(status))),
+            Plan::NotJson => Self::respond(200, None, None),
+            Plan::WrongShape => Self::respond(200, None, Some(self.wrong_shape(operation))),
+            Plan::FalseEnvelope => {
+                let mut body = self.error_body(200);
+                body["success"] = json!(false);
+                body["correlationId"] = json!("srv");
+                Self::respond(200, None, Some(body))
+            }
+            Plan::Network => return Err(format!("fetch failed (ECONNRESET {})", self.echo())),
+            Plan::Hang => unreachable!("a hung attempt is never answered"),
+        })
+    }
+
+    // --- steps --------------------------------------------------------------------------------
+
+    /// Delivers the next due event, the clock moved to it. False when none is left.
+    fn deliver_next(&mut self) -> Result<bool, Broken> {
+        let Some(((at, _), ev)) = self.queue.pop_first() else {
+            return Ok(false);
+        };
+        self.env.now = self.env.now.max(at);
+        self.hash.u64(at as u64);
+        if self.verbose {
+            eprintln!("[{}] t={} {ev:?}", self.step, self.env.now);
+        }
+        match ev {
+            Ev::Timer(timer) => {
+                self.timers.remove(&timer);
+                self.client.timer(&mut self.env, timer);
+            }
+            Ev::Answer(attempt) => {
+                let sent = self
+                    .attempts
+                    .remove(&attempt)
+                    .expect("an answered attempt is on the wire");
+                match self.answer(sent.plan, sent.operation, sent.account.as_ref(), true) {
+                    Ok(response) => self.client.response(&mut self.env, attempt, response),
+                    Err(detail) => self.client.network_error(&mut self.env, attempt, &detail),
+                }
+            }
+            Ev::Stale(attempt, plan, operation) => {
+                self.stats.stale += 1;
+                match self.answer(plan, operation, None, false) {
+                    Ok(response) => self.client.response(&mut self.env, attempt, response),
+                    Err(detail) => self.client.network_error(&mut self.env, attempt, &detail),
+                }
+                if let Some(effect) = self.client.next_effect() {
+                    return Err(broken(
+                        "a late answer to an aborted attempt changes nothing",
+                        format!("attempt {attempt}: {effect:?}"),
+                    ));
+                }
+            }
+        }
+        Ok(true)
+    }
+
+    fn key(&mut self) -> AccountKey {
+        let mut keys: Vec<AccountKey> = self.server.iter().map(|a| a.key.clone()).collect();
+        keys.extend(self.model.keys().cloned());
+        if keys.is_empty() || self.rng.chance(0.1) {
+            return (
+                self.rng.pick(&PROVIDERS).to_string(),
+                self.rng.pick(&ACCOUNT_IDS).to_string(),
+            );
+        }
+        self.rng.pick(&keys).clone()
+    }
+
+    fn random_call(&mut self) -> Call {
+        match self.rng.weighted(&[14, 5, 6, 4, 6, 6, 4, 6, 3]) {
+            0 => Call::Status { force: false },
+            1 => Call::Status { force: true },
+            2 => Call::RequestRefresh,
+            3 => Call::Connect {
+                provider: self.rng.pick(&PROVIDERS).to_string(),
+                redirect_uri: self
+                    .rng
+                    .chance(0.5)
+                    .then(|| "https://app.example/back?x=\"1\"".to_owned()),
+            },
+            4 => Call::Disconnect(self.key()),
+            5 => Call::RefreshToken(self.key()),
+            6 => Call::RefreshIfNeeded(self.key()),
+            7 => Call::RefreshExpiring,
+            _ => Call::Fetch {
+                url: match self.rng.chance(0.5) {
+                    true => format!("{ROOT}/status"),
+                    false => "https://other.example/feed".to_owned(),
+                },
+            },
+        }
+    }
+
+    fn new_call(&mut self, what: &Call) -> CallId {
+        self.next_call += 1;
+        if matches!(what, Call::Disconnect(_)) {
+            self.causes.disconnect_called = true;
+        }
+        self.calls.insert(
+            self.next_call,
+            CallRec {
+                what: what.clone(),
+                settled: false,
+            },
+        );
+        self.hash.u64(u64::from(self.next_call));
+        self.next_call
+    }
+
+    /// A caller's action at the current time (moved on a little first).
+    fn act(&mut self) -> Checked {
+        let gap = self.rng.range(0, 2000);
+        let next_due = self.queue.first_key_value().map(|((at, _), _)| *at);
+        self.env.now = next_due.map_or(self.env.now + gap, |at| {
+            at.min(self.env.now + gap).max(self.env.now)
+        });
+        let action = self.rng.weighted(&[60, 3, 8, 3, 3, 2, 4, 3, 2, 1]);
+        self.hash.u64(action as u64);
+        let mut fresh_calls = Vec::new();
+        match action {
+            0 => {
+                let what = self.random_call();
+                let call = self.new_call(&what);
+                fresh_calls.push(call);
+                if self.verbose {
+                    eprintln!("[{}] t={} call {call} {what:?}", self.step, self.env.now);
+                }
+                self.client.call(&mut self.env, call, what);
+            }
+            1 => {
+                let what = self.random_call();
+                let call = self.new_call(&what);
+                if self.verbose {
+                    eprintln!(
+                        "[{}] t={} call_aborted {call} {what:?}",
+                        self.step, self.env.now
+                    );
+                }
+                self.client.call_aborted(&mut self.env, call, what);
+                // An aborted signal settles at once, whatever the call.
+                fresh_calls.push(call);
+            }
+            2 => {
+                let open: Vec<CallId> = self
+                    .calls
+                    .iter()
+                    .filter(|(_, r)| !r.settled)
+                    .map(|(c, _)| *c)
+                    .collect();
+                let call = match open.is_empty() || self.rng.chance(0.1) {
+                    true => self.rng.below(u64::from(self.next_call) + 2) as CallId,
+                    false => *self.rng.pick(&open),
+                };
+                if self.verbose {
+                    eprintln!("[{}] t={} leave {call}", self.step, self.env.now);
+                }
+                self.client.leave(&mut self.env, call);
+                // A caller who leaves is answered at once.
+                if self.calls.contains_key(&call) {
+                    fresh_calls.push(call);
+                }
+            }
+            3 => {
+                if self.verbose {
+                    eprintln!("[{}] t={} focus", self.step, self.env.now);
+                }
+                self.client.focus(&mut self.env);
+            }
+            4 => {
+                self.env.visible = !self.env.visible;
+                if self.verbose {
+                    eprintln!(
+                        "[{}] t={} visible={}",
+                        self.step, self.env.now, self.env.visible
+                    );
+                }
+                self.client.visibility(&mut self.env);
+            }
+            5 => {
+                if self.verbose {
+                    eprintln!("[{}] t={} online", self.step, self.env.now);
+                }
+                self.client.online(&mut self.env);
+            }
+            6 => {
+                if self.verbose {
+                    eprintln!("[{}] t={} subscribe", self.step, self.env.now);
+                }
+                self.client.subscribe(&mut self.env);
+            }
+            7 => {
+                if self.verbose {
+                    eprintln!("[{}] t={} unsubscribe", self.step, self.env.now);
+                }
+                self.client.unsubscribe();
+            }
+            8 => {
+                let key = self.key();
+                let expires_at = self.env.now + self.rng.range(-60_000, 900_000);
+                if self.verbose {
+                    eprintln!("[{}] t={} set token {key:?}", self.step, self.env.now);
+                }
+                self.set_token(key, expires_at);
+            }
+            _ if self.rng.chance(0.3) => {
+                self.stats.early_disposes += 1;
+                return self.dispose();
+            }
+            _ => {
+                if self.verbose {
+                    eprintln!("[{}] t={} (no dispose)", self.step, self.env.now);
+                }
+            }
+        }
+        self.pump()?;
+        // Calls after dispose() are refused at once; aborted ones and leavers are answered at once.
+        for call in fresh_calls {
+            let rec = &self.calls[&call];
+            let must = self.disposed || action != 0;
+            if must && !rec.settled {
+                return Err(broken(
+                    "a refused, aborted or left call settles at once",
+                    format!(
+                        "call {call} ({:?}) open after the step (disposed={})",
+                        rec.what, self.disposed
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn dispose(&mut self) -> Checked {
+        if self.verbose {
+            eprintln!("[{}] t={} dispose", self.step, self.env.now);
+        }
+        self.client.dispose(&mut self.env);
+        self.disposed = true;
+        self.pump()?;
+        self.check()?;
+        if let Some(timer) = self.timers.keys().next() {
+            return Err(broken(
+                "dispose() clears every timer",
+                format!("timer {timer} still set"),
+            ));
+        }
+        if let Some((attempt, a)) = self.attempts.iter().next() {
+            return Err(broken(
+                "dispose() aborts every attempt",
+                format!(
+                    "attempt {attempt} ({} {}) still on the wire",
+                    a.operation, a.cid
+                ),
+            ));
+        }
+        if self.client.requests_in_flight() != 0 {
+            return Err(broken(
+                "dispose() ends every request",
+                format!("{} in flight", self.client.requests_in_flight()),
+            ));
+        }
+        if self.listening {
+            return Err(broken(
+                "dispose() removes the window listeners",
+                "still listening",
+            ));
+        }
+        Ok(())
+    }
+
+    // --- invariants ---------------------------------------------------------------------------
+
+    fn check(&mut self) -> Checked {
+        // On the wire: one status request, one refresh per account.
+        let mut status = 0;
+        let mut refreshing: Vec<&AccountKey> = Vec::new();
+        for a in self.attempts.values() {
+            match a.operation {
+                "status" => status += 1,
+                "refreshToken" => {
+                    let key = a.account.as_ref().expect("a refresh names its account");
+                    if refreshing.contains(&key) {
+                        return Err(broken(
+                            "at most one refresh per account in flight",
+                            format!("{key:?} on the wire twice"),
+                        ));
+                    }
+                    refreshing.push(key);
+                }
+                _ => {}
+            }
+        }
+        if status > 1 {
+            return Err(broken(
+                "at most one status request in flight",
+                format!("{status} status attempts on the wire"),
+            ));
+        }
+        // In the core: the same, and each refreshExpiring batch runs at most 4 refreshes.
+        let requests = &self.client.requests;
+        let statuses = requests
+            .iter()
+            .filter(|r| matches!(r.route, Route::Status { .. }))
+            .count();
+        if statuses > 1 {
+            return Err(broken(
+                "at most one status request in flight",
+                format!("{statuses} status requests"),
+            ));
+        }
+        let mut per_batch: BTreeMap<u32, usize> = BTreeMap::new();
+        let mut accounts: Vec<AccountKey> = Vec::new();
+        for r in requests
+            .iter()
+            .filter(|r| matches!(r.route, Route::Refresh))
+        {
+            let key = operation_account(&r.outgoing).expect("a refresh names its account");
+            if accounts.contains(&key) {
+                return Err(broken(
+                    "at most one refresh per account in flight",
+                    format!("{key:?} twice"),
+                ));
+            }
+            accounts.push(key);
+            for w in &r.waiters {
+                if let Waiter::Batch(b) = w {
+                    *per_batch.entry(*b).or_default() += 1;
+                }
+            }
+        }
+        if let Some((batch, n)) = per_batch.iter().find(|(_, n)| **n > REFRESH_CONCURRENCY) {
+            return Err(broken(
+                "a refreshExpiring batch runs at most 4 refreshes at once",
+                format!("batch {batch} waits on {n} refreshes"),
+            ));
+        }
+        let view = self.client.view();
+        if view.is_validating != (statuses == 1) {
+            return Err(broken(
+                "the snapshot validates exactly while a status request is in flight",
+                format!(
+                    "is_validating={} with {statuses} status requests",
+                    view.is_validating
+                ),
+            ));
+        }
+        // The data: never lost, changed only for a reason.
+        let data = view.data.cloned();
+        match (&self.last_data, &data) {
+            (Some(_), None) => {
+                return Err(broken(
+                    "the store never loses its last good data",
+                    "data became None",
+                ))
+            }
+            (old, Some(new)) if !old.as_ref().is_some_and(|o| o.same(new)) => {
+                let Some(cause) = self.change_explained(old.as_ref(), new) else {
+                    return Err(broken(
+                        "data changes only by a status, a disconnect, its rollback or a refresh",
+                        format!("{:?} -> {:?}", old.as_ref().map(|o| &o.0), new.0),
+                    ));
+                };
+                self.stats.changes[cause] += 1;
+                if self.causes.disconnect_called {
+                    if let Some(old) = old {
+                        self.before_removals.push(old.clone());
+                    }
+                }
+            }
+            _ => {}
+        }
+        self.last_data = data;
+        // The token map agrees with the model.
+        let tokens = self.client.tokens.borrow();
+        if tokens.len() != self.model.len() {
+            return Err(broken(
+                "the token map agrees with the model",
+                format!("{} tokens, model has {}", tokens.len(), self.model.len()),
+            ));
+        }
+        for (key, entry) in &self.model {
+            if tokens.get(&key.0, &key.1) != Some(entry) {
+                return Err(broken(
+                    "the token map agrees with the model",
+                    format!("{key:?}: {:?}, model {entry:?}", tokens.get(&key.0, &key.1)),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Which cause explains the data's change from `old` to `new`: a status payload, a
+    /// rollback, an optimistic removal, a refreshed expiry.
+    fn change_explained(&self, old: Option<&J>, new: &J) -> Option<usize> {
+        let causes = &self.causes;
+        if causes.status_payloads.iter().any(|p| *p == *new.0) {
+            return Some(0);
+        }
+        if self.before_removals.iter().any(|b| b.same(new)) {
+            return Some(1);
+        }
+        let old = old?;
+        let items = |v: &Json| v["integrations"].as_array().cloned().unwrap_or_default();
+        let (before, after) = (items(&old.0), items(&new.0));
+        if causes.disconnect_called && after.len() + 1 == before.len() {
+            let removed = (0..before.len()).any(|i| {
+                let mut rest = before.clone();
+                rest.remove(i);
+                rest == after
+            });
+            return removed.then_some(2);
+        }
+        if !causes.refreshed.is_empty() && after.len() == before.len() {
+            let differ: Vec<usize> = (0..before.len())
+                .filter(|i| before[*i] != after[*i])
+                .collect();
+            let refreshed = differ.len() == 1 && {
+                let (was, is) = (&before[differ[0]], &after[differ[0]]);
+                causes.refreshed.iter().any(|((p, a), expires)| {
+                    let mut expected = was.clone();
+                    expected["expiresAt"] = json!(expires);
+                    was["provider"] == json!(p) && was["accountId"] == json!(a) && expected == *is
+                })
+            };
+            return refreshed.then_some(3);
+        }
+        None
+    }
+
+    /// One step: a caller's action or the next due event; then every invariant.
+    fn step(&mut self) -> Checked {
+        self.causes = StepCauses::default();
+        if !self.queue.is_empty() && self.rng.chance(0.45) {
+            self.deliver_next()?;
+            self.pump()?;
+        } else {
+            self.act()?;
+        }
+        self.stats.steps += 1;
+        self.check()
+    }
+
+    fn run(&mut self) -> Checked {
+        let steps = self.rng.range(50, 200) as usize;
+        for _ in 0..steps {
+            self.step()?;
+            self.step += 1;
+        }
+        // The end: dispose, then drain every timer and answer still due.
+        if !self.disposed {
+            self.dispose()?;
+        }
+        let mut drained = 0;
+        loop {
+            self.causes = StepCauses::default();
+            if !self.deliver_next()? {
+                break;
+            }
+            self.pump()?;
+            self.check()?;
+            self.step += 1;
+            drained += 1;
+            if drained > DRAIN_LIMIT {
+                return Err(broken(
+                    "the simulation ends after dispose()",
+                    "events keep coming",
+                ));
+            }
+        }
+        if let Some((call, rec)) = self.calls.iter().find(|(_, r)| !r.settled) {
+            return Err(broken(
+                "every call settles exactly once",
+                format!("call {call} ({:?}) never settled", rec.what),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// How a scenario ended: its trace's hash and stats, or the broken invariant.
+struct Outcome {
+    hash: u64,
+    stats: Stats,
+    failure: Option<(usize, EpochMs, Broken)>,
+}
+
+fn scenario(seed: u64, verbose: bool) -> Outcome {
+    let mut sim = Sim::new(seed, verbose);
+    let result = sim.run();
+    Outcome {
+        hash: sim.hash.0,
+        stats: sim.stats,
+        failure: result.err().map(|b| (sim.step, sim.env.now, b)),
+    }
+}
+
+/// A failure's report: the seed, the invariant, and whether a rerun reproduces it exactly.
+fn report(seed: u64, first: &Outcome) -> String {
+    let (step, now, broken) = first.failure.as_ref().expect("a failure");
+    let again = scenario(seed, false);
+    let same = again.hash == first.hash
+        && again.failure.as_ref().map(|(s, _, b)| (*s, b.invariant))
+            == Some((*step, broken.invariant));
+    format!(
+        "seed {seed} broke invariant `{}` at step {step} (t={now}): {}\n  reproduced by a rerun: {same}\n  trace: SIM_SEED={seed} cargo test --lib client::sim -- --nocapture",
+        broken.invariant, broken.detail
+    )
+}
+
+fn env_u64(name: &str) -> Option<u64> {
+    std::env::var(name).ok().and_then(|v| v.trim().parse().ok())
+}
+
+#[test]
+fn simulate_fixed_seeds() {
+    if let Some(seed) = env_u64("SIM_SEED") {
+        let outcome = scenario(seed, true);
+        if outcome.failure.is_some() {
+            panic!("{}", report(seed, &outcome));
+        }
+        eprintln!(
+            "seed {seed}: ok, trace hash {:016x}, {:?}",
+            outcome.hash, outcome.stats
+        );
+        return;
+    }
+    let (start, count, fixed) = match env_u64("SIM_SEEDS") {
+        Some(n) => (env_u64("SIM_START").unwrap_or(0), n, false),
+        None => (0, FIXED_SEEDS, true),
+    };
+    let started = std::time::Instant::now();
+    let mut total = Stats::default();
+    let mut failures: Vec<(u64, Outcome)> = Vec::new();
+    let mut by_invariant: BTreeMap<&'static str, u64> = BTreeMap::new();
+    for seed in start..start + count {
+        let outcome = scenario(seed, false);
+        total.add(&outcome.stats);
+        if let Some((_, _, broken)) = &outcome.failure {
+            *by_invariant.entry(broken.invariant).or_default() += 1;
+            // Outside the fixed set, the first failure is the report.
+            if !fixed {
+                panic!("{}", report(seed, &outcome));
+            }
+            failures.push((seed, outcome));
+        } else if seed % 97 == 0 {
+            // A seed reproduces its trace exactly.
+            let again = scenario(seed, false);
+            assert_eq!(
+                again.hash, outcome.hash,
+                "seed {seed}: a rerun gave another trace"
+            );
+        }
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "client::sim: {count} scenarios from seed {start} in {secs:.2}s ({:.0} scenarios/s)\n  {total:?}",
+        count as f64 / secs,
+    );
+    if let Some((seed, outcome)) = failures.first() {
+        let seeds: Vec<u64> = failures.iter().take(20).map(|(s, _)| *s).collect();
+        panic!(
+            "{} of {count} seeds failed ({by_invariant:?}; first: {seeds:?})\n{}",
+            failures.len(),
+            report(*seed, outcome)
+        );
+    }
+}
+
+#[test]
+fn a_seed_reproduces_its_trace_and_seeds_differ() {
+    let hashes: Vec<u64> = (1..=12).map(|seed| scenario(seed, false).hash).collect();
+    let again: Vec<u64> = (1..=12).map(|seed| scenario(seed, false).hash).collect();
+    assert_eq!(hashes, again);
+    let mut distinct = hashes.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert_eq!(
+        distinct.len(),
+        hashes.len(),
+        "different seeds, different traces"
+    );
+}
+
+#[test]
+fn dates_are_formatted_as_the_parsers_read_them() {
+    for at in [0, 1_700_000_000_123, 951_782_400_000, 4_102_444_800_999] {
+        assert_eq!(crate::time::parse_rfc3339(&rfc3339(at)), Some(at));
+        assert_eq!(
+            crate::time::parse_http_date(&http_date(at)),
+            Some(at - at % 1000)
+        );
+    }
+    assert_eq!(http_date(784_111_777_000), "Sun, 06 Nov 1994 08:49:37 GMT");
+}
+
+#[test]
+fn error_kinds_are_reachable() {
+    // The simulated server makes every kind of failure the core knows (a sanity check of the
+    // fault model, over a few seeds).
+    let mut seen = Vec::new();
+    for seed in 0..60 {
+        let mut sim = Sim::new(seed, false);
+        let _ = (0..150).try_for_each(|_| sim.step());
+        let kinds = [
+            ErrorKind::Network,
+            ErrorKind::Timeout,
+            ErrorKind::Http,
+            ErrorKind::InvalidResponse,
+            ErrorKind::Aborted,
+        ];
+        if let Some(error) = &sim.client.view().error {
+            if kinds.contains(&error.error.kind) && !seen.contains(&error.error.kind) {
+                seen.push(error.error.kind);
+            }
+        }
+    }
+    assert!(seen.len() >= 3, "snapshot errors seen: {seen:?}");
+}
