@@ -9,7 +9,8 @@
 //! - [`client`]: the client itself as a sans-IO state machine: events in, effects out.
 //! - [`time`]: RFC 3339 and HTTP-date parsing, without a date library.
 //! - [`json`]: a read-only view of parsed JSON, so that validation runs on JS values and in tests.
-//! - [`model`]: the wire types (with their generated TypeScript) and their deep validation.
+//! - [`model`]: the deep validation of the wire types.
+//! - [`wire`]: the wire types, with their generated TypeScript.
 //! - [`retry`]: the backoff schedule, `Retry-After`, and when to give up.
 //! - [`store`]: the SWR-style state machine: dedupe, sharing, polling, focus, error retry.
 //! - [`defaults`]: every default, which the README and the TypeScript are checked against.
@@ -33,6 +34,7 @@ pub mod retry;
 pub mod store;
 pub mod time;
 pub mod tokens;
+pub mod wire;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

@@ -158,14 +158,10 @@ impl<V> From<IntegrationError> for Rejection<V> {
 /// What the boundary does for the core.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect<V> {
-    /// Start attempt `attempt` of a request: fetch, then report with [`Client::response`] or
-    /// [`Client::network_error`]. The `init` of a [`Call::Fetch`] is the caller's.
-    Send {
-        /// The attempt.
-        attempt: AttemptId,
-        /// What to send.
-        request: Outgoing,
-    },
+    /// Start an attempt: fetch what [`Client::outgoing`] says, then report with
+    /// [`Client::response`] or [`Client::network_error`]. The `init` of a [`Call::Fetch`] is the
+    /// caller's.
+    Send(AttemptId),
     /// Abort an attempt in flight; nothing more is to be reported about it.
     Abort(AttemptId),
     /// Call [`Client::timer`] after `delay_ms`.

@@ -227,11 +227,7 @@ impl<V: Value> Client<V> {
         request.attempts += 1;
         request.attempt = Some(attempt);
         request.timer = timer;
-        let outgoing = request.outgoing.clone();
-        self.push(Effect::Send {
-            attempt,
-            request: outgoing,
-        });
+        self.push(Effect::Send(attempt));
         if let Some(timer) = timer {
             self.push(Effect::SetTimer {
                 timer,
@@ -253,6 +249,12 @@ impl<V: Value> Client<V> {
             self.push(Effect::ClearTimer(timer));
         }
         Some(id)
+    }
+
+    /// What attempt `attempt` sends, while it is in flight.
+    pub fn outgoing(&self, attempt: AttemptId) -> Option<&Outgoing> {
+        let request = self.requests.iter().find(|r| r.attempt == Some(attempt))?;
+        Some(&request.outgoing)
     }
 
     fn request(&self, id: RequestId) -> Option<&Request<V>> {

@@ -441,11 +441,13 @@ impl Sim {
     fn trace_effect(&mut self, effect: &Effect<J>) {
         let h = &mut self.hash;
         match effect {
-            Effect::Send { attempt, request } => {
+            Effect::Send(attempt) => {
                 h.u64(1);
                 h.u64(u64::from(*attempt));
-                h.str(&request.url);
-                h.str(&request.correlation_id);
+                if let Some(request) = self.client.outgoing(*attempt) {
+                    h.str(&request.url);
+                    h.str(&request.correlation_id);
+                }
             }
             Effect::Abort(a) => {
                 h.u64(2);
@@ -484,7 +486,13 @@ impl Sim {
 
     fn effect(&mut self, effect: Effect<J>) -> Checked {
         match effect {
-            Effect::Send { attempt, request } => self.send(attempt, request),
+            Effect::Send(attempt) => match self.client.outgoing(attempt).cloned() {
+                Some(request) => self.send(attempt, request),
+                None => Err(broken(
+                    "a send names an attempt in flight",
+                    format!("Send({attempt}) of no request"),
+                )),
+            },
             Effect::Abort(attempt) => {
                 self.stats.aborts += 1;
                 let Some(sent) = self.attempts.remove(&attempt) else {

@@ -192,11 +192,11 @@ mod tests {
         (Client::new(config), SimEnv::new(7))
     }
 
-    fn sends(effects: &[Effect<J>]) -> Vec<(AttemptId, String)> {
+    fn sends(c: &Client<J>, effects: &[Effect<J>]) -> Vec<(AttemptId, String)> {
         effects
             .iter()
             .filter_map(|e| match e {
-                Effect::Send { attempt, request } => Some((*attempt, request.url.clone())),
+                Effect::Send(attempt) => Some((*attempt, c.outgoing(*attempt)?.url.clone())),
                 _ => None,
             })
             .collect()
@@ -218,7 +218,7 @@ mod tests {
         c.call(&mut env, 1, Call::Status { force: false });
         c.call(&mut env, 2, Call::Status { force: false });
         let effects: Vec<_> = c.effects().collect();
-        let sent = sends(&effects);
+        let sent = sends(&c, &effects);
         assert_eq!(sent.len(), 1);
         assert!(sent[0].1.ends_with("/api/integrations/status"));
         c.response(
@@ -238,7 +238,7 @@ mod tests {
         // Within the deduping interval: from the cache, no request.
         c.call(&mut env, 3, Call::Status { force: false });
         let effects: Vec<_> = c.effects().collect();
-        assert!(sends(&effects).is_empty());
+        assert!(sends(&c, &effects).is_empty());
         assert_eq!(settled(&effects), [(vec![3], true)]);
     }
 
@@ -249,7 +249,7 @@ mod tests {
         let mut attempts = 0;
         loop {
             let effects: Vec<_> = c.effects().collect();
-            if let Some((attempt, _)) = sends(&effects).first() {
+            if let Some((attempt, _)) = sends(&c, &effects).first() {
                 attempts += 1;
                 c.response(&mut env, *attempt, status_code(503, None));
                 continue;
@@ -278,7 +278,8 @@ mod tests {
     fn disconnect_removes_the_account_at_once_and_restores_it_when_the_request_fails() {
         let (mut c, mut env) = client();
         c.call(&mut env, 1, Call::Status { force: false });
-        let sent = sends(&c.effects().collect::<Vec<_>>());
+        let effects: Vec<_> = c.effects().collect();
+        let sent = sends(&c, &effects);
         let accounts = [
             ("instagram", "a", "2030-01-01T00:00:00Z"),
             ("instagram", "b", "2030-01-01T00:00:00Z"),
@@ -296,7 +297,7 @@ mod tests {
         assert_eq!(view.by_provider, [("instagram".to_owned(), vec![0])]);
         let summary = view.data.unwrap().get("summary").unwrap();
         assert_eq!(summary.get("total").and_then(|t| t.as_f64()), Some(1.0));
-        let sent = sends(&effects);
+        let sent = sends(&c, &effects);
         assert!(sent[0].1.ends_with("/instagram/a"));
         c.response(&mut env, sent[0].0, status_code(404, None));
         let effects: Vec<_> = c.effects().collect();
@@ -309,7 +310,8 @@ mod tests {
         let (mut c, mut env) = client();
         c.call(&mut env, 1, Call::Status { force: false });
         c.call(&mut env, 2, Call::Status { force: false });
-        let sent = sends(&c.effects().collect::<Vec<_>>());
+        let effects: Vec<_> = c.effects().collect();
+        let sent = sends(&c, &effects);
         c.leave(&mut env, 1);
         let effects: Vec<_> = c.effects().collect();
         assert_eq!(settled(&effects), [(vec![1], false)]);

@@ -165,7 +165,7 @@ impl Driver {
 
     fn perform(&self, effect: Effect<JsValue>) {
         match effect {
-            Effect::Send { attempt, request } => self.send(attempt, &request),
+            Effect::Send(attempt) => self.send(attempt),
             Effect::Abort(attempt) => {
                 let mut attempts = self.attempts.borrow_mut();
                 if let Some(at) = attempts.iter().position(|a| a.0 == attempt) {
@@ -224,14 +224,22 @@ impl Driver {
 
     // --- requests ------------------------------------------------------------------------
 
-    fn send(&self, attempt: u32, request: &crate::client::Outgoing) {
+    fn send(&self, attempt: u32) {
         let Ok(controller) = AbortController::new() else {
             let detail = "AbortController is not available";
             return self.event(|core, env| core.network_error(env, attempt, detail));
         };
         let signal = controller.signal();
         self.attempts.borrow_mut().push((attempt, controller, None));
-        let sent = self.transport.fetch(request, &signal);
+        // Built under the core's borrow, sent after it: the caller's `fetch` may call the client.
+        let built = self.read(|core| {
+            core.outgoing(attempt)
+                .map(|o| self.transport.init(o, &signal))
+        });
+        let Some((url, init)) = built else {
+            return;
+        };
+        let sent = self.transport.fetch(&url, &init);
         match sent {
             Ok(promise) => {
                 let promise = Promise::resolve(&promise);

@@ -23,17 +23,16 @@ pub(crate) struct Transport {
 
 impl Transport {
     /// Calls `fetch` for one attempt: its promise, or what it threw.
-    pub fn fetch(&self, request: &Outgoing, signal: &AbortSignal) -> Result<JsValue, JsValue> {
-        let init = self.init(request, signal);
-        self.fetch
-            .call2(&super::global(), &JsValue::from_str(&request.url), &init)
+    pub fn fetch(&self, url: &JsValue, init: &JsValue) -> Result<JsValue, JsValue> {
+        self.fetch.call2(&super::global(), url, init)
     }
 
-    /// The `RequestInit` of one attempt.
-    fn init(&self, request: &Outgoing, signal: &AbortSignal) -> JsValue {
+    /// The URL and `RequestInit` of one attempt.
+    pub fn init(&self, request: &Outgoing, signal: &AbortSignal) -> (JsValue, JsValue) {
+        let url = JsValue::from_str(&request.url);
         if let Some(caller_init) = &self.caller_init {
             set(caller_init, "signal", signal);
-            return caller_init.clone();
+            return (url, caller_init.clone());
         }
         let init: JsValue = Object::new().into();
         let headers: JsValue = Object::new().into();
@@ -52,7 +51,7 @@ impl Transport {
             set(&init, "credentials", credentials.as_str());
         }
         set(&init, "signal", signal);
-        init
+        (url, init)
     }
 }
 
