@@ -11,6 +11,7 @@
 //! - [`json`]: a read-only view of parsed JSON, so that validation runs on JS values and in tests.
 //! - [`model`]: the deep validation of the wire types.
 //! - [`wire`]: the wire types, with their generated TypeScript.
+//! - [`options`]: reading and checking the options callers give.
 //! - [`retry`]: the backoff schedule, `Retry-After`, and when to give up.
 //! - [`store`]: the SWR-style state machine: dedupe, sharing, polling, focus, error retry.
 //! - [`defaults`]: every default, which the README and the TypeScript are checked against.
@@ -29,6 +30,7 @@ pub mod failure;
 pub mod json;
 pub mod log;
 pub mod model;
+pub mod options;
 pub mod ordmap;
 pub mod retry;
 pub mod store;

@@ -229,6 +229,27 @@ pub struct Config {
 }
 
 impl Config {
+    /// The config of read `options`: requests go to `root` (or fail with its reason), metrics
+    /// are made when someone takes them.
+    pub fn from_options(
+        options: crate::options::ClientOptions,
+        root: Result<String, String>,
+        metrics: bool,
+    ) -> Self {
+        Self {
+            root,
+            retry: options.retry,
+            timeout_ms: options.timeout_ms,
+            headers: options.headers,
+            cache: options.cache,
+            refresh_window_ms: options.refresh_window_ms,
+            auto_refresh: options.auto_refresh,
+            debounce_ms: options.debounce_ms,
+            log_level: options.log_level,
+            metrics,
+        }
+    }
+
     /// The defaults, with `root` as every route's prefix.
     pub fn with_root(root: &str) -> Self {
         Self {

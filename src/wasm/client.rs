@@ -1,10 +1,7 @@
 //! `IntegrationsClient` and `fetchWithRetry`: the JS API. Each method checks its arguments and
 //! hands over to the engine (`engine`); failures are always rejections, never throws.
 
-use super::config::{
-    check_options_object, opt_bool, opt_string, read_behaviour, read_connection, read_retry,
-    read_timeout,
-};
+use super::config::{given, read_client};
 use super::driver::Driver;
 use super::errors::invalid_input;
 use super::observe::Observer;
@@ -15,7 +12,7 @@ use super::{try_own_copy, well_formed};
 use crate::client::{Call, Client, Config};
 use crate::log::Level;
 use crate::model::{check_account_id, check_provider};
-use crate::retry::RetryConfig;
+use crate::options::{check_options_object, opt_bool, opt_string, read_retry, read_timeout};
 use crate::tokens::{AccountKey, TokenMap};
 use js_sys::{Function, Object, Promise};
 use std::cell::RefCell;
@@ -70,7 +67,7 @@ fn with_signal<T>(
     options: &JsValue,
     read: impl FnOnce(&JsValue) -> Result<T, String>,
 ) -> Result<(T, Option<CallerSignal>), String> {
-    check_options_object(options, "options")?;
+    check_options_object(given(options), "options")?;
     let value = read(options)?;
     Ok((value, CallerSignal::read(options)?))
 }
@@ -125,9 +122,8 @@ impl IntegrationsClient {
     pub fn new(
         #[wasm_bindgen(unchecked_optional_param_type = "ClientOptions")] options: JsValue,
     ) -> Result<IntegrationsClient, JsValue> {
-        let connection = read_connection(&options).map_err(invalid_input)?;
-        let behaviour = read_behaviour(&options).map_err(invalid_input)?;
-        let (tokens, tokens_js) = match behaviour.tokens {
+        let read = read_client(&options).map_err(invalid_input)?;
+        let (tokens, tokens_js) = match read.tokens {
             Some(given) => {
                 let map = shared_map(&given).ok_or_else(|| {
                     invalid_input(
@@ -145,25 +141,21 @@ impl IntegrationsClient {
                 )
             }
         };
-        let config = Config {
-            root: connection.root,
-            retry: connection.retry,
-            timeout_ms: connection.timeout_ms,
-            headers: connection.headers,
-            cache: behaviour.cache,
-            refresh_window_ms: behaviour.refresh_window_ms,
-            auto_refresh: behaviour.auto_refresh,
-            debounce_ms: behaviour.debounce_ms,
-            log_level: behaviour.log_level,
-            metrics: behaviour.on_metric.is_some(),
+        let metrics = read.on_metric.is_some();
+        let credentials = read.options.credentials.clone();
+        let config = Config::from_options(read.options, read.root, metrics);
+        let transport = Transport {
+            fetch: read.fetch,
+            credentials,
+            caller_init: None,
         };
         let observer = Observer {
-            logger: behaviour.logger,
-            on_metric: behaviour.on_metric,
+            logger: read.logger,
+            on_metric: read.on_metric,
         };
         let core = Client::with_tokens(config, tokens);
         Ok(Self {
-            driver: Driver::new(core, connection.transport, observer),
+            driver: Driver::new(core, transport, observer),
             tokens: tokens_js,
             idle: super::snapshot::idle(),
         })
@@ -358,7 +350,7 @@ pub fn fetch_with_retry(
 ) -> Promise {
     let prepared = (|| -> Result<(Rc<Driver>, Call, Option<CallerSignal>), String> {
         let url = url.as_string().ok_or("url must be a string")?;
-        check_options_object(&init, "init")?;
+        check_options_object(given(&init), "init")?;
         // Read once, here: the caller's object may throw or lie; every attempt sends this copy
         // (with its own signal).
         let init = match init.is_object() {
@@ -367,8 +359,8 @@ pub fn fetch_with_retry(
         };
         let signal = CallerSignal::read(&init).map_err(|_| "init.signal must be an AbortSignal")?;
         let mut config = Config::with_root("");
-        config.retry = read_retry(&config_arg, RetryConfig::default())?;
-        config.timeout_ms = read_timeout(&config_arg)?;
+        config.retry = read_retry(given(&config_arg))?;
+        config.timeout_ms = read_timeout(given(&config_arg))?;
         config.log_level = Level::Silent;
         let transport = Transport {
             fetch: super::config::global_fetch()?,

@@ -1,15 +1,11 @@
-//! Reading options from JavaScript: every field type-checked as it is read, every number range-
-//! checked by the core, so a bad option fails when it is given, with a message naming it.
+//! Reading options from JavaScript: the core reads and checks every field (`crate::options`);
+//! here only what the core cannot hold: functions, the platform's URL parser and
+//! `location.origin`, and the frozen `DEFAULT_RETRY_CONFIG`.
 
 use super::errors::set;
-use super::transport::Transport;
 use super::{get, global};
-use crate::defaults;
-use crate::json::{JsonKind, JsonView};
-use crate::log::Level;
-use crate::model::{check_base_path, is_reserved_header};
-use crate::retry::{check_count, check_non_negative, check_status_code, Jitter, RetryConfig};
-use crate::store::CacheConfig;
+use crate::options::{self, ClientOptions, OptionError, UrlParts};
+use crate::retry::RetryConfig;
 use js_sys::{Array, Function, Object};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -117,155 +113,19 @@ export interface CacheConfig {
 }
 "#;
 
-/// Why an option was refused.
-pub(crate) type OptionError = String;
-
-fn type_error(name: &str, expected: &str) -> OptionError {
-    [name, " must be ", expected].concat()
-}
-
-/// An optional number field.
-pub(crate) fn opt_number(
-    object: &JsValue,
-    key: &str,
-    name: &str,
-) -> Result<Option<f64>, OptionError> {
-    get(object, key)
-        .map(|v| v.as_f64().ok_or_else(|| type_error(name, "a number")))
-        .transpose()
-}
-
-/// An optional boolean field.
-pub(crate) fn opt_bool(
-    object: &JsValue,
-    key: &str,
-    name: &str,
-) -> Result<Option<bool>, OptionError> {
-    get(object, key)
-        .map(|v| v.as_bool().ok_or_else(|| type_error(name, "a boolean")))
-        .transpose()
-}
-
-/// An optional string field.
-pub(crate) fn opt_string(
-    object: &JsValue,
-    key: &str,
-    name: &str,
-) -> Result<Option<String>, OptionError> {
-    get(object, key)
-        .map(|v| v.as_string().ok_or_else(|| type_error(name, "a string")))
-        .transpose()
+/// An argument as the core reads it: `None` when `undefined`.
+pub(crate) fn given(value: &JsValue) -> Option<&JsValue> {
+    (!value.is_undefined()).then_some(value)
 }
 
 /// An optional function field.
-pub(crate) fn opt_function(
-    object: &JsValue,
-    key: &str,
-    name: &str,
-) -> Result<Option<Function>, OptionError> {
+pub(crate) fn opt_function(object: &JsValue, key: &str) -> Result<Option<Function>, OptionError> {
     get(object, key)
         .map(|v| {
             v.dyn_into::<Function>()
-                .map_err(|_| type_error(name, "a function"))
+                .map_err(|_| [key, " must be a function"].concat())
         })
         .transpose()
-}
-
-/// Reads the optional non-negative numbers `{prefix}{key}` into their slots (left as they are
-/// when absent): one loop for every duration and count of the options.
-fn read_numbers(
-    value: &JsValue,
-    prefix: &str,
-    slots: &mut [(&str, &mut f64)],
-) -> Result<(), OptionError> {
-    for (key, slot) in slots {
-        let name = [prefix, key].concat();
-        if let Some(n) = opt_number(value, key, &name)? {
-            **slot = check_non_negative(&name, n)?;
-        }
-    }
-    Ok(())
-}
-
-/// Reads the optional booleans `{prefix}{key}` into their slots.
-fn read_flags(
-    value: &JsValue,
-    prefix: &str,
-    slots: &mut [(&str, &mut bool)],
-) -> Result<(), OptionError> {
-    for (key, slot) in slots {
-        if let Some(b) = opt_bool(value, key, &[prefix, key].concat())? {
-            **slot = b;
-        }
-    }
-    Ok(())
-}
-
-/// Checks that an options argument is absent or an object.
-pub(crate) fn check_options_object(options: &JsValue, name: &str) -> Result<(), OptionError> {
-    if options.is_undefined() || options.is_null() || options.is_object() {
-        Ok(())
-    } else {
-        Err(type_error(name, "an object"))
-    }
-}
-
-/// Reads a (partial) retry config over `base`, then checks it as a whole.
-pub(crate) fn read_retry(value: &JsValue, base: RetryConfig) -> Result<RetryConfig, OptionError> {
-    check_options_object(value, "retry")?;
-    let mut config = base;
-    let mut max_retries = f64::from(config.max_retries);
-    read_numbers(
-        value,
-        "retry.",
-        &mut [
-            ("maxRetries", &mut max_retries),
-            ("initialDelay", &mut config.initial_delay),
-            ("maxDelay", &mut config.max_delay),
-            ("backoffFactor", &mut config.backoff_factor),
-            ("maxRetryAfter", &mut config.max_retry_after),
-        ],
-    )?;
-    config.max_retries = check_count("retry.maxRetries", max_retries)?;
-    if let Some(codes) = get(value, "retryableStatusCodes") {
-        config.retryable_status_codes = read_status_codes(&codes)?;
-    }
-    if let Some(jitter) = opt_string(value, "jitter", "retry.jitter")? {
-        config.jitter = Jitter::parse(&jitter).ok_or_else(|| {
-            [
-                "retry.jitter must be 'full', 'equal' or 'none', got '",
-                &jitter,
-                "'",
-            ]
-            .concat()
-        })?;
-    }
-    let flag = ("respectRetryAfter", &mut config.respect_retry_after);
-    read_flags(value, "retry.", &mut [flag])?;
-    // backoffFactor < 1, maxDelay < initialDelay: the config as a whole.
-    config.validate()?;
-    Ok(config)
-}
-
-/// `retry.retryableStatusCodes`, read through `Reflect`, at most 600 items: a proxy or a huge
-/// length cannot escape.
-fn read_status_codes(codes: &JsValue) -> Result<Vec<u16>, OptionError> {
-    const NAME: &str = "retry.retryableStatusCodes";
-    let not_numbers = || type_error(NAME, "an array of at most 600 numbers");
-    let length = Some(codes.kind())
-        .filter(|kind| *kind == JsonKind::Array)
-        .and_then(|_| codes.len())
-        .filter(|length| *length <= 600)
-        .ok_or_else(not_numbers)?;
-    let mut read = Vec::with_capacity(length);
-    for i in 0..length {
-        let n = codes
-            .index(i)
-            .and_then(|c| c.as_f64())
-            .ok_or_else(not_numbers)?;
-        read.push(check_status_code(NAME, n)?);
-    }
-    Ok(read)
 }
 
 /// The retry config as a frozen JS object (`DEFAULT_RETRY_CONFIG`).
@@ -297,13 +157,6 @@ pub fn default_retry_config() -> JsValue {
     retry_to_js(&RetryConfig::default())
 }
 
-/// Reads `timeoutMs` (the client's option and `fetchWithRetry`'s).
-pub(crate) fn read_timeout(options: &JsValue) -> Result<f64, OptionError> {
-    let mut timeout_ms = defaults::TIMEOUT_MS;
-    read_numbers(options, "", &mut [("timeoutMs", &mut timeout_ms)])?;
-    Ok(timeout_ms)
-}
-
 /// The global `fetch`, or an error saying there is none.
 pub(crate) fn global_fetch() -> Result<Function, OptionError> {
     get(&global(), "fetch")
@@ -311,75 +164,47 @@ pub(crate) fn global_fetch() -> Result<Function, OptionError> {
         .ok_or_else(|| "there is no global fetch; pass options.fetch".to_owned())
 }
 
-/// The part of `ClientOptions` that says where requests go and how they are sent.
-pub(crate) struct Connection {
-    /// `baseUrl`'s origin and path plus `basePath`, without a trailing `/`; outside a browser
-    /// without `baseUrl`, why no request can be sent (server rendering sends none).
+/// `ClientOptions` as read: the core's part, and the functions.
+pub(crate) struct Read {
+    pub options: ClientOptions,
+    /// Every route's prefix, or why no request can be sent.
     pub root: Result<String, OptionError>,
-    /// How requests are sent.
-    pub transport: Transport,
-    /// The retry policy.
-    pub retry: RetryConfig,
-    /// Per-attempt timeout.
-    pub timeout_ms: f64,
-    /// `headers`, without the names the client sets itself.
-    pub headers: Vec<(String, String)>,
+    pub fetch: Function,
+    pub logger: Option<Function>,
+    pub on_metric: Option<Function>,
+    pub tokens: Option<JsValue>,
 }
 
-/// Reads `baseUrl`, `basePath`, `headers`, `credentials`, `fetch`, `timeoutMs` and `retry`.
-pub(crate) fn read_connection(options: &JsValue) -> Result<Connection, OptionError> {
-    check_options_object(options, "options")?;
-    let base_path = opt_string(options, "basePath", "basePath")?
-        .unwrap_or_else(|| defaults::BASE_PATH.to_owned());
-    check_base_path(&base_path)?;
-    let base_url = opt_string(options, "baseUrl", "baseUrl")?.or_else(|| {
+/// Reads `ClientOptions`.
+pub(crate) fn read_client(options: &JsValue) -> Result<Read, OptionError> {
+    let read = options::read_client_options(given(options))?;
+    // `baseUrl`, or the page's origin in a browser.
+    let base_url = read.base_url.clone().or_else(|| {
         get(&global(), "location")
             .and_then(|l| get(&l, "origin"))
             .and_then(|o| o.as_string())
             .filter(|o| o.starts_with("http"))
     });
     let root = match base_url {
-        Some(url) => Ok(read_root(&url, &base_path)?),
-        None => Err(
-            "baseUrl is required outside a browser (an absolute http: or https: URL)".to_owned(),
-        ),
+        Some(url) => Ok(options::root(&url_parts(&url)?, &read.base_path)?),
+        None => Err(options::NO_BASE_URL.to_owned()),
     };
-    let headers = read_headers(options)?;
-    let credentials = opt_string(options, "credentials", "credentials")?;
-    if let Some(c) = &credentials {
-        if !matches!(c.as_str(), "omit" | "same-origin" | "include") {
-            return Err([
-                "credentials must be 'omit', 'same-origin' or 'include', got '",
-                c,
-                "'",
-            ]
-            .concat());
-        }
-    }
-    let fetch = match opt_function(options, "fetch", "fetch")? {
+    let fetch = match opt_function(options, "fetch")? {
         Some(f) => f,
         None => global_fetch()?,
     };
-    let timeout_ms = read_timeout(options)?;
-    let retry = match get(options, "retry") {
-        Some(r) => read_retry(&r, RetryConfig::default())?,
-        None => RetryConfig::default(),
-    };
-    Ok(Connection {
+    Ok(Read {
+        options: read,
         root,
-        transport: Transport {
-            fetch,
-            credentials,
-            caller_init: None,
-        },
-        retry,
-        timeout_ms,
-        headers,
+        fetch,
+        logger: opt_function(options, "logger")?,
+        on_metric: opt_function(options, "onMetric")?,
+        tokens: get(options, "tokens"),
     })
 }
 
-/// `baseUrl`'s origin and path, and `basePath` (checked), as the prefix of every route.
-fn read_root(base_url: &str, base_path: &str) -> Result<String, OptionError> {
+/// `baseUrl` as the platform's URL parser reads it.
+fn url_parts(base_url: &str) -> Result<UrlParts, OptionError> {
     let url: JsValue = web_sys::Url::new(base_url)
         .map_err(|_| ["baseUrl '", base_url, "' is not an absolute URL"].concat())?
         .into();
@@ -389,117 +214,12 @@ fn read_root(base_url: &str, base_path: &str) -> Result<String, OptionError> {
             .and_then(|v| v.as_string())
             .unwrap_or_default()
     };
-    let protocol = part("protocol");
-    if !matches!(protocol.as_str(), "http:" | "https:") {
-        return Err(["baseUrl must be http: or https:, got '", &protocol, "'"].concat());
-    }
-    if ["username", "password", "search", "hash"]
-        .iter()
-        .any(|name| !part(name).is_empty())
-    {
-        return Err("baseUrl must not carry credentials, a query or a fragment".to_owned());
-    }
-    Ok([
-        part("origin").as_str(),
-        part("pathname").trim_end_matches('/'),
-        base_path.trim_end_matches('/'),
-    ]
-    .concat())
-}
-
-/// `options.headers`, without the names the client sets itself (theirs win).
-fn read_headers(options: &JsValue) -> Result<Vec<(String, String)>, OptionError> {
-    let mut headers = Vec::new();
-    if let Some(given) = get(options, "headers") {
-        if given.is_null() || !given.is_object() {
-            return Err(type_error("headers", "an object of strings"));
-        }
-        for key in given.keys() {
-            let value =
-                opt_string(&given, &key, &["headers['", &key, "']"].concat())?.unwrap_or_default();
-            if !is_reserved_header(&key) {
-                headers.push((key, value));
-            }
-        }
-    }
-    Ok(headers)
-}
-
-/// Reads a (partial) cache config over the defaults.
-pub(crate) fn read_cache(value: &JsValue) -> Result<CacheConfig, OptionError> {
-    check_options_object(value, "cache")?;
-    let mut config = CacheConfig::default();
-    let mut error_retry_count = f64::from(config.error_retry_count);
-    read_numbers(
-        value,
-        "cache.",
-        &mut [
-            ("dedupingInterval", &mut config.deduping_interval),
-            ("refreshInterval", &mut config.refresh_interval),
-            ("focusThrottleInterval", &mut config.focus_throttle_interval),
-            ("errorRetryInterval", &mut config.error_retry_interval),
-            ("errorRetryCount", &mut error_retry_count),
-        ],
-    )?;
-    config.error_retry_count = check_count("cache.errorRetryCount", error_retry_count)?;
-    read_flags(
-        value,
-        "cache.",
-        &mut [
-            ("revalidateOnFocus", &mut config.revalidate_on_focus),
-            ("revalidateOnReconnect", &mut config.revalidate_on_reconnect),
-            ("refreshWhenHidden", &mut config.refresh_when_hidden),
-        ],
-    )?;
-    Ok(config)
-}
-
-/// The client's own options beyond the connection.
-pub(crate) struct Behaviour {
-    pub cache: CacheConfig,
-    pub refresh_window_ms: f64,
-    pub auto_refresh: bool,
-    pub debounce_ms: f64,
-    pub log_level: Level,
-    pub logger: Option<Function>,
-    pub on_metric: Option<Function>,
-    pub tokens: Option<JsValue>,
-}
-
-/// Reads `cache`, `refreshWindowMs`, `autoRefresh`, `debounceMs`, `logger`, `logLevel`,
-/// `onMetric` and `tokens`.
-pub(crate) fn read_behaviour(options: &JsValue) -> Result<Behaviour, OptionError> {
-    let log_level = match opt_string(options, "logLevel", "logLevel")? {
-        None => defaults::LOG_LEVEL,
-        Some(level) => Level::parse(&level).ok_or_else(|| {
-            [
-                "logLevel must be 'debug', 'info', 'warn', 'error' or 'silent', got '",
-                &level,
-                "'",
-            ]
-            .concat()
-        })?,
-    };
-    let (mut refresh_window_ms, mut debounce_ms) =
-        (defaults::REFRESH_WINDOW_MS, defaults::DEBOUNCE_MS);
-    read_numbers(
-        options,
-        "",
-        &mut [
-            ("refreshWindowMs", &mut refresh_window_ms),
-            ("debounceMs", &mut debounce_ms),
-        ],
-    )?;
-    let mut auto_refresh = defaults::AUTO_REFRESH;
-    read_flags(options, "", &mut [("autoRefresh", &mut auto_refresh)])?;
-    Ok(Behaviour {
-        cache: get(options, "cache").map_or(Ok(CacheConfig::default()), |c| read_cache(&c))?,
-        refresh_window_ms,
-        auto_refresh,
-        debounce_ms,
-        log_level,
-        logger: opt_function(options, "logger", "logger")?,
-        on_metric: opt_function(options, "onMetric", "onMetric")?,
-        tokens: get(options, "tokens"),
+    Ok(UrlParts {
+        protocol: part("protocol"),
+        origin: part("origin"),
+        pathname: part("pathname"),
+        has_extras: ["username", "password", "search", "hash"]
+            .iter()
+            .any(|name| !part(name).is_empty()),
     })
 }
