@@ -90,7 +90,7 @@ impl IntegrationsClient {
     fn call(
         &self,
         operation: &'static str,
-        parsed: impl FnOnce() -> Result<(Call, Option<CallerSignal>), String>,
+        parsed: &dyn Fn() -> Result<(Call, Option<CallerSignal>), String>,
     ) -> Promise {
         let driver = &self.driver;
         match driver.read(Client::ready).and_then(|()| parsed()) {
@@ -106,7 +106,7 @@ impl IntegrationsClient {
         (provider, account_id, options): (&JsValue, &JsValue, &JsValue),
         call: fn(AccountKey) -> Call,
     ) -> Promise {
-        self.call(operation, || {
+        self.call(operation, &|| {
             let key = (provider_arg(provider)?, account_id_arg(account_id)?);
             let ((), signal) = with_signal(options, |_| Ok(()))?;
             Ok((call(key), signal))
@@ -174,7 +174,7 @@ impl IntegrationsClient {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "StatusOptions")] options: JsValue,
     ) -> Promise {
-        self.call("status", || {
+        self.call("status", &|| {
             let (force, signal) = with_signal(&options, |o| opt_bool(o, "force", "options.force"))?;
             let force = force.unwrap_or(false);
             Ok((Call::Status { force }, signal))
@@ -187,7 +187,7 @@ impl IntegrationsClient {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
-        self.call("status", || {
+        self.call("status", &|| {
             let ((), signal) = with_signal(&options, |_| Ok(()))?;
             Ok((Call::Status { force: true }, signal))
         })
@@ -200,7 +200,7 @@ impl IntegrationsClient {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
-        self.call("status", || {
+        self.call("status", &|| {
             let ((), signal) = with_signal(&options, |_| Ok(()))?;
             Ok((Call::RequestRefresh, signal))
         })
@@ -221,7 +221,7 @@ impl IntegrationsClient {
         #[wasm_bindgen(unchecked_param_type = "Provider")] provider: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "ConnectOptions")] options: JsValue,
     ) -> Promise {
-        self.call("connect", || {
+        self.call("connect", &|| {
             let provider = provider_arg(&provider)?;
             let (redirect_uri, signal) = with_signal(&options, |o| {
                 opt_string(o, "redirectUri", "options.redirectUri")
@@ -282,7 +282,7 @@ impl IntegrationsClient {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
-        self.call("refreshExpiring", || {
+        self.call("refreshExpiring", &|| {
             let ((), signal) = with_signal(&options, |_| Ok(()))?;
             Ok((Call::RefreshExpiring, signal))
         })
