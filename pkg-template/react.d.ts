@@ -19,6 +19,8 @@ export interface UseIntegrationsResult {
   summary: IntegrationSummary | undefined;
   /** The accounts grouped by provider. */
   byProvider: Record<Provider, IntegrationData[]>;
+  /** Accounts whose grant is gone, by provider: offer the user to reconnect them. */
+  needsReconnect: Record<Provider, IntegrationData[]>;
   /** True until the first data or error arrives. */
   loading: boolean;
   /** A request is in flight (a revalidation included). */

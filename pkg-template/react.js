@@ -19,6 +19,7 @@ export function useIntegrations(client) {
       integrations: snapshot.integrations,
       summary: snapshot.summary,
       byProvider: snapshot.byProvider,
+      needsReconnect: snapshot.needsReconnect,
       loading: snapshot.isLoading || (snapshot.data === undefined && snapshot.error === undefined),
       isValidating: snapshot.isValidating,
       error: snapshot.error,

@@ -371,6 +371,8 @@ pub struct AccountRef {
     pub account_id: String,
     /// When its token expires, if the server said.
     pub expires_at: Option<EpochMs>,
+    /// Whether its status is `connected` (a refresh response says it is).
+    pub connected: bool,
 }
 
 /// Checks one `IntegrationData` (§4 `isIntegrationData`).
@@ -382,7 +384,8 @@ pub fn check_integration_data<V: JsonView>(value: &V) -> Checked<AccountRef> {
     text_field(value, "accountName")?;
     const STATUSES: &str = "one of 'connected', 'expired', 'error'";
     let status = string_field(value, "status", 16, STATUSES)?;
-    IntegrationStatus::parse(&status).ok_or_else(|| Invalid::new(STATUSES).in_field("status"))?;
+    let status = IntegrationStatus::parse(&status)
+        .ok_or_else(|| Invalid::new(STATUSES).in_field("status"))?;
     let expires_at = optional_timestamp_field(value, "expiresAt")?;
     if let Some(metadata) = value.get("metadata") {
         if !metadata.is_plain_object() {
@@ -395,6 +398,7 @@ pub fn check_integration_data<V: JsonView>(value: &V) -> Checked<AccountRef> {
         provider,
         account_id,
         expires_at,
+        connected: status == IntegrationStatus::Connected,
     })
 }
 
@@ -470,6 +474,7 @@ pub fn check_refresh_response<V: JsonView>(value: &V) -> Checked<AccountRef> {
         provider,
         account_id,
         expires_at: Some(expires_at),
+        connected: true,
     })
 }
 

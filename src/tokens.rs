@@ -463,6 +463,7 @@ mod tests {
             provider: p.into(),
             account_id: a.into(),
             expires_at: at,
+            connected: true,
         };
         let store = [
             account("instagram", "a", Some(1_300)),

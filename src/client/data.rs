@@ -14,8 +14,12 @@ pub(super) struct Data<V> {
     /// One per item of `data.integrations`, in order.
     pub accounts: Vec<AccountRef>,
     pub error: Option<Rejection<V>>,
-    /// Bumped whenever `data` or `error` changes.
+    /// Accounts whose grant is gone, and their `expiresAt` when that was learnt.
+    gone: Vec<(AccountKey, Option<EpochMs>)>,
+    /// Bumped whenever `data`, `error` or `gone` changes.
     generation: u64,
+    /// Successful status fetches so far, whether their data changed or not.
+    fetches: u64,
 }
 
 /// What a snapshot shows. `key` is the snapshot's identity: the boundary keeps the object it
@@ -31,6 +35,9 @@ pub struct View<'a, V> {
     pub by_provider: Vec<(String, Vec<usize>)>,
     /// The last error.
     pub error: Option<&'a Rejection<V>>,
+    /// The accounts that need reconnecting, grouped by provider, as indices into
+    /// `data.integrations`.
+    pub needs_reconnect: Vec<(String, Vec<usize>)>,
     /// No data yet and a request in flight.
     pub is_loading: bool,
     /// A request in flight.
@@ -52,6 +59,8 @@ pub struct Removal<V> {
     previous: V,
     optimistic: V,
     accounts: Vec<AccountRef>,
+    /// `Data::fetches` when the account was removed.
+    fetches: u64,
 }
 
 fn integrations<V: Value>(data: &V) -> Vec<V> {
@@ -73,7 +82,9 @@ impl<V: Value> Data<V> {
             data: None,
             accounts: Vec::new(),
             error: None,
+            gone: Vec::new(),
             generation: 0,
+            fetches: 0,
         }
     }
 
@@ -84,10 +95,80 @@ impl<V: Value> Data<V> {
             data: self.data.as_ref(),
             by_provider: group_by_provider(self.accounts.iter().map(|a| a.provider.as_str())),
             error: self.error.as_ref(),
+            needs_reconnect: self.needs_reconnect(),
             is_loading: loading,
             is_validating: validating,
             updated_at: self.store.updated_at(),
         }
+    }
+
+    fn needs_reconnect(&self) -> Vec<(String, Vec<usize>)> {
+        let shown: Vec<(usize, &str)> = self
+            .accounts
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| self.is_gone(&(a.provider.clone(), a.account_id.clone())))
+            .map(|(i, a)| (i, a.provider.as_str()))
+            .collect();
+        group_by_provider(shown.iter().map(|(_, p)| *p))
+            .into_iter()
+            .map(|(provider, at)| (provider, at.into_iter().map(|i| shown[i].0).collect()))
+            .collect()
+    }
+
+    /// Whether `key`'s grant is gone.
+    pub fn is_gone(&self, key: &AccountKey) -> bool {
+        self.gone.iter().any(|(k, _)| k == key)
+    }
+
+    /// The `expiresAt` the store shows for `key`.
+    pub fn expiry_of(&self, key: &AccountKey) -> Option<EpochMs> {
+        let index = self.position(key)?;
+        self.accounts[index].expires_at
+    }
+
+    /// Marks `key`'s grant gone; true when it was not already.
+    pub fn mark_gone(&mut self, key: &AccountKey, expiry: Option<EpochMs>) -> bool {
+        if self.is_gone(key) {
+            return false;
+        }
+        self.gone.push((key.clone(), expiry));
+        self.generation += 1;
+        true
+    }
+
+    /// The accounts of `provider` that need reconnecting.
+    pub fn gone_of(&self, provider: &str) -> Vec<AccountKey> {
+        self.gone
+            .iter()
+            .filter(|(k, _)| k.0 == provider)
+            .map(|(k, _)| k.clone())
+            .collect()
+    }
+
+    /// `key` no longer needs reconnecting; true when it did.
+    pub fn clear_gone(&mut self, key: &AccountKey) -> bool {
+        let before = self.gone.len();
+        self.gone.retain(|(k, _)| k != key);
+        let cleared = self.gone.len() != before;
+        self.generation += u64::from(cleared);
+        cleared
+    }
+
+    /// The accounts needing reconnecting that the data now shows connected with a later
+    /// `expiresAt` than at their failure, or no longer shows at all.
+    pub fn reconnected(&self) -> Vec<AccountKey> {
+        self.gone
+            .iter()
+            .filter(|(key, at_failure)| match self.position(key) {
+                None => true,
+                Some(i) => {
+                    let account = &self.accounts[i];
+                    account.connected && account.expires_at > *at_failure
+                }
+            })
+            .map(|(key, _)| key.clone())
+            .collect()
     }
 
     fn set_data(&mut self, data: V, accounts: Vec<AccountRef>) {
@@ -99,6 +180,7 @@ impl<V: Value> Data<V> {
     /// A status request brought `data`: kept as the same value when it equals the old one, so
     /// that subscribers see no change. Returns the data callers get.
     pub fn succeeded(&mut self, now: EpochMs, data: V, accounts: Vec<AccountRef>) -> V {
+        self.fetches += 1;
         let changed = self.data.as_ref().is_none_or(|old| !old.equal(&data));
         self.store.succeeded(now, changed);
         if changed {
@@ -142,16 +224,19 @@ impl<V: Value> Data<V> {
             previous: data,
             optimistic,
             accounts: previous_accounts,
+            fetches: self.fetches,
         })
     }
 
-    /// Puts back what `remove_account` took, unless newer data has arrived since (then the
-    /// caller revalidates). True when restored.
+    /// Puts back what `remove_account` took, unless newer data has arrived since — even data
+    /// equal to the optimistic one, which keeps its object (then the caller revalidates). True
+    /// when restored.
     pub fn restore(&mut self, removal: Removal<V>, now: EpochMs) -> bool {
-        let untouched = self
-            .data
-            .as_ref()
-            .is_some_and(|d| d.same(&removal.optimistic));
+        let untouched = self.fetches == removal.fetches
+            && self
+                .data
+                .as_ref()
+                .is_some_and(|d| d.same(&removal.optimistic));
         if untouched {
             self.set_data(removal.previous, removal.accounts);
             self.store.mutated(now);

@@ -15,15 +15,19 @@
 
 mod background;
 mod data;
+mod health;
 mod operations;
 mod refresh;
 mod request;
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod rules;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod sim;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod testing;
 
 pub use data::{Removal, View};
+pub use health::{is_terminal, Deferred};
 pub use request::Outgoing;
 
 use crate::error::IntegrationError;
@@ -134,6 +138,8 @@ pub enum Answer<V> {
         refreshed: Vec<V>,
         /// The refreshes that failed.
         failed: Vec<Rejection<V>>,
+        /// The due accounts not tried: their provider is paused.
+        deferred: Vec<Deferred>,
     },
 }
 
@@ -299,6 +305,8 @@ pub struct Client<V> {
     disposed: bool,
     /// Set while a call whose signal already fired starts its request: it sends nothing.
     unsent: bool,
+    /// Providers whose refreshes are paused (a 429 or 503 with `Retry-After`), and until when.
+    paused: Vec<(String, EpochMs)>,
 }
 
 impl<V: Value> Client<V> {
@@ -321,6 +329,7 @@ impl<V: Value> Client<V> {
             next_id: 0,
             disposed: false,
             unsent: false,
+            paused: Vec::new(),
         }
     }
 
@@ -464,13 +473,24 @@ impl<V: Value> Client<V> {
         problem: String,
     ) -> Rejection<V> {
         let error = IntegrationError::invalid_input(problem, env.uuid());
+        self.reject_at_once(env, operation, error)
+    }
+
+    /// A call that fails before any request: logged and measured like any failed operation.
+    fn reject_at_once(
+        &mut self,
+        env: &mut impl Env,
+        operation: &'static str,
+        error: IntegrationError,
+    ) -> Rejection<V> {
         let info = OperationInfo {
             operation,
             correlation_id: &error.correlation_id,
-            ..Default::default()
+            provider: error.provider.as_deref(),
+            account_id: error.account_id.as_deref(),
         };
         let entry = info.failure(&error, 0.0, env.now());
-        let metric = info.metric(false, 0.0, 0, None);
+        let metric = info.metric(false, 0.0, 0, error.status_code);
         self.log(entry.level, || entry);
         self.metric(metric);
         self.redacted(error.into())

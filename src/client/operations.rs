@@ -121,11 +121,13 @@ impl<V: Value> Client<V> {
         &mut self,
         env: &mut impl Env,
         route: Route<V>,
-        account: Option<AccountKey>,
+        outgoing: &Outgoing,
         ended: Ended<V>,
     ) -> Ended<V> {
+        let account = outgoing.account();
+        let cid = outgoing.correlation_id.as_str();
         match (route, ended) {
-            (Route::Status { .. }, ended) => self.status_ended(env, ended),
+            (Route::Status { .. }, ended) => self.status_ended(env, cid, ended),
             (Route::Disconnect(_), Ok(done)) => {
                 if let Some((provider, account_id)) = &account {
                     self.tokens.borrow_mut().remove(provider, account_id);
@@ -143,17 +145,27 @@ impl<V: Value> Client<V> {
                 }
                 Err(rejection)
             }
-            (Route::Refresh, ended) => self.refresh_ended(env, account, ended),
+            (Route::Refresh, ended) => self.refresh_ended(env, account, cid, ended),
+            (Route::Connect, Ok(done)) => {
+                // A new grant of this provider is on its way: its accounts leave needsReconnect.
+                if let Some(provider) = &outgoing.provider {
+                    for key in self.data.gone_of(provider) {
+                        self.grant_back(env, &key, cid);
+                    }
+                }
+                Ok(done)
+            }
             (Route::Connect | Route::Raw, ended) => ended,
         }
     }
 
     /// Takes a status request's end into the store: new data (the same value when it equals the
     /// old), an error beside the last good data, or nothing when every caller left.
-    fn status_ended(&mut self, env: &mut impl Env, ended: Ended<V>) -> Ended<V> {
+    fn status_ended(&mut self, env: &mut impl Env, cid: &str, ended: Ended<V>) -> Ended<V> {
         let outcome = match ended {
             Ok((data, accounts)) => {
                 let data = self.data.succeeded(env.now(), data, accounts.clone());
+                self.grants_seen(env, cid);
                 self.clear_error_retry();
                 Ok((data, accounts))
             }

@@ -1,6 +1,7 @@
 //! Token refresh: one request per account at a time (concurrent calls share it), the due
 //! accounts, and `refreshExpiring`'s batch: at most four at once, then one revalidation.
 
+use super::health::Deferred;
 use super::request::{Ended, Outgoing, Route, Waiter};
 use super::{Answer, CallId, Client, Env, Rejection, RequestId, Value, Waits};
 use crate::defaults::REFRESH_CONCURRENCY;
@@ -20,6 +21,8 @@ pub(super) struct Batch<V> {
     running: usize,
     refreshed: Vec<V>,
     failed: Vec<Rejection<V>>,
+    /// Due accounts of paused providers, not tried.
+    deferred: Vec<Deferred>,
     /// Waiting for the revalidation that follows the refreshes.
     revalidating: bool,
 }
@@ -34,9 +37,19 @@ impl<V: Value> Client<V> {
             .due_accounts(&self.data.accounts, window, env.now())
     }
 
-    /// `refreshToken()` for a caller: the account's shared refresh.
+    /// `refreshToken()` for a caller: the account's shared refresh. A paused provider's refresh
+    /// waits out the pause when that is within `maxRetryAfter`, and fails at once otherwise.
     pub(super) fn refresh_for(&mut self, env: &mut impl Env, call: CallId, key: AccountKey) {
-        match self.refresh_shared(env, &key) {
+        let wait = match self.refresh_in_flight(&key) {
+            Some(_) => None,
+            None => self.paused_for(&key.0, env.now()),
+        };
+        if let Some(left) = wait.filter(|left| *left > self.config.retry.max_retry_after) {
+            let error = self.paused_error(env, &key, left);
+            let rejection = self.reject_at_once(env, "refreshToken", error);
+            return self.settle(vec![call], Err(rejection));
+        }
+        match self.refresh_shared(env, &key, wait) {
             Ok(id) => self.join(id, call, "refreshToken", Some(key)),
             Err(problem) => {
                 let rejection = self.refuse(env, "refreshToken", problem);
@@ -45,24 +58,36 @@ impl<V: Value> Client<V> {
         }
     }
 
-    /// One refresh per account at a time: the request in flight, or a new one.
+    fn refresh_in_flight(&self, key: &AccountKey) -> Option<RequestId> {
+        let request = self.requests.iter().find(|r| {
+            matches!(r.route, Route::Refresh)
+                && r.outgoing.provider.as_ref() == Some(&key.0)
+                && r.outgoing.account_id.as_ref() == Some(&key.1)
+        })?;
+        Some(request.id)
+    }
+
+    /// One refresh per account at a time: the request in flight, or a new one (sent after
+    /// `wait_ms`, when given).
     fn refresh_shared(
         &mut self,
         env: &mut impl Env,
         key: &AccountKey,
+        wait_ms: Option<f64>,
     ) -> Result<RequestId, String> {
-        let in_flight = self.requests.iter().find(|r| {
-            matches!(r.route, Route::Refresh)
-                && r.outgoing.provider.as_ref() == Some(&key.0)
-                && r.outgoing.account_id.as_ref() == Some(&key.1)
-        });
-        if let Some(request) = in_flight {
-            return Ok(request.id);
+        if let Some(id) = self.refresh_in_flight(key) {
+            return Ok(id);
         }
         let url = self.url(&["refresh", &key.0, &key.1])?;
         let mut outgoing = Outgoing::new(env, "refreshToken", "POST", url);
         (outgoing.provider, outgoing.account_id) = (Some(key.0.clone()), Some(key.1.clone()));
-        Ok(self.start(env, outgoing, Route::Refresh))
+        self.unsent = wait_ms.is_some();
+        let id = self.start(env, outgoing, Route::Refresh);
+        self.unsent = false;
+        if let Some(wait_ms) = wait_ms {
+            self.wait_then_send(id, wait_ms);
+        }
+        Ok(id)
     }
 
     /// A refresh brought the account's new `expiresAt`: into the token map and the store.
@@ -70,9 +95,15 @@ impl<V: Value> Client<V> {
         &mut self,
         env: &mut impl Env,
         account: Option<AccountKey>,
+        correlation_id: &str,
         ended: Ended<V>,
     ) -> Ended<V> {
-        let (Ok((payload, named)), Some(key)) = (&ended, account) else {
+        let Some(key) = account else {
+            return ended;
+        };
+        let error = ended.as_ref().err().map(|r| &r.error);
+        self.grant_outcome(env, &key, correlation_id, error);
+        let Ok((payload, named)) = &ended else {
             return ended;
         };
         if let Some(expires_at) = named.first().and_then(|a| a.expires_at) {
@@ -90,7 +121,12 @@ impl<V: Value> Client<V> {
     /// gets what was refreshed and what failed.
     pub(super) fn refresh_expiring(&mut self, env: &mut impl Env, call: Option<CallId>) {
         let id = self.id();
-        let due = self.due_accounts(env);
+        // Accounts whose grant is gone wait for a reconnect, not for a refresh.
+        let due: Vec<AccountKey> = self
+            .due_accounts(env)
+            .into_iter()
+            .filter(|key| !self.data.is_gone(key))
+            .collect();
         self.batches.push(Batch {
             id,
             call,
@@ -100,6 +136,7 @@ impl<V: Value> Client<V> {
             running: 0,
             refreshed: Vec::new(),
             failed: Vec::new(),
+            deferred: Vec::new(),
             revalidating: false,
         });
         if let Some(call) = call {
@@ -111,25 +148,41 @@ impl<V: Value> Client<V> {
         self.batch_done(env, id);
     }
 
-    /// Starts the batch's next refresh, if any is left.
+    /// Starts the batch's next refresh, if any is left; the accounts of paused providers on
+    /// the way are deferred.
     fn batch_next(&mut self, env: &mut impl Env, id: u32) {
-        let Some(batch) = self.batches.iter_mut().find(|b| b.id == id) else {
-            return;
-        };
-        if self.disposed {
-            // What `dispose()` cancelled ends the batch; nothing more starts.
-            batch.queue.clear();
-        }
-        let Some(key) = batch.queue.pop_front() else {
-            return;
-        };
-        batch.running += 1;
-        match self.refresh_shared(env, &key) {
-            Ok(request) => self.hold(request, Waiter::Batch(id)),
-            Err(problem) => {
-                let rejection = self.refuse(env, "refreshToken", problem);
-                self.batch_step(env, id, &Err(rejection));
+        loop {
+            let disposed = self.disposed;
+            let Some(batch) = self.batches.iter_mut().find(|b| b.id == id) else {
+                return;
+            };
+            if disposed {
+                // What `dispose()` cancelled ends the batch; nothing more starts.
+                batch.queue.clear();
             }
+            let Some(key) = batch.queue.pop_front() else {
+                return;
+            };
+            if let Some(left) = self.paused_for(&key.0, env.now()) {
+                if let Some(batch) = self.batches.iter_mut().find(|b| b.id == id) {
+                    batch.deferred.push(Deferred {
+                        account: key,
+                        retry_after_ms: left,
+                    });
+                }
+                continue;
+            }
+            if let Some(batch) = self.batches.iter_mut().find(|b| b.id == id) {
+                batch.running += 1;
+            }
+            match self.refresh_shared(env, &key, None) {
+                Ok(request) => self.hold(request, Waiter::Batch(id)),
+                Err(problem) => {
+                    let rejection = self.refuse(env, "refreshToken", problem);
+                    self.batch_step(env, id, &Err(rejection));
+                }
+            }
+            return;
         }
     }
 
@@ -190,7 +243,17 @@ impl<V: Value> Client<V> {
         };
         let (ok, bad) = (batch.refreshed.len() as u32, batch.failed.len() as u32);
         let duration_ms = env.clock() - batch.started;
-        let entry = info.refreshed(ok, bad, duration_ms, env.now());
+        let mut entry = info.refreshed(ok, bad, duration_ms, env.now());
+        if !batch.deferred.is_empty() {
+            let deferred = crate::error::int_text(batch.deferred.len() as i64);
+            entry.message = [
+                &entry.message,
+                ", ",
+                &deferred,
+                " deferred (provider paused)",
+            ]
+            .concat();
+        }
         let metric = info.metric(bad == 0, duration_ms, ok + bad, None);
         self.log(entry.level, || entry);
         self.metric(metric);
@@ -200,6 +263,7 @@ impl<V: Value> Client<V> {
         let answer = Answer::Expiring {
             refreshed: batch.refreshed,
             failed: batch.failed,
+            deferred: batch.deferred,
         };
         self.settle(calls.into_iter().collect(), Ok(answer));
     }

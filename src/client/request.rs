@@ -183,6 +183,18 @@ impl<V: Value> Client<V> {
         id
     }
 
+    /// Request `id` sends its next attempt after `delay_ms`.
+    pub(super) fn wait_then_send(&mut self, id: RequestId, delay_ms: f64) {
+        let timer = self.id();
+        if let Some(request) = self.requests.iter_mut().find(|r| r.id == id) {
+            request.timer = Some(timer);
+        }
+        self.push(Effect::SetTimer {
+            timer,
+            delay_ms: delay_ms.clamp(0.0, crate::defaults::MAX_TIMER_MS),
+        });
+    }
+
     /// The headers of a request to the integrations API: the caller's, then ours.
     fn headers_for(&self, env: &mut impl Env, outgoing: &Outgoing) -> Vec<(String, String)> {
         let mut headers = self.config.headers.clone();
@@ -352,11 +364,27 @@ impl<V: Value> Client<V> {
             return;
         };
         let attempts = request.attempts;
-        match self
+        let step = self
             .config
             .retry
-            .next_step(attempts - 1, &failure, env.now(), env.random())
-        {
+            .next_step(attempts - 1, &failure, env.now(), env.random());
+        if let (Route::Refresh, Some(provider)) = (&request.route, &request.outgoing.provider) {
+            let (told, backoff_ms) = match step {
+                Step::Retry {
+                    wait_ms,
+                    retry_after_ms,
+                } => (retry_after_ms, wait_ms),
+                Step::GiveUp { retry_after_ms } => {
+                    (retry_after_ms, self.config.retry.base_delay(attempts - 1))
+                }
+            };
+            let provider = provider.clone();
+            self.maybe_pause(env, &provider, &failure, told, backoff_ms);
+        }
+        let Some(request) = self.request(id) else {
+            return;
+        };
+        match step {
             Step::Retry { wait_ms, .. } => {
                 if !matches!(request.route, Route::Raw) {
                     let entry = request.outgoing.info().retrying(
@@ -367,14 +395,7 @@ impl<V: Value> Client<V> {
                     );
                     self.log(Level::Info, || entry);
                 }
-                let timer = self.id();
-                if let Some(request) = self.requests.iter_mut().find(|r| r.id == id) {
-                    request.timer = Some(timer);
-                }
-                self.push(Effect::SetTimer {
-                    timer,
-                    delay_ms: wait_ms.clamp(0.0, crate::defaults::MAX_TIMER_MS),
-                });
+                self.wait_then_send(id, wait_ms);
             }
             Step::GiveUp { retry_after_ms } => {
                 rejection.error.retry_after_ms = retry_after_ms;
@@ -452,7 +473,7 @@ impl<V: Value> Client<V> {
             })
             .collect();
         let auto_refresh = matches!(request.route, Route::Status { auto_refresh: true });
-        let outcome = self.after(env, request.route, request.outgoing.account(), ended);
+        let outcome = self.after(env, request.route, &request.outgoing, ended);
         let answer = outcome.clone().map(|(payload, _)| Answer::Value(payload));
         self.settle(calls, answer);
         for batch in batches {

@@ -30,6 +30,12 @@ export interface IntegrationsSnapshot {
   summary?: IntegrationSummary;
   /** The accounts grouped by provider, several per provider where the user has several. */
   byProvider: Record<Provider, IntegrationData[]>;
+  /**
+   * Accounts whose last refresh said the grant is gone (a 4xx other than 408 and 429), by
+   * provider: not refreshed again automatically until a status fetch shows them connected with a
+   * later expiry, a refresh of theirs succeeds, or their provider is connected again.
+   */
+  needsReconnect: Record<Provider, IntegrationData[]>;
   /** The last revalidation's error; the data stays the last good one. */
   error?: IntegrationError;
   /** No data yet and a request in flight. */
@@ -44,6 +50,8 @@ export interface IntegrationsSnapshot {
 export interface RefreshExpiringResult {
   refreshed: RefreshTokenResponse[];
   failed: IntegrationError[];
+  /** Due accounts not tried because their provider is paused by a 429/503 `Retry-After`. */
+  deferred: { provider: Provider; accountId: string; retryAfterMs: number }[];
 }
 "#;
 

@@ -454,7 +454,11 @@ fn answer_to_js(answer: Answer<JsValue>) -> JsValue {
     match answer {
         Answer::Value(value) => value,
         Answer::Nothing => JsValue::UNDEFINED,
-        Answer::Expiring { refreshed, failed } => {
+        Answer::Expiring {
+            refreshed,
+            failed,
+            deferred,
+        } => {
             let result: JsValue = Object::new().into();
             set(
                 &result,
@@ -463,6 +467,17 @@ fn answer_to_js(answer: Answer<JsValue>) -> JsValue {
             );
             let failed: Array = failed.into_iter().map(rejection_to_js).collect();
             set(&result, "failed", failed);
+            let deferred: Array = deferred
+                .into_iter()
+                .map(|d| {
+                    let item: JsValue = Object::new().into();
+                    set(&item, "provider", d.account.0.as_str());
+                    set(&item, "accountId", d.account.1.as_str());
+                    set(&item, "retryAfterMs", d.retry_after_ms);
+                    item
+                })
+                .collect();
+            set(&result, "deferred", deferred);
             result
         }
     }

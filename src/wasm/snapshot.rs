@@ -22,16 +22,20 @@ pub(crate) fn build(view: &View<'_, JsValue>) -> JsValue {
         }
         None => frozen(Array::new().into()).unchecked_into(),
     };
-    let by_provider: JsValue = Object::new().into();
-    for (provider, indices) in &view.by_provider {
-        let group: Array = indices
-            .iter()
-            .map(|i| integrations.get(*i as u32))
-            .collect();
-        set(&by_provider, provider, group);
-    }
+    let groups = |groups: &[(String, Vec<usize>)]| {
+        let by_provider: JsValue = Object::new().into();
+        for (provider, indices) in groups {
+            let group: Array = indices
+                .iter()
+                .map(|i| integrations.get(*i as u32))
+                .collect();
+            set(&by_provider, provider, group);
+        }
+        frozen(by_provider)
+    };
+    set(&snapshot, "byProvider", groups(&view.by_provider));
+    set(&snapshot, "needsReconnect", groups(&view.needs_reconnect));
     set(&snapshot, "integrations", integrations);
-    set(&snapshot, "byProvider", frozen(by_provider));
     set_some(&snapshot, "error", view.error.cloned().map(rejection_to_js));
     set(&snapshot, "isLoading", view.is_loading);
     set(&snapshot, "isValidating", view.is_validating);
@@ -44,6 +48,7 @@ pub(crate) fn idle() -> JsValue {
     let snapshot: JsValue = Object::new().into();
     set(&snapshot, "integrations", frozen(Array::new().into()));
     set(&snapshot, "byProvider", frozen(Object::new().into()));
+    set(&snapshot, "needsReconnect", frozen(Object::new().into()));
     set(&snapshot, "isLoading", false);
     set(&snapshot, "isValidating", false);
     frozen(snapshot)

@@ -684,7 +684,7 @@ describe('options', () => {
         assert.match(err.message, /baseUrl is required/);
       }
       // Nothing due, nothing sent: refreshExpiring() has nothing to refuse.
-      assert.deepEqual(await client.refreshExpiring(), { refreshed: [], failed: [] });
+      assert.deepEqual(await client.refreshExpiring(), { refreshed: [], failed: [], deferred: [] });
       client.dispose();
     }
   });

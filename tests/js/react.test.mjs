@@ -61,10 +61,11 @@ describe('integrations-client/react', () => {
     assert.ok(result, 'the component rendered');
     assert.deepEqual(Object.keys(result).sort(), [
       'byProvider', 'connect', 'disconnect', 'error', 'integrations', 'isMultiAccount', 'isValidating',
-      'loading', 'refresh', 'refreshToken', 'summary',
+      'loading', 'needsReconnect', 'refresh', 'refreshToken', 'summary',
     ]);
     assert.deepEqual(result.integrations, []);
     assert.deepEqual(result.byProvider, {});
+    assert.deepEqual(result.needsReconnect, {});
     assert.equal(result.summary, undefined);
     assert.equal(result.error, undefined);
     assert.equal(result.loading, true);
