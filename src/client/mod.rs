@@ -411,11 +411,16 @@ impl<V: Value> Client<V> {
 
     // --- logs, metrics, redaction ------------------------------------------------------------
 
+    /// Emits the entry `entry` builds, only when `level` passes the filter.
     fn log(&mut self, level: Level, entry: impl FnOnce() -> LogEntry) {
-        if self.config.log_level == Level::Silent || level < self.config.log_level {
-            return;
+        if self.config.log_level != Level::Silent && level >= self.config.log_level {
+            self.emit(entry());
         }
-        let mut entry = entry();
+    }
+
+    /// Not generic: one copy of the redaction for every place that logs.
+    #[inline(never)]
+    fn emit(&mut self, mut entry: LogEntry) {
         let tokens = self.tokens.borrow();
         if !tokens.is_empty() {
             entry.message = tokens.redact(&entry.message);
