@@ -84,3 +84,35 @@ clean:
 .PHONY: sim
 sim:
 	SIM_SEEDS=$(or $(SEEDS),10000) cargo test --release --lib client::sim -- --nocapture
+
+## `make bench` side by side with the package of an earlier commit (BASELINE=<rev>, 209a36d by default),
+## in one run: the weight, per-request, start-up and boundary sections measure both, interleaved.
+## The baseline is built by its own scripts/build-pkg.mjs in a git worktree, target/baseline/src
+## (node_modules linked from here; its wasm target dir seeded from ours the first time, so only
+## what differs is compiled); a stamp skips the rebuild while BASELINE stays the same commit.
+## Our side is a copy of pkg/ taken right after its build (target/baseline/now/pkg, BENCH_PKG),
+## so that a rebuild of pkg/ during the run cannot mix two builds.
+BASELINE ?= 209a36d
+BASELINE_SRC := target/baseline/src
+.PHONY: bench-baseline
+bench-baseline: pkg
+	rm -rf target/baseline/now && mkdir -p target/baseline/now && cp -a pkg target/baseline/now/pkg
+	! grep -q __INTEGRATIONS_CLIENT_DECODER__ target/baseline/now/pkg/index.js || { echo "bench-baseline: pkg/ was being rebuilt while copied; rerun" >&2; exit 1; }
+	rev=$$(git rev-parse --verify --quiet '$(BASELINE)^{commit}') || { echo "bench-baseline: BASELINE=$(BASELINE) is not a commit" >&2; exit 1; }; \
+	top=$$(git -C $(BASELINE_SRC) rev-parse --show-toplevel 2>/dev/null || true); \
+	here=$$(cd $(BASELINE_SRC) 2>/dev/null && pwd -P || true); \
+	if [ -z "$$here" ] || [ "$$top" != "$$here" ] || [ "$$(git -C $(BASELINE_SRC) rev-parse HEAD)" != "$$rev" ]; then \
+	  git worktree remove --force $(BASELINE_SRC) 2>/dev/null || rm -rf $(BASELINE_SRC); \
+	  git worktree prune; \
+	  rm -f target/baseline/built; \
+	  git worktree add --detach $(BASELINE_SRC) $$rev; \
+	fi; \
+	ln -sfn $(CURDIR)/node_modules $(BASELINE_SRC)/node_modules; \
+	if [ ! -d $(BASELINE_SRC)/target/pkg-wasm ] && [ -d target/pkg-wasm ]; then \
+	  mkdir -p $(BASELINE_SRC)/target && cp -a target/pkg-wasm $(BASELINE_SRC)/target/pkg-wasm; \
+	fi; \
+	if [ "$$(cat target/baseline/built 2>/dev/null)" != "$$rev" ] || [ ! -f $(BASELINE_SRC)/pkg/index.js ]; then \
+	  (cd $(BASELINE_SRC) && node scripts/build-pkg.mjs); \
+	  echo "$$rev" > target/baseline/built; \
+	fi
+	cd bench && npm ci --no-audit --no-fund && BENCH_PKG=$(CURDIR)/target/baseline/now/pkg BENCH_BASELINE=$(BASELINE_SRC) node run.mjs

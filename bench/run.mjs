@@ -3,13 +3,36 @@
 // Each section runs in its own fresh Node process (bench/sections/*.mjs, one JSON result each);
 // this file runs them one after the other, never two at once, and writes ../BENCHMARKS.md.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
-import { join } from 'node:path';
-import { assertPkg, benchDir, root } from './lib/common.mjs';
+import { dirname, join, relative } from 'node:path';
+import { assertPkg, benchDir, pkgDir, resolveBaseline, root } from './lib/common.mjs';
 
 assertPkg();
+
+// BENCH_BASELINE: a directory holding a built pkg/ (make bench-baseline builds one from a commit in
+// target/baseline/src). Its package runs beside ours in the weight, http, startup and boundary
+// sections, labelled by its commit when the directory is a git checkout of its own.
+function baselineLabel(b) {
+  if (process.env.BENCH_BASELINE_LABEL) return process.env.BENCH_BASELINE_LABEL;
+  try {
+    const top = realpathSync(execFileSync('git', ['rev-parse', '--show-toplevel'], { cwd: b.pkgDir, encoding: 'utf8' }).trim());
+    if (top !== realpathSync(root) && [b.dir, dirname(b.pkgDir)].some((d) => realpathSync(d) === top)) {
+      let rev = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: top, encoding: 'utf8' }).trim();
+      if (execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: top, encoding: 'utf8' }).trim()) rev += ' + uncommitted changes';
+      return `commit ${rev}`;
+    }
+  } catch { /* not a git checkout */ }
+  return relative(root, b.dir) || b.dir;
+}
+let baseline = resolveBaseline();
+if (baseline) {
+  process.env.BENCH_BASELINE = baseline.dir; // absolute, for the sections (they run in bench/)
+  process.env.BENCH_BASELINE_LABEL = baselineLabel(baseline);
+  baseline = resolveBaseline();
+  process.stderr.write(`bench: baseline ${baseline.entry} (${baseline.label})\n`);
+}
 if (!existsSync(join(benchDir, 'node_modules', 'zod'))) {
   console.error('bench/node_modules is missing: run `npm ci` in bench/ first (make bench does).');
   process.exit(1);
@@ -40,10 +63,11 @@ function section(name, args = []) {
   return JSON.parse(line.slice('@@RESULT '.length));
 }
 
-let weight, boundary, http, validation, tokens, memory, memoryKinds, startup;
+let weight, boundary, boundaryBefore, http, validation, tokens, memory, memoryKinds, startup;
 try {
   weight = section('weight'); // first: it also writes the wasm function names for the profiles
   boundary = section('boundary');
+  if (baseline) boundaryBefore = section('boundary', ['baseline']); // its own process: one package per counter
   http = section('http');
   validation = section('validation');
   tokens = section('tokens');
@@ -78,7 +102,7 @@ const table = (head, rows) => [
 // ---- facts about the run ------------------------------------------------------------------------
 const req = createRequire(join(root, 'package.json'));
 const dep = (name) => JSON.parse(readFileSync(join(benchDir, 'node_modules', name, 'package.json'), 'utf8')).version;
-const pkgVersion = JSON.parse(readFileSync(join(root, 'pkg', 'package.json'), 'utf8')).version;
+const pkgVersion = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')).version;
 let commit = 'unknown';
 try {
   commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
@@ -114,41 +138,104 @@ const growthLater = memory.points.at(-1).wasmBytes - memAt(100_000).wasmBytes;
 const memBound = 1024 * 1024;
 const memPass = growth < memBound;
 
+// ---- now against before (BENCH_BASELINE) ----------------------------------------------------------
+// Bytes and crossings are exact: any increase is worse. Times are medians on a noisy machine: within
+// ±5% of before they count as unchanged (NOISE), above that as worse.
+const NOISE = 0.05;
+const bytesDelta = (now, was) => `${now - was > 0 ? '+' : now - was < 0 ? '−' : '±'}${n(Math.abs(now - was))} B`;
+const timeVerdict = (r) => (r > 1 + NOISE ? `${ok(false)} slower` : r < 1 - NOISE ? `${ok(true)} faster` : `${ok(true)} within noise (±${NOISE * 100} %)`);
+const exactVerdict = (now, was) => (now > was ? `${ok(false)} more` : now < was ? `${ok(true)} fewer` : `${ok(true)} same`);
+let cmp = null;
+if (baseline) {
+  const op = (rows, i) => rows[i];
+  const bStatus = boundaryBefore.rows.find((r) => r.op === boundary.rows[3].op);
+  const bFirst = boundaryBefore.rows.find((r) => r.op === boundary.rows[2].op);
+  cmp = {
+    label: baseline.label,
+    weight: { now: weight.comparison.now, was: weight.comparison.before },
+    req: { now: pr.ours, was: pr.baseline },
+    status: { now: op(boundary.rows, 3), was: bStatus },
+    first: { now: op(boundary.rows, 2), was: bFirst },
+    start: { now: st.ours, was: st.baseline },
+    browser: { now: startup.browser, was: startup.browserBaseline },
+  };
+  const c = cmp;
+  c.weightRatio = c.weight.now.entry.gzip / c.weight.was.entry.gzip;
+  c.reqRatio = c.req.now.medianMs / c.req.was.medianMs;
+  c.startRatio = c.start.now.importToFirstCallMs / c.start.was.importToFirstCallMs;
+  c.blockedRatio = c.browser.now.blockedMs / c.browser.was.blockedMs;
+  c.lines = [
+    `weight of the default entry ${kb(c.weight.was.entry.gzip)} → ${kb(c.weight.now.entry.gzip)} gzip (${bytesDelta(c.weight.now.entry.gzip, c.weight.was.entry.gzip)}, ${ratio(c.weight.now.entry.gzip, c.weight.was.entry.gzip)}): ${exactVerdict(c.weight.now.entry.gzip, c.weight.was.entry.gzip).replace('more', 'heavier').replace('fewer', 'lighter')}`,
+    `per request ${ms(c.req.was.medianMs)} → ${ms(c.req.now.medianMs)} (${ratio(c.req.now.medianMs, c.req.was.medianMs)}; ${ratio(c.req.was.medianMs, pr.fetch.medianMs)} → ${ratio(c.req.now.medianMs, pr.fetch.medianMs)} bare fetch): ${timeVerdict(c.reqRatio)}`,
+    `crossings per repeated \`status()\`: wasm → JS ${c.status.was.wasmToJs} → ${c.status.now.wasmToJs} ${exactVerdict(c.status.now.wasmToJs, c.status.was.wasmToJs)}, JS → wasm ${c.status.was.jsToWasm} → ${c.status.now.jsToWasm} ${exactVerdict(c.status.now.jsToWasm, c.status.was.jsToWasm)} (the first \`status()\`: ${c.first.was.wasmToJs} → ${c.first.now.wasmToJs} and ${c.first.was.jsToWasm} → ${c.first.now.jsToWasm})`,
+    `start-up, import → first call in a fresh Node ${ms(c.start.was.importToFirstCallMs)} → ${ms(c.start.now.importToFirstCallMs)} (${ratio(c.start.now.importToFirstCallMs, c.start.was.importToFirstCallMs)}): ${timeVerdict(c.startRatio)}; Chromium's main thread blocked ${ms(c.browser.was.blockedMs)} → ${ms(c.browser.now.blockedMs)} (${ratio(c.browser.now.blockedMs, c.browser.was.blockedMs)}): ${timeVerdict(c.blockedRatio)}`,
+  ];
+}
+
 const expFaster = tokens.expiring.js.medianMs / tokens.expiring.ours.medianMs;
 const expPass = expFaster >= 10;
 const getRatio = tokens.get.ours.medianMs / tokens.get.js.medianMs;
 
 // ---- the summary table --------------------------------------------------------------------------
-const summary = table(['#', 'measure', 'integrations-client', 'compared with', 'ratio', 'aim', 'result'], [
-  ['1', 'weight of the default entry, gzip -9', `**${kb(w.ours.gzip)}** (raw ${kb(w.ours.raw)})`,
+// With a baseline, two more columns after ours ("now"): "before (commit X)" and "now / before".
+const cmpCols = (row, before = ['—', '—']) => (cmp ? [...row.slice(0, 3), ...before, ...row.slice(3)] : row);
+const summary = table([
+  '#', 'measure', cmp ? 'integrations-client now' : 'integrations-client',
+  ...(cmp ? [`before (${cmp.label})`, 'now / before'] : []), 'compared with', 'ratio', 'aim', 'result',
+], [
+  cmpCols(['1', 'weight of the default entry, gzip -9', `**${kb(w.ours.gzip)}** (raw ${kb(w.ours.raw)})`,
     `ky ${kb(w.ky.gzip)}, axios ${kb(w.axios.gzip)}, swr ${kb(w.swr.gzip)}, zod ${kb(w.zod.gzip)}; ky + swr + zod/mini schema ${kb(w.stack.gzip)}`,
     `${ratio(w.ours.gzip, w.stack.gzip)} the JS stack`, `≤ 45 KB (aim 30 KB)`, weightVerdict],
-  ['2', `per request, median of ${n(http.requestsPerContender)} sequential \`status()\``, `**${ms(pr.ours.medianMs)}**`,
+  cmp && [`${kb(cmp.weight.was.entry.gzip)} (raw ${kb(cmp.weight.was.entry.raw)})`, `**${ratio(cmp.weight.now.entry.gzip, cmp.weight.was.entry.gzip)}** (${bytesDelta(cmp.weight.now.entry.gzip, cmp.weight.was.entry.gzip)} gzip)`]),
+  cmpCols(['2', `per request, median of ${n(http.requestsPerContender)} sequential \`status()\``, `**${ms(pr.ours.medianMs)}**`,
     `bare fetch ${ms(pr.fetch.medianMs)}, ky ${ms(pr.ky.medianMs)}, axios ${ms(pr.axios.medianMs)}`,
     `${ratio(pr.ours.medianMs, pr.fetch.medianMs)} fetch, ${ratio(pr.ours.medianMs, pr.axios.medianMs)} axios`,
     '≤ 1.15× fetch, ahead of axios', `${ok(reqPass)} vs fetch, ${ok(beatsAxios)} vs axios`],
-  ...valRows.map((r) => [
+  cmp && [`${ms(cmp.req.was.medianMs)} (${ratio(cmp.req.was.medianMs, pr.fetch.medianMs)} fetch)`, `**${ratio(cmp.req.now.medianMs, cmp.req.was.medianMs)}**`]),
+  ...valRows.map((r) => cmpCols([
     '3', `JSON.parse + deep check, ${r.accounts.toLocaleString('en')} accounts`, `**${ms(r.ours.medianMs)}**`,
     `JSON.parse ${ms(r.json.medianMs)}, + zod ${ms(r.zod.medianMs)}`,
     `${r.vsJson.toFixed(2)}× JSON.parse, ${r.vsZod.toFixed(2)}× zod`, '≤ 2× JSON.parse, ahead of zod',
-    `${ok(r.vsJson <= 2)} vs JSON.parse, ${ok(r.vsZod < 1)} vs zod`]),
-  ['4', `${n(conc.calls)} concurrent \`status()\``, `**${Math.max(...conc.oursRequests)} request**, settled in ${ms(conc.oursMs)}`,
-    `one promise shared by hand: ${ms(conc.sharedMs)}`, ratio(conc.oursMs, conc.sharedMs), '1 request', ok(concPass)],
-  ['5', 'start-up: `await import()` + first call, fresh process', `**${ms(st.ours.importToFirstCallMs)}** (wasm decode ${ms(st.ours.decodeMs)}, compile ${ms(st.ours.moduleMs)}, instantiate ${ms(st.ours.instanceMs)}); in Chromium the main thread is blocked ${ms(startup.browser.blockedMs)} by them`,
+    `${ok(r.vsJson <= 2)} vs JSON.parse, ${ok(r.vsZod < 1)} vs zod`])),
+  cmpCols(['4', `${n(conc.calls)} concurrent \`status()\``, `**${Math.max(...conc.oursRequests)} request**, settled in ${ms(conc.oursMs)}`,
+    `one promise shared by hand: ${ms(conc.sharedMs)}`, ratio(conc.oursMs, conc.sharedMs), '1 request', ok(concPass)]),
+  cmpCols(['5', 'start-up: `await import()` + first call, fresh process', `**${ms(st.ours.importToFirstCallMs)}** (wasm decode ${ms(st.ours.decodeMs)}, compile ${ms(st.ours.moduleMs)}, instantiate ${ms(st.ours.instanceMs)}); in Chromium the main thread is blocked ${ms(startup.browser.blockedMs)} by them`,
     `import of ky ${ms(st.ky.importMs)}, axios ${ms(st.axios.importMs)}, zod ${ms(st.zod.importMs)}`,
     `${ratio(st.ours.importToFirstCallMs, st.ky.importToFirstCallMs)} ky`, '—', 'ℹ️'],
-  ['6', 'wasm memory growth, 1 000 → 100 000 mixed operations', `**${signed(growth)}** (${mb(memAt(1_000).wasmBytes)} → ${mb(memAt(100_000).wasmBytes)}; then ${signed(growthLater)} over 100 000 more)`,
-    `JS heap used ${signed(memAt(100_000).heapUsed - memAt(1_000).heapUsed)}`, '—', '< 1 MB', ok(memPass)],
-  ['7', 'token map: `expiringWithin` (10 due among 100 000)', `**${ms(tokens.expiring.ours.medianMs)}**`,
-    `JS Map + linear scan ${ms(tokens.expiring.js.medianMs)}`, `${expFaster.toFixed(0)}× faster`, '≥ 10× faster', ok(expPass)],
-  ['7', 'token map: `getToken` among 100 000', `**${us(tokens.get.ours.medianMs)}**`,
-    `JS \`map.get(p + '\\0' + a)\` ${us(tokens.get.js.medianMs)}`, `${getRatio.toFixed(1)}× slower`, '—', getRatio <= 1 ? '✅' : '❌ (we lose)'],
+  cmp && [`${ms(cmp.start.was.importToFirstCallMs)} (decode ${ms(cmp.start.was.decodeMs)}, compile ${ms(cmp.start.was.moduleMs)}, instantiate ${ms(cmp.start.was.instanceMs)}); Chromium blocked ${ms(cmp.browser.was.blockedMs)}`,
+    `**${ratio(cmp.start.now.importToFirstCallMs, cmp.start.was.importToFirstCallMs)}**; Chromium blocked ${ratio(cmp.browser.now.blockedMs, cmp.browser.was.blockedMs)}`]),
+  cmpCols(['6', 'wasm memory growth, 1 000 → 100 000 mixed operations', `**${signed(growth)}** (${mb(memAt(1_000).wasmBytes)} → ${mb(memAt(100_000).wasmBytes)}; then ${signed(growthLater)} over 100 000 more)`,
+    `JS heap used ${signed(memAt(100_000).heapUsed - memAt(1_000).heapUsed)}`, '—', '< 1 MB', ok(memPass)]),
+  cmpCols(['7', 'token map: `expiringWithin` (10 due among 100 000)', `**${ms(tokens.expiring.ours.medianMs)}**`,
+    `JS Map + linear scan ${ms(tokens.expiring.js.medianMs)}`, `${expFaster.toFixed(0)}× faster`, '≥ 10× faster', ok(expPass)]),
+  cmpCols(['7', 'token map: `getToken` among 100 000', `**${us(tokens.get.ours.medianMs)}**`,
+    `JS \`map.get(p + '\\0' + a)\` ${us(tokens.get.js.medianMs)}`, `${getRatio.toFixed(1)}× slower`, '—', getRatio <= 1 ? '✅' : '❌ (we lose)']),
+  ...(cmp ? [cmpCols(['8', 'boundary crossings per repeated `status()` (5 accounts, fetch stubbed)', `**${cmp.status.now.wasmToJs} wasm → JS, ${cmp.status.now.jsToWasm} JS → wasm**`,
+    '—', '—', 'none more than before', `${exactVerdict(cmp.status.now.wasmToJs, cmp.status.was.wasmToJs)} wasm → JS, ${exactVerdict(cmp.status.now.jsToWasm, cmp.status.was.jsToWasm)} JS → wasm`],
+  [`${cmp.status.was.wasmToJs} wasm → JS, ${cmp.status.was.jsToWasm} JS → wasm`, `**${ratio(cmp.status.now.wasmToJs, cmp.status.was.wasmToJs)}**, ${ratio(cmp.status.now.jsToWasm, cmp.status.was.jsToWasm)}`])] : []),
 ]);
+const cmpBlock = cmp ? `**Now against before (${cmp.label})**, measured in the same run (the same rounds, interleaved; bytes and
+crossings are exact, times count as unchanged within ±${NOISE * 100} %):
+
+${cmp.lines.map((l) => `- ${l}`).join('\n')}
+` : '';
 
 // ---- details ------------------------------------------------------------------------------------
 const weightTable = table(['bundle (esbuild --bundle --minify --format=esm)', 'raw', 'gzip -9', 'gzip vs ours'], weight.rows.map((r) => [
-  r.name, kb(r.raw), kb(r.gzip), r.key === 'ours' ? '1.00×' : r.part ? '' : ratio(r.gzip, w.ours.gzip),
+  r.name, kb(r.raw), kb(r.gzip), r.key === 'ours' ? '1.00×' : r.part ? '' : r.baseline ? `now / before: ${ratio(w.ours.gzip, r.gzip)}` : ratio(r.gzip, w.ours.gzip),
 ]));
+const weightCmpTable = cmp ? table(['part', `before (${cmp.label}), gzip -9`, 'now, gzip -9', 'Δ gzip', 'now / before (gzip)', 'raw: before → now'], [
+  ['the default entry `pkg/index.js`', 'entry'], ['↳ the client wasm alone (binary)', 'wasm'], ['↳ the client wasm LZMA-packed', 'lzma'],
+  ['↳ the same as the inlined base64 string', 'packed'], ['↳ the LZMA decoder (inlined string)', 'decoder'], ['↳ the JS alone', 'js'],
+].map(([name, k]) => {
+  const [a, b] = [cmp.weight.was[k], cmp.weight.now[k]];
+  return [k === 'entry' ? `**${name}**` : name, kb(a.gzip), kb(b.gzip), bytesDelta(b.gzip, a.gzip), ratio(b.gzip, a.gzip), `${n(a.raw)} → ${n(b.raw)} B (${bytesDelta(b.raw, a.raw)})`];
+})) : '';
+const wasmSectionCmp = cmp ? (() => {
+  const was = Object.fromEntries(weight.comparison.beforeSections.map((x) => [x.name, x.bytes]));
+  return weight.wasmSections.filter((x) => x.bytes > 64 || (was[x.name] ?? 0) > 64)
+    .map((x) => `${x.name} ${n(was[x.name] ?? 0)} → ${n(x.bytes)}`).join(', ');
+})() : '';
 const sectionTable = table(['wasm section', 'bytes', 'share'], weight.wasmSections.filter((s) => s.bytes > 64).map((s) => [s.name, s.bytes.toLocaleString('en'), `${((100 * s.bytes) / w.wasm.raw).toFixed(1)} %`]));
 const crateTable = weight.names.byCrate.length
   ? table(['code by crate', 'bytes', 'share of code'], weight.names.byCrate.filter((c) => c.bytes > 200).map((c) => [c.crate, c.bytes.toLocaleString('en'), `${((100 * c.bytes) / weight.names.codeBytes).toFixed(1)} %`]))
@@ -164,12 +251,17 @@ const valTable = table(['accounts (JSON bytes)', 'JSON.parse', 'ours: + parseInt
   `${r.accounts.toLocaleString('en')} (${kb(r.bytes)})`, ms(r.json.medianMs), ms(r.ours.medianMs), ms(r.zod.medianMs), ms(r.hand.medianMs),
   ratio(r.ours.medianMs, r.json.medianMs), ratio(r.ours.medianMs, r.zod.medianMs), ms(r.oursCheckOnly.medianMs), ms(r.zodCheckOnly.medianMs),
 ]));
+const startupCmp = cmp ? `Now against before (${cmp.label}), same runs, interleaved: import → first call ${ms(cmp.start.was.importToFirstCallMs)} → ${ms(cmp.start.now.importToFirstCallMs)}
+(**${ratio(cmp.start.now.importToFirstCallMs, cmp.start.was.importToFirstCallMs)}**; \`await import()\` ${ratio(cmp.start.now.importMs, cmp.start.was.importMs)}, first call ${ratio(cmp.start.now.firstCallMs, cmp.start.was.firstCallMs)}; wasm decode
+${ratio(cmp.start.now.decodeMs, cmp.start.was.decodeMs)}, compile ${ratio(cmp.start.now.moduleMs, cmp.start.was.moduleMs)}, instantiate ${ratio(cmp.start.now.instanceMs, cmp.start.was.instanceMs)}): ${timeVerdict(cmp.startRatio)}.` : '';
 const startupTable = table(['fresh `node` process', '`await import()`', 'first call', 'import → first call', 'wasm decode', 'wasm compile', 'wasm instantiate', 'process wall time'], startup.rows.map((r) => [
   r.name, r.key === 'none' ? '' : ms(r.importMs), r.key === 'none' ? '' : ms(r.firstCallMs), r.key === 'none' ? '' : ms(r.importToFirstCallMs), r.decodeMs ? ms(r.decodeMs) : '', r.moduleMs ? ms(r.moduleMs) : '', r.instanceMs ? ms(r.instanceMs) : '', ms(r.wallMs),
 ]));
 const sb = startup.browser;
 const browserStartupTable = table(['Chromium ' + sb.version + ', fresh page', '`await import()`', 'first call', 'wasm decode', 'wasm compile', 'wasm instantiate', 'main thread blocked by the three'], [
   ['**integrations-client**', ms(sb.importMs), ms(sb.firstCallMs), ms(sb.decodeMs), ms(sb.moduleMs), ms(sb.instanceMs), `**${ms(sb.blockedMs)}**`],
+  ...(cmp ? [[`before (${cmp.label})`, ...['importMs', 'firstCallMs', 'decodeMs', 'moduleMs', 'instanceMs', 'blockedMs'].map((k) => ms(cmp.browser.was[k]))],
+    ['now / before', ...['importMs', 'firstCallMs', 'decodeMs', 'moduleMs', 'instanceMs', 'blockedMs'].map((k) => ratio(sb[k], cmp.browser.was[k]))]] : []),
 ]);
 const memTable = table(['after n mixed operations', 'wasm memory', 'JS heap used', 'external', 'arrayBuffers', 'rss'], memory.points.map((p) => [
   p.ops.toLocaleString('en'), mb(p.wasmBytes), mb(p.heapUsed), mb(p.external), mb(p.arrayBuffers), mb(p.rss),
@@ -185,9 +277,16 @@ const tokenTable = table(['100 000 tokens', 'integrations-client', 'JS Map', 'ou
   ['↳ the same, then `free()` the TokenData', us(tokens.getAccess.oursFree.medianMs), '', ''],
   ['`setToken` × 100 000 (filling, once)', ms(tokens.fill.oursMs), ms(tokens.fill.jsMs), ratio(tokens.fill.oursMs, tokens.fill.jsMs)],
 ]);
-const boundaryTable = table(['operation', 'wasm → JS calls', 'JS → wasm calls', 'most frequent imports'], boundary.rows.map((r) => [
-  r.op, r.wasmToJs.toFixed(r.wasmToJs % 1 ? 1 : 0), r.jsToWasm.toFixed(r.jsToWasm % 1 ? 1 : 0), r.imports.join(', '),
-]));
+const calls = (x) => x.toFixed(x % 1 ? 1 : 0);
+const boundaryTable = cmp
+  ? table(['operation', 'wasm → JS now', `before (${cmp.label})`, 'now / before', 'JS → wasm now', 'before', 'now / before', 'most frequent imports now'], boundary.rows.map((r) => {
+    const b = boundaryBefore.rows.find((x) => x.op === r.op);
+    return [r.op, `**${calls(r.wasmToJs)}**`, b ? calls(b.wasmToJs) : '—', b ? ratio(r.wasmToJs, b.wasmToJs) : '—',
+      `**${calls(r.jsToWasm)}**`, b ? calls(b.jsToWasm) : '—', b ? ratio(r.jsToWasm, b.jsToWasm) : '—', r.imports.join(', ')];
+  }))
+  : table(['operation', 'wasm → JS calls', 'JS → wasm calls', 'most frequent imports'], boundary.rows.map((r) => [
+    r.op, calls(r.wasmToJs), calls(r.jsToWasm), r.imports.join(', '),
+  ]));
 const profileBlock = (title, p) => [
   `**${title}** (${ms(p.totalMs)} sampled)`,
   '',
@@ -305,14 +404,15 @@ falls on all of them; the figures are medians over rounds, and the ratios are wh
 | machine | ${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GB memory, ${os.type()} ${os.release()} ${os.arch()} |
 | load average | ${loadAtStart.map((x) => x.toFixed(2)).join(' / ')} at the start, ${loadAtEnd.map((x) => x.toFixed(2)).join(' / ')} at the end (1 / 5 / 15 min) |
 | Node | ${process.version} |
-| integrations-client | ${pkgVersion} (\`pkg/\`, commit ${commit}) |
-| contenders | ky ${dep('ky')}, axios ${dep('axios')}, axios-retry ${dep('axios-retry')}, zod ${dep('zod')}, swr ${dep('swr')}, react ${dep('react')}; esbuild ${req('esbuild').version} |
+| integrations-client | ${pkgVersion} (\`pkg/\`${process.env.BENCH_PKG ? `, as copied to \`${relative(root, pkgDir)}/\` after the build` : ''}, commit ${commit}) |
+${baseline ? `| before | ${JSON.parse(readFileSync(join(baseline.pkgDir, 'package.json'), 'utf8')).version} (\`${relative(root, baseline.pkgDir) || baseline.pkgDir}/\`, ${baseline.label}; \`BENCH_BASELINE\`, built by \`make bench-baseline\`) |
+` : ''}| contenders | ky ${dep('ky')}, axios ${dep('axios')}, axios-retry ${dep('axios-retry')}, zod ${dep('zod')}, swr ${dep('swr')}, react ${dep('react')}; esbuild ${req('esbuild').version} |
 | run time | ${((Date.now() - started) / 1000).toFixed(0)} s |
 
 ## Summary
 
 ${summary}
-
+${cmp ? `\n${cmpBlock}` : ''}
 ## 1. Package weight
 
 Each bundle is esbuild's \`--bundle --minify --format=esm\`, \`process.env.NODE_ENV\` = \`"production"\`, react external; \`--platform=neutral\`
@@ -321,7 +421,13 @@ through its \`browser\` field, which esbuild honours with \`--platform=browser\`
 pulls nearly all of it), so zod/mini, its tree-shakeable API, is shown with the same schema. ky is 1.9 because ky 2 needs Node ≥ 22.
 
 ${weightTable}
+${cmp ? `
+Now against before (${cmp.label}), part by part:
 
+${weightCmpTable}
+
+The client wasm's sections, before → now (bytes): ${wasmSectionCmp}.
+` : ''}
 ## 2. Per-request overhead
 
 ${n(http.requestsPerContender)} sequential requests per contender (${http.rounds} rounds, after 100 of warm-up each) against the project's mock server
@@ -330,7 +436,10 @@ The client is \`new IntegrationsClient({ baseUrl, autoRefresh: false, cache: { d
 \`status()\` is a request. Rows marked ↳ are not contenders: they take the client's work apart.
 
 ${httpTable}
-
+${cmp ? `
+Now against before (${cmp.label}), the same rounds: median ${ms(cmp.req.was.medianMs)} → ${ms(cmp.req.now.medianMs)} (**${ratio(cmp.req.now.medianMs, cmp.req.was.medianMs)}**),
+p90 ${ms(cmp.req.was.p90Ms)} → ${ms(cmp.req.now.p90Ms)}, mean ${ms(cmp.req.was.meanMs)} → ${ms(cmp.req.now.meanMs)}; against bare fetch ${ratio(cmp.req.was.medianMs, pr.fetch.medianMs)} → ${ratio(cmp.req.now.medianMs, pr.fetch.medianMs)}: ${timeVerdict(cmp.reqRatio)}.
+` : ''}
 ## 3. Validation
 
 Valid payloads made by \`bench/lib/data.mjs\` (8 providers, mixed statuses, optional \`expiresAt\`/\`metadata\`, timestamps with \`Z\`,
@@ -355,7 +464,7 @@ decoder wasm's own compile and run included), compile and instantiate are those 
 is loading and compiling the ${kb(w.ours.raw)} entry. The first call is \`isIntegrationData({})\`.
 
 ${startupTable}
-
+${cmp ? `\n${startupCmp}\n` : ''}
 The same import in headless Chromium (${startup.runs} runs, each a fresh browser context and page; the entry served from loopback HTTP, so the
 import includes its fetch). Decode, compile and instantiate run synchronously on the main thread when the entry is evaluated: no input
 or rendering is handled meanwhile. The synchronous compile is also why the browser floor is Chrome 114 (README, "Install and first call").
@@ -381,7 +490,8 @@ ${tokenTable}
 
 ## Where we lose, one level down
 
-Calls across the wasm boundary per operation (every import and export wrapped with a counter, in a separate process):
+Calls across the wasm boundary per operation (every import and export wrapped with a counter, in a separate process${cmp ? `; the
+package before the change (${cmp.label}) counted the same way in a process of its own` : ''}):
 
 ${boundaryTable}
 

@@ -1,16 +1,40 @@
 // Shared helpers of the benchmark sections: paths, statistics, formatting, the mock server.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createInterface } from 'node:readline';
 
 export const benchDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const root = join(benchDir, '..');
+/**
+ * The package under test: this checkout's pkg/, or BENCH_PKG, a copy of it (make bench-baseline
+ * takes one after building, so that a rebuild of pkg/ during the run cannot mix two builds).
+ */
+export const pkgDir = process.env.BENCH_PKG ? resolve(root, process.env.BENCH_PKG) : join(root, 'pkg');
 /** The package as users get it: the default ESM entry, with the wasm inlined. */
-export const pkgEntry = join(root, 'pkg', 'index.js');
+export const pkgEntry = join(pkgDir, 'index.js');
 export const pkgUrl = pathToFileURL(pkgEntry).href;
 export const mockServerPath = join(root, 'tests', 'support', 'mock-server.mjs');
+
+/**
+ * The package to compare with, when `BENCH_BASELINE` names a directory holding a built `pkg/`
+ * (or the `pkg/` itself): its default entry and the label the tables use ("before (commit X)").
+ * A relative path is taken from the current directory, else from the repository root. run.mjs
+ * resolves it once and hands the sections the absolute path and the label. Null when unset.
+ */
+export function resolveBaseline(value = process.env.BENCH_BASELINE) {
+  if (!value) return null;
+  const candidates = isAbsolute(value) ? [value] : [resolve(value), resolve(root, value)];
+  for (const dir of candidates) {
+    for (const pkgDir of [join(dir, 'pkg'), dir]) {
+      const entry = join(pkgDir, 'index.js');
+      if (existsSync(entry)) return { dir, pkgDir, entry, url: pathToFileURL(entry).href, label: process.env.BENCH_BASELINE_LABEL || 'baseline' };
+    }
+  }
+  throw new Error(`BENCH_BASELINE=${value}: no pkg/index.js there (tried ${candidates.join(', ')}); build it first (make bench-baseline does)`);
+}
+export const baseline = resolveBaseline();
 
 export function assertPkg() {
   if (!existsSync(pkgEntry)) {

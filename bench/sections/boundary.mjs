@@ -1,13 +1,17 @@
 // One level down: how many calls cross the wasm boundary (wasm → JS imports, JS → wasm exports)
 // per operation. Each crossing costs tens of nanoseconds plus, for strings, a copy and a UTF-8
 // transcode; this is what the profiles' "glue" share is made of.
-import { assertPkg, pkgUrl, report } from '../lib/common.mjs';
+// `boundary.mjs baseline` counts the same for the BENCH_BASELINE package instead: one package per
+// process, so that the counters see one client instance (a second copy is a second wasm instance).
+import { assertPkg, baseline, pkgUrl, report } from '../lib/common.mjs';
 import { makeStatus } from '../lib/data.mjs';
 import { countBoundaryCalls } from '../lib/profile.mjs';
 
 assertPkg();
+const which = process.argv[2] ?? 'ours';
+if (which === 'baseline' && !baseline) throw new Error('boundary.mjs baseline: BENCH_BASELINE is not set');
 const counts = countBoundaryCalls();
-const { IntegrationsClient, MultiAccountTokenManager, isIntegrationData, parseIntegrationStatus, createIntegrationError } = await import(pkgUrl);
+const { IntegrationsClient, MultiAccountTokenManager, isIntegrationData, parseIntegrationStatus, createIntegrationError } = await import(which === 'baseline' ? baseline.url : pkgUrl);
 
 async function count(fn, per = 1) {
   const before = { wasmToJs: counts.wasmToJs, jsToWasm: counts.jsToWasm, byImport: new Map(counts.byImport) };
@@ -45,4 +49,4 @@ const rows = [
   { op: '`createIntegrationError(...)`', ...(await count(() => createIntegrationError('x', 'instagram', 'a', 409))) },
 ];
 client.dispose();
-report({ rows });
+report({ package: which, rows });

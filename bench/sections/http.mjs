@@ -3,11 +3,14 @@ import axios from 'axios';
 import axiosRetry from 'axios-retry';
 import ky from 'ky';
 import { randomUUID } from 'node:crypto';
-import { assertPkg, gc, median, pkgUrl, report, startMockServerProcess } from '../lib/common.mjs';
+import { assertPkg, baseline, gc, median, pkgUrl, report, startMockServerProcess } from '../lib/common.mjs';
 import { profile } from '../lib/profile.mjs';
 
 assertPkg();
 const { IntegrationsClient, parseIntegrationStatus } = await import(pkgUrl);
+// With BENCH_BASELINE, the package before the change runs as one more contender in the same rounds
+// (its own copy: a second wasm instance in this process, with its own memory).
+const Before = baseline && (await import(baseline.url)).IntegrationsClient;
 
 const N = Number(process.env.BENCH_REQUESTS ?? 2000);
 const ROUNDS = 10;
@@ -23,6 +26,7 @@ const quiet = { autoRefresh: false, cache: { dedupingInterval: 0 }, logLevel: 's
 
 const client = new IntegrationsClient({ baseUrl: server.url, ...quiet });
 const clientNoTimer = new IntegrationsClient({ baseUrl: server.url, ...quiet, timeoutMs: 0 });
+const beforeClient = Before && new Before({ baseUrl: server.url, ...quiet });
 const kyClient = ky.create({ headers: accept, retry: { limit: 3 } });
 const axiosClient = axios.create({ headers: accept });
 axiosRetry(axiosClient, { retries: 3, retryDelay: axiosRetry.exponentialDelay });
@@ -37,6 +41,7 @@ const bareFetch = async () => {
 const contenders = [
   { key: 'fetch', name: 'bare `fetch` + `JSON.parse` (baseline)', run: bareFetch },
   { key: 'ours', name: '**integrations-client** `status()`', run: () => client.status() },
+  ...(beforeClient ? [{ key: 'baseline', name: `before (${baseline.label}): \`status()\``, run: () => beforeClient.status() }] : []),
   { key: 'ky', name: 'ky `.json()` (retry limit 3)', run: () => kyClient.get(url).json() },
   { key: 'axios', name: 'axios + axios-retry (retries 3)', run: async () => (await axiosClient.get(url)).data },
   {
@@ -134,6 +139,7 @@ for (let rep = 0; rep < CONCURRENCY_REPS; rep++) {
 
 client.dispose();
 clientNoTimer.dispose();
+beforeClient?.dispose();
 await server.close();
 
 report({

@@ -2,12 +2,13 @@
 // first call, with what the entry does synchronously at import caught inside it (decode of the
 // LZMA-packed wasm, its compile and its instantiation); the same import of ky, axios and zod for
 // comparison. Then the package alone in headless Chromium, a fresh page per run, where that work
-// blocks the main thread. Several runs, interleaved, medians.
+// blocks the main thread. Several runs, interleaved, medians. With BENCH_BASELINE, the package
+// before the change is measured the same way, in the same runs, interleaved with ours.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { chromium } from 'playwright-core';
-import { assertPkg, benchDir, median, pkgEntry, pkgUrl, report } from '../lib/common.mjs';
+import { assertPkg, baseline, benchDir, median, pkgEntry, pkgUrl, report } from '../lib/common.mjs';
 
 assertPkg();
 const RUNS = Number(process.env.BENCH_STARTUP_RUNS ?? 9);
@@ -45,6 +46,7 @@ const oursFirstCall = "if (m.isIntegrationData({}) !== false) throw new Error('g
 const print = 'process.stdout.write(JSON.stringify(result));';
 const contenders = [
   { key: 'ours', name: '**integrations-client**', src: probe(pkgUrl, oursFirstCall) + print },
+  ...(baseline ? [{ key: 'baseline', name: `before (${baseline.label})`, src: probe(baseline.url, oursFirstCall) + print }] : []),
   { key: 'ky', name: 'ky', src: probe('ky', "if (typeof m.default.get !== 'function') throw new Error('ky');") + print },
   { key: 'axios', name: 'axios', src: probe('axios', "if (typeof m.default.get !== 'function') throw new Error('axios');") + print },
   { key: 'zod', name: 'zod', src: probe('zod', "if (!m.z.string().safeParse('x').success) throw new Error('zod');") + print },
@@ -77,33 +79,40 @@ const CHROMIUM_ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-extensions',
 ];
-const entry = readFileSync(pkgEntry);
-const page = `<!doctype html><script type="module">${probe('/index.js', oursFirstCall)}window.result = result;</script>`;
+const pages = [{ key: 'ours', entry: readFileSync(pkgEntry) }, ...(baseline ? [{ key: 'baseline', entry: readFileSync(baseline.entry) }] : [])];
+const html = (key) => `<!doctype html><script type="module">${probe(`/${key}/index.js`, oursFirstCall)}window.result = result;</script>`;
 const server = createServer((req, res) => {
-  const js = req.url === '/index.js';
-  res.writeHead(js || req.url === '/' ? 200 : 404, { 'content-type': js ? 'text/javascript' : 'text/html', 'cache-control': 'no-store' });
-  res.end(js ? entry : req.url === '/' ? page : '');
+  const m = /^\/(\w+)\/(index\.js)?$/.exec(req.url);
+  const p = m && pages.find((x) => x.key === m[1]);
+  const js = Boolean(p && m[2]);
+  res.writeHead(p ? 200 : 404, { 'content-type': js ? 'text/javascript' : 'text/html', 'cache-control': 'no-store' });
+  res.end(!p ? '' : js ? p.entry : html(p.key));
 });
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 const version = browser.version();
-const browserSamples = [];
+const browserSamples = Object.fromEntries(pages.map((p) => [p.key, []]));
 try {
   for (let run = 0; run < RUNS + 1; run++) {
-    const context = await browser.newContext();
-    const tab = await context.newPage();
-    await tab.goto(`http://127.0.0.1:${server.address().port}/`);
-    const result = await (await tab.waitForFunction(() => window.result, null, { timeout: 10_000 })).jsonValue();
-    await context.close();
-    if (run > 0) browserSamples.push(result); // run 0 warms the browser
+    for (let j = 0; j < pages.length; j++) {
+      const { key } = pages[(j + run) % pages.length];
+      const context = await browser.newContext();
+      const tab = await context.newPage();
+      await tab.goto(`http://127.0.0.1:${server.address().port}/${key}/`);
+      const result = await (await tab.waitForFunction(() => window.result, null, { timeout: 10_000 })).jsonValue();
+      await context.close();
+      if (run > 0) browserSamples[key].push(result); // run 0 warms the browser
+    }
   }
 } finally {
   await browser.close();
   server.close();
 }
-const browserRow = {
+const browserRowOf = (xs) => ({
   version,
-  ...medians(browserSamples, ['importMs', 'firstCallMs', 'decodeMs', 'moduleMs', 'instanceMs']),
-  blockedMs: median(browserSamples.map((x) => x.decodeMs + x.moduleMs + x.instanceMs)),
-};
-report({ runs: RUNS, rows, browser: browserRow });
+  ...medians(xs, ['importMs', 'firstCallMs', 'decodeMs', 'moduleMs', 'instanceMs']),
+  blockedMs: median(xs.map((x) => x.decodeMs + x.moduleMs + x.instanceMs)),
+});
+const browserRow = browserRowOf(browserSamples.ours);
+const browserBaseline = baseline ? browserRowOf(browserSamples.baseline) : null;
+report({ runs: RUNS, rows, browser: browserRow, ...(browserBaseline && { browserBaseline }) });

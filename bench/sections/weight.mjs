@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { assertPkg, benchDir, pkgEntry, pkgUrl, report, root } from '../lib/common.mjs';
+import { assertPkg, baseline, benchDir, pkgEntry, pkgUrl, report, root } from '../lib/common.mjs';
 import { bodySizes, crateOf, functionNames, sections, shortName } from '../lib/wasm.mjs';
 import { DEFAULT_BUDGET } from '../../scripts/check-budget.mjs';
 
@@ -17,28 +17,37 @@ const size = (bytes) => ({ raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }
 // The package's default entry, as shipped, and its parts: the client wasm LZMA-packed as a base64
 // string, the decoder wasm as a one-char-per-byte string, and the JS. The wasm bytes are the ones
 // the entry hands to `new WebAssembly.Module` (caught on the way; the larger is the client).
-const entry = readFileSync(pkgEntry);
-const source = entry.toString('utf8');
-const modules = [];
-const Module = WebAssembly.Module;
-WebAssembly.Module = function CapturingModule(bytes) {
-  modules.push(new Uint8Array(bytes));
-  return new Module(bytes);
-};
-await import(pkgUrl);
-WebAssembly.Module = Module;
-modules.sort((a, b) => b.length - a.length);
-const [wasm, decoderWasm] = modules;
-if (!wasm || !decoderWasm) throw new Error('pkg/index.js did not compile the decoder and the client wasm');
-const packed = source.match(/(["'`])([A-Za-z0-9+/]{1000,}={0,2})\1/);
-if (!packed) throw new Error('pkg/index.js: the packed wasm (base64) was not found');
-const open = source.search(/[`"](?:\\0|\x00)asm/); // raw NUL since the build splices the literal in
-if (open < 0) throw new Error('pkg/index.js: the inlined decoder string was not found');
-let end = open + 1;
-while (source[end] !== source[open]) end += source[end] === '\\' ? 2 : 1;
-const decoderLiteral = source.slice(open, end + 1);
-const jsOnly = Buffer.from(source.replace(packed[0], '""').replace(decoderLiteral, '""'), 'utf8');
-const lzma = Buffer.from(packed[2], 'base64');
+// The same for the baseline's entry (BENCH_BASELINE), when there is one.
+async function entryParts(path, url) {
+  const entry = readFileSync(path);
+  const source = entry.toString('utf8');
+  const modules = [];
+  const Module = WebAssembly.Module;
+  WebAssembly.Module = function CapturingModule(bytes) {
+    modules.push(new Uint8Array(bytes));
+    return new Module(bytes);
+  };
+  try {
+    await import(url);
+  } finally {
+    WebAssembly.Module = Module;
+  }
+  modules.sort((a, b) => b.length - a.length);
+  const [wasm, decoderWasm] = modules;
+  if (!wasm || !decoderWasm) throw new Error(`${path} did not compile the decoder and the client wasm`);
+  const packed = source.match(/(["'`])([A-Za-z0-9+/]{1000,}={0,2})\1/);
+  if (!packed) throw new Error(`${path}: the packed wasm (base64) was not found`);
+  const open = source.search(/[`"](?:\\0|\x00)asm/); // raw NUL since the build splices the literal in
+  if (open < 0) throw new Error(`${path}: the inlined decoder string was not found`);
+  let end = open + 1;
+  while (source[end] !== source[open]) end += source[end] === '\\' ? 2 : 1;
+  const decoderLiteral = source.slice(open, end + 1);
+  const jsOnly = Buffer.from(source.replace(packed[0], '""').replace(decoderLiteral, '""'), 'utf8');
+  const lzma = Buffer.from(packed[2], 'base64');
+  return { entry, wasm, lzma, packed: Buffer.from(packed[0], 'utf8'), decoder: Buffer.from(decoderLiteral, 'utf8'), jsOnly };
+}
+const { entry, wasm, lzma, packed, decoder, jsOnly } = await entryParts(pkgEntry, pkgUrl);
+const before = baseline && await entryParts(baseline.entry, baseline.url);
 
 // The others, bundled the same way: esbuild --bundle --minify --format=esm --platform=neutral,
 // react external. Neutral has no conditions or main fields, so the browser build is asked for
@@ -67,9 +76,10 @@ const rows = [
   { key: 'oursRebundled', name: '↳ the same, re-bundled by esbuild like the others', ...size(rebundled), part: true },
   { key: 'wasm', name: '↳ the client wasm alone (binary; not shipped as such)', ...size(wasm), part: true },
   { key: 'lzma', name: '↳ the client wasm LZMA-packed (binary)', ...size(lzma), part: true },
-  { key: 'packed', name: '↳ the same as the inlined base64 string', ...size(Buffer.from(packed[0], 'utf8')), part: true },
-  { key: 'decoder', name: '↳ the LZMA decoder wasm (unlzma/) as the inlined latin1 string', ...size(Buffer.from(decoderLiteral, 'utf8')), part: true },
+  { key: 'packed', name: '↳ the same as the inlined base64 string', ...size(packed), part: true },
+  { key: 'decoder', name: '↳ the LZMA decoder wasm (unlzma/) as the inlined latin1 string', ...size(decoder), part: true },
   { key: 'js', name: '↳ the JS alone (wasm-bindgen glue, IntegrationError, loader)', ...size(jsOnly), part: true },
+  ...(before ? [{ key: 'baseline', name: `before (${baseline.label}): its \`pkg/index.js\` (wasm inlined + JS)`, ...size(before.entry), baseline: true }] : []),
   { key: 'ky', name: `ky ${version('ky')}`, ...size(await bundle("export { default } from 'ky'; export * from 'ky';")) },
   { key: 'axios', name: `axios ${version('axios')} (platform=browser)`, ...size(await bundle("export { default } from 'axios'; export * from 'axios';", 'browser')) },
   { key: 'swr', name: `swr ${version('swr')} (react external)`, ...size(await bundle("export { default } from 'swr'; export * from 'swr';")) },
@@ -127,4 +137,8 @@ try {
   names.status = `unavailable (${e.message.split('\n')[0]})`;
 }
 
-report({ rows, wasmSections, names, budgetGzip: DEFAULT_BUDGET, aimGzip: 30 * 1024 });
+// Now against before, part by part (only with BENCH_BASELINE).
+const partsOf = (p) => ({ entry: size(p.entry), wasm: size(p.wasm), lzma: size(p.lzma), packed: size(p.packed), decoder: size(p.decoder), js: size(p.jsOnly) });
+const comparison = before ? { now: partsOf({ entry, wasm, lzma, packed, decoder, jsOnly }), before: partsOf(before), beforeSections: sections(before.wasm).map(({ name, size: n }) => ({ name, bytes: n })) } : null;
+
+report({ rows, wasmSections, names, comparison, budgetGzip: DEFAULT_BUDGET, aimGzip: 30 * 1024 });
