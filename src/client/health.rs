@@ -125,6 +125,7 @@ impl<V: Value> Client<V> {
             Some(error) if is_terminal(error) => {
                 let expiry = self.data.expiry_of(key);
                 if self.data.mark_gone(key, expiry) {
+                    self.push(super::Effect::Notify);
                     let status = error
                         .status_code
                         .map_or(String::new(), |s| int_text(s.into()));
@@ -146,6 +147,7 @@ impl<V: Value> Client<V> {
     /// `key` no longer needs reconnecting.
     pub(super) fn grant_back(&mut self, env: &impl Env, key: &AccountKey, correlation_id: &str) {
         if self.data.clear_gone(key) {
+            self.push(super::Effect::Notify);
             let message = "the account is connected again".to_owned();
             self.grant_log(env, key, correlation_id, Level::Info, message);
         }

@@ -163,6 +163,9 @@ impl<V: Value> Client<V> {
             let Some(key) = batch.queue.pop_front() else {
                 return;
             };
+            if self.data.is_gone(&key) {
+                continue; // its grant went while it waited in the queue
+            }
             if let Some(left) = self.paused_for(&key.0, env.now()) {
                 if let Some(batch) = self.batches.iter_mut().find(|b| b.id == id) {
                     batch.deferred.push(Deferred {

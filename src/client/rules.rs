@@ -1665,3 +1665,617 @@ fn token_text_echoed_by_the_server_never_reaches_rejections_logs_or_metrics() {
     let text = format!("{error:?}");
     assert!(!text.contains(ACCESS) && !text.contains(SHORT), "{text}");
 }
+
+// --- 11. rate limits and revoked grants (§12) ------------------------------------------------
+
+/// §12's tests: no timeouts (the clock only moves when a test says so), retries logged.
+fn grant_config() -> Config {
+    let mut config = config();
+    config.timeout_ms = 0.0;
+    config.log_level = Level::Info;
+    config
+}
+
+/// A `refreshExpiring` result: what was refreshed (its accounts), what failed (its accounts
+/// and statuses) and what was deferred, each sorted.
+#[allow(clippy::type_complexity)]
+fn expiring(
+    effects: &[Effect<J>],
+    call: CallId,
+) -> (
+    Vec<AccountKey>,
+    Vec<(AccountKey, Option<u16>)>,
+    Vec<(AccountKey, f64)>,
+) {
+    let Answer::Expiring {
+        refreshed,
+        failed,
+        deferred,
+    } = resolved(effects, call)
+    else {
+        panic!("not a refreshExpiring result");
+    };
+    let text = |v: &Json, k: &str| v[k].as_str().unwrap_or_default().to_owned();
+    let mut refreshed: Vec<AccountKey> = refreshed
+        .iter()
+        .map(|v| (text(&v.0, "provider"), text(&v.0, "accountId")))
+        .collect();
+    let mut failed: Vec<(AccountKey, Option<u16>)> = failed
+        .iter()
+        .map(|r| {
+            let e = &r.error;
+            let account = (e.provider.clone(), e.account_id.clone());
+            let account = (account.0.unwrap_or_default(), account.1.unwrap_or_default());
+            (account, e.status_code)
+        })
+        .collect();
+    let mut deferred: Vec<(AccountKey, f64)> = deferred
+        .into_iter()
+        .map(|d| (d.account, d.retry_after_ms))
+        .collect();
+    refreshed.sort();
+    failed.sort();
+    deferred.sort_by(|a, b| a.0.cmp(&b.0));
+    (refreshed, failed, deferred)
+}
+
+/// `refreshExpiring()` with every refresh it sends failing with a 500 (so that it ends without
+/// a revalidation): the accounts it sent to, and what it deferred.
+fn probe(h: &mut H, call: CallId) -> (Vec<String>, Vec<(AccountKey, f64)>) {
+    let mut urls = Vec::new();
+    let mut effects = h.call(call, Call::RefreshExpiring);
+    loop {
+        let sent = sends(&effects);
+        if sent.is_empty() {
+            break;
+        }
+        effects = Vec::new();
+        for attempt in sent {
+            urls.push(
+                h.url(attempt)
+                    .rsplit("/refresh/")
+                    .next()
+                    .unwrap()
+                    .to_owned(),
+            );
+            effects.extend(h.respond(attempt, status_code(500, None)));
+        }
+    }
+    urls.sort();
+    let (_, _, deferred) = expiring(&h.all, call);
+    (urls, deferred)
+}
+
+/// The log entries about grants (gone, back), as (level, message, provider, account, cid).
+#[allow(clippy::type_complexity)]
+fn grant_logs(
+    effects: &[Effect<J>],
+) -> Vec<(
+    Level,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+)> {
+    let entries = logs(effects).into_iter().filter(|e| {
+        e.message.starts_with("the grant is gone") || e.message.contains("connected again")
+    });
+    let entries = entries.map(|e| {
+        let who = (e.provider, e.account_id, e.correlation_id);
+        (e.level, e.message, who.0, who.1, who.2)
+    });
+    entries.collect()
+}
+
+/// Which accounts the snapshot shows needing reconnecting, by provider.
+fn needs_reconnect(h: &H) -> Vec<(String, Vec<usize>)> {
+    h.c.view().needs_reconnect
+}
+
+#[test]
+fn a_429_on_a_refresh_pauses_its_provider_and_refresh_expiring_defers_its_due_accounts() {
+    let mut h = H::new(grant_config());
+    h.set_token("instagram", "a", "tok-a", T0 + 1000);
+    h.set_token("instagram", "b", "tok-b", T0 + 2000);
+    h.set_token("tiktok", "c", "tok-c", T0 + 3000);
+    h.call(1, Call::RefreshToken(key("instagram", "a")));
+    let first = h.only_open();
+    let effects = h.respond(first, status_code(429, Some("30")));
+    let paused: Vec<_> = logs(&effects)
+        .into_iter()
+        .filter(|e| e.message.contains("paused"))
+        .map(|e| (e.level, e.message, e.provider, e.status_code))
+        .collect();
+    assert_eq!(
+        paused,
+        [(
+            Level::Info,
+            "refreshes of instagram paused for 30000 ms (HTTP 429)".to_owned(),
+            Some("instagram".to_owned()),
+            Some(429)
+        )]
+    );
+    h.advance(10_000);
+    // Other providers go on; instagram's due accounts are listed with what is left.
+    let effects = h.call(2, Call::RefreshExpiring);
+    let sent = sends(&effects);
+    assert_eq!(sent.len(), 1, "nothing is sent to instagram");
+    assert!(h.url(sent[0]).ends_with("/refresh/tiktok/c"));
+    h.respond(sent[0], ok(refresh_body("tiktok", "c", FAR)));
+    let revalidation = h.only_open();
+    assert!(h.url(revalidation).ends_with("/status"));
+    let effects = h.respond(revalidation, ok(status_body(&[])));
+    let (refreshed, failed, deferred) = expiring(&effects, 2);
+    assert_eq!(refreshed, [key("tiktok", "c")]);
+    assert!(failed.is_empty());
+    assert_eq!(
+        deferred,
+        [
+            (key("instagram", "a"), 20_000.0),
+            (key("instagram", "b"), 20_000.0)
+        ]
+    );
+    let batch: Vec<_> = logs(&effects)
+        .into_iter()
+        .filter(|e| e.operation == "refreshExpiring")
+        .map(|e| e.message)
+        .collect();
+    assert_eq!(
+        batch,
+        ["refreshed 1 token(s), 0 failed, 2 deferred (provider paused)"]
+    );
+    // The refresh in flight when the 429 came goes on: its retry at the Retry-After.
+    assert!(sends(&h.advance(19_999)).is_empty());
+    let effects = h.advance(1);
+    let sent = sends(&effects);
+    assert_eq!(sent.len(), 1);
+    assert!(h.url(sent[0]).ends_with("/refresh/instagram/a"));
+    h.respond(sent[0], ok(refresh_body("instagram", "a", FAR)));
+    // The pause is over: the batch refreshes instagram again.
+    let effects = h.call(3, Call::RefreshExpiring);
+    let sent = sends(&effects);
+    assert_eq!(sent.len(), 1);
+    assert!(h.url(sent[0]).ends_with("/refresh/instagram/b"));
+}
+
+#[test]
+fn a_503_with_retry_after_pauses_one_without_does_not_and_a_429_without_pauses_for_the_backoff() {
+    let mut config = grant_config();
+    config.retry.max_retries = 0;
+    let mut h = H::new(config);
+    h.set_token("instagram", "a", "tok-a", T0 + 1000);
+    h.set_token("tiktok", "b", "tok-b", T0 + 1000);
+    h.set_token("youtube", "c", "tok-c", T0 + 1000);
+    for (call, provider, id, response) in [
+        (1, "instagram", "a", status_code(503, Some("5"))),
+        (2, "tiktok", "b", status_code(503, None)),
+        (3, "youtube", "c", status_code(429, None)),
+    ] {
+        h.call(call, Call::RefreshToken(key(provider, id)));
+        let attempt = h.only_open();
+        let effects = h.respond(attempt, response);
+        assert_eq!(rejected(&effects, call).error.kind, ErrorKind::Http);
+    }
+    // A 429 without Retry-After: the backoff of the attempt (initialDelay, no jitter).
+    let (sent, deferred) = probe(&mut h, 4);
+    assert_eq!(sent, ["tiktok/b"]);
+    assert_eq!(
+        deferred,
+        [
+            (key("instagram", "a"), 5000.0),
+            (key("youtube", "c"), 1000.0)
+        ]
+    );
+    h.advance(1000);
+    let (sent, deferred) = probe(&mut h, 5);
+    assert_eq!(sent, ["tiktok/b", "youtube/c"]);
+    assert_eq!(deferred, [(key("instagram", "a"), 4000.0)]);
+    h.advance(4000);
+    let (sent, deferred) = probe(&mut h, 6);
+    assert_eq!(sent, ["instagram/a", "tiktok/b", "youtube/c"]);
+    assert!(deferred.is_empty());
+}
+
+#[test]
+fn a_foreground_refresh_of_a_paused_provider_waits_out_a_pause_within_max_retry_after() {
+    let mut config = grant_config();
+    config.retry.max_retries = 0;
+    let mut h = H::new(config);
+    h.set_token("instagram", "a", "tok-a", T0 + 1000);
+    h.set_token("instagram", "b", "tok-b", T0 + 1000);
+    h.call(1, Call::RefreshToken(key("instagram", "a")));
+    let attempt = h.only_open();
+    h.respond(attempt, status_code(429, Some("5")));
+    h.advance(2000);
+    let effects = h.call(2, Call::RefreshToken(key("instagram", "b")));
+    assert!(sends(&effects).is_empty() && settles(&effects).is_empty());
+    assert_eq!(set_timers(&effects), [3000.0], "what is left of the pause");
+    // refreshIfNeeded shares the waiting refresh.
+    let effects = h.call(3, Call::RefreshIfNeeded(key("instagram", "b")));
+    assert!(sends(&effects).is_empty() && settles(&effects).is_empty());
+    assert!(sends(&h.advance(2999)).is_empty());
+    let effects = h.advance(1);
+    let sent = sends(&effects);
+    assert_eq!(sent.len(), 1);
+    assert!(h.url(sent[0]).ends_with("/refresh/instagram/b"));
+    let effects = h.respond(sent[0], ok(refresh_body("instagram", "b", FAR)));
+    let settled = settles(&effects);
+    assert_eq!(settled.len(), 1);
+    assert_eq!(settled[0].0, [2, 3]);
+    assert!(settled[0].1.is_ok());
+}
+
+#[test]
+fn a_foreground_refresh_of_a_paused_provider_fails_at_once_with_429_when_the_pause_is_too_long() {
+    let mut config = grant_config();
+    config.retry.max_retries = 0;
+    config.retry.max_retry_after = 10_000.0;
+    config.metrics = true;
+    let mut h = H::new(config);
+    h.set_token("instagram", "b", "tok-b", T0 + 1000);
+    h.call(1, Call::RefreshToken(key("instagram", "a")));
+    let attempt = h.only_open();
+    h.respond(attempt, status_code(429, Some("60")));
+    h.advance(15_000);
+    for (call, what) in [
+        (2, Call::RefreshToken(key("instagram", "b"))),
+        (3, Call::RefreshIfNeeded(key("instagram", "b"))),
+    ] {
+        let effects = h.call(call, what);
+        assert!(sends(&effects).is_empty() && h.timers.is_empty());
+        let error = rejected(&effects, call).error;
+        assert_eq!(
+            (
+                error.kind,
+                error.status_code,
+                error.retry_after_ms,
+                error.provider.as_deref(),
+                error.account_id.as_deref(),
+                error.attempts,
+            ),
+            (
+                ErrorKind::Http,
+                Some(429),
+                Some(45_000.0),
+                Some("instagram"),
+                Some("b"),
+                0
+            )
+        );
+        // A failed operation like any other: logged and measured.
+        assert_eq!(metrics(&effects).len(), 1);
+        assert!(logs(&effects).iter().any(|e| e.level >= Level::Warn));
+    }
+    // Another provider is not paused.
+    let effects = h.call(4, Call::RefreshToken(key("tiktok", "c")));
+    assert_eq!(sends(&effects).len(), 1);
+    // Once the pause is over, a foreground refresh is sent at once.
+    h.advance(45_000);
+    let effects = h.call(5, Call::RefreshToken(key("instagram", "b")));
+    let sent = sends(&effects);
+    assert_eq!(sent.len(), 1);
+    assert!(h.url(sent[0]).ends_with("/refresh/instagram/b"));
+}
+
+#[test]
+fn a_refresh_in_flight_when_its_provider_is_paused_goes_on_and_a_foreground_call_joins_it() {
+    let mut config = grant_config();
+    config.retry.max_retries = 1;
+    let mut h = H::new(config);
+    // `a` waits for its retry (a 503 without Retry-After pauses nothing).
+    h.call(1, Call::RefreshToken(key("instagram", "a")));
+    let attempt = h.only_open();
+    h.respond(attempt, status_code(503, None));
+    // `b`'s 429 pauses instagram for longer than maxRetryAfter.
+    h.call(2, Call::RefreshToken(key("instagram", "b")));
+    let attempt = h.only_open();
+    let effects = h.respond(attempt, status_code(429, Some("120")));
+    assert_eq!(rejected(&effects, 2).error.retry_after_ms, Some(120_000.0));
+    // A call for `a` joins its request: neither rejected nor sent.
+    let effects = h.call(3, Call::RefreshToken(key("instagram", "a")));
+    assert!(sends(&effects).is_empty() && settles(&effects).is_empty());
+    let effects = h.advance(1000);
+    let sent = sends(&effects);
+    assert_eq!(sent.len(), 1, "the retry goes on during the pause");
+    assert!(h.url(sent[0]).ends_with("/refresh/instagram/a"));
+    let effects = h.respond(sent[0], ok(refresh_body("instagram", "a", FAR)));
+    let settled = settles(&effects);
+    assert_eq!(settled.len(), 1);
+    assert_eq!(settled[0].0, [1, 3]);
+    // A new refresh of instagram is refused.
+    let effects = h.call(4, Call::RefreshToken(key("instagram", "c")));
+    assert!(sends(&effects).is_empty());
+    assert_eq!(rejected(&effects, 4).error.status_code, Some(429));
+}
+
+#[test]
+fn a_refresh_answered_401_moves_the_account_to_needs_reconnect_once_and_batches_skip_it() {
+    let mut h = H::new(grant_config());
+    h.set_token("instagram", "a", "tok-a", T0 + 60_000);
+    h.set_token("instagram", "b", "tok-b", T0 + 60_000);
+    let accounts = [("instagram", "a", SOON), ("instagram", "b", SOON)];
+    h.load(1, status_body(&accounts));
+    let key_before = h.c.view().key;
+    h.call(2, Call::RefreshToken(key("instagram", "a")));
+    let attempt = h.only_open();
+    let cid = h.outgoing(attempt).correlation_id.clone();
+    let effects = h.respond(attempt, status_code(401, None));
+    assert_eq!(rejected(&effects, 2).error.status_code, Some(401));
+    assert_eq!(needs_reconnect(&h), [("instagram".to_owned(), vec![0])]);
+    assert!(h.c.view().key != key_before, "a new snapshot");
+    assert_eq!(
+        grant_logs(&effects),
+        [(
+            Level::Info,
+            "the grant is gone (HTTP 401): the account needs reconnecting".to_owned(),
+            Some("instagram".to_owned()),
+            Some("a".to_owned()),
+            Some(cid)
+        )]
+    );
+    // refreshExpiring skips it; the other due account is refreshed.
+    let effects = h.call(3, Call::RefreshExpiring);
+    let sent = sends(&effects);
+    assert_eq!(sent.len(), 1);
+    assert!(h.url(sent[0]).ends_with("/refresh/instagram/b"));
+    h.respond(sent[0], ok(refresh_body("instagram", "b", FAR)));
+    let revalidation = h.only_open();
+    // The server still shows `a` with the expiry it had at the failure: it stays.
+    let still = [("instagram", "a", SOON), ("instagram", "b", FAR)];
+    let effects = h.respond(revalidation, ok(status_body(&still)));
+    let (refreshed, failed, deferred) = expiring(&effects, 3);
+    assert_eq!(refreshed, [key("instagram", "b")]);
+    assert!(failed.is_empty() && deferred.is_empty());
+    assert_eq!(needs_reconnect(&h), [("instagram".to_owned(), vec![0])]);
+    // Auto-refresh skips it too.
+    h.c.config.auto_refresh = true;
+    let effects = h.call(4, Call::Status { force: true });
+    assert!(sends(&effects).len() == 1);
+    let attempt = h.only_open();
+    let effects = h.respond(attempt, ok(status_body(&still)));
+    assert!(sends(&effects).is_empty(), "no refresh of `a`");
+    // An explicit refresh still goes to the server; a second terminal failure logs nothing new.
+    let effects = h.call(5, Call::RefreshToken(key("instagram", "a")));
+    assert_eq!(sends(&effects).len(), 1);
+    let attempt = h.only_open();
+    let effects = h.respond(attempt, status_code(403, None));
+    assert_eq!(rejected(&effects, 5).error.status_code, Some(403));
+    assert!(grant_logs(&effects).is_empty());
+    assert_eq!(grant_logs(&h.all).len(), 1);
+    assert_eq!(needs_reconnect(&h), [("instagram".to_owned(), vec![0])]);
+}
+
+#[test]
+fn only_a_4xx_other_than_408_and_429_says_the_grant_is_gone() {
+    let mut config = grant_config();
+    config.retry.max_retries = 0;
+    let outcomes = [400, 401, 403, 404, 409, 410, 422, 408, 429, 500, 503, 0];
+    for status in outcomes {
+        let mut h = H::new(config.clone());
+        h.load(1, status_body(&[("instagram", "a", SOON)]));
+        h.call(2, Call::RefreshToken(key("instagram", "a")));
+        let attempt = h.only_open();
+        match status {
+            0 => h.network_error(attempt),
+            status => h.respond(attempt, status_code(status, None)),
+        };
+        let terminal = (400..500).contains(&status) && status != 408 && status != 429;
+        let expected = match terminal {
+            true => vec![("instagram".to_owned(), vec![0])],
+            false => vec![],
+        };
+        assert_eq!(needs_reconnect(&h), expected, "HTTP {status}");
+        assert_eq!(grant_logs(&h.all).len(), usize::from(terminal), "{status}");
+        // A transient failure leaves the account due for the next batch (once a 429's pause,
+        // its backoff, is over).
+        h.advance(1000);
+        let effects = h.call(3, Call::RefreshExpiring);
+        assert_eq!(sends(&effects).len(), usize::from(!terminal), "{status}");
+    }
+}
+
+#[test]
+fn a_status_showing_the_account_connected_with_a_later_expiry_takes_it_out_of_needs_reconnect() {
+    let mut h = H::new(grant_config());
+    h.load(1, status_body(&[("instagram", "a", SOON)]));
+    h.call(2, Call::RefreshToken(key("instagram", "a")));
+    let attempt = h.only_open();
+    h.respond(attempt, status_code(401, None));
+    assert_eq!(needs_reconnect(&h).len(), 1);
+    // The same expiry: still gone. A later one, but not connected: still gone.
+    h.load(3, status_body(&[("instagram", "a", SOON)]));
+    assert_eq!(needs_reconnect(&h).len(), 1);
+    let mut expired = status_body(&[("instagram", "a", FAR)]);
+    expired["integrations"][0]["status"] = json!("expired");
+    h.load(4, expired);
+    assert_eq!(needs_reconnect(&h).len(), 1);
+    assert!(grant_logs(&h.all).len() == 1);
+    // Connected with a later expiry: back.
+    h.call(5, Call::Status { force: true });
+    let attempt = h.only_open();
+    let cid = h.outgoing(attempt).correlation_id.clone();
+    let effects = h.respond(attempt, ok(status_body(&[("instagram", "a", FAR)])));
+    assert!(needs_reconnect(&h).is_empty());
+    assert_eq!(
+        grant_logs(&effects),
+        [(
+            Level::Info,
+            "the account is connected again".to_owned(),
+            Some("instagram".to_owned()),
+            Some("a".to_owned()),
+            Some(cid)
+        )]
+    );
+    // Due again later: batches try it again.
+    h.advance(FAR_MS - T0);
+    let effects = h.call(6, Call::RefreshExpiring);
+    assert_eq!(sends(&effects).len(), 1);
+}
+
+#[test]
+fn an_account_a_status_no_longer_shows_leaves_needs_reconnect() {
+    let mut h = H::new(grant_config());
+    let both = [("instagram", "a", SOON), ("instagram", "b", FAR)];
+    h.load(1, status_body(&both));
+    h.call(2, Call::RefreshToken(key("instagram", "a")));
+    let attempt = h.only_open();
+    h.respond(attempt, status_code(404, None));
+    assert_eq!(needs_reconnect(&h), [("instagram".to_owned(), vec![0])]);
+    let effects = {
+        h.call(3, Call::Status { force: true });
+        let attempt = h.only_open();
+        h.respond(attempt, ok(status_body(&[("instagram", "b", FAR)])))
+    };
+    assert!(needs_reconnect(&h).is_empty());
+    assert_eq!(grant_logs(&effects).len(), 1);
+    // Shown again (with its old expiry): not gone.
+    h.load(4, status_body(&both));
+    assert!(needs_reconnect(&h).is_empty());
+}
+
+#[test]
+fn a_successful_refresh_takes_the_account_out_of_needs_reconnect() {
+    let mut h = H::new(grant_config());
+    h.load(1, status_body(&[("instagram", "a", SOON)]));
+    h.call(2, Call::RefreshToken(key("instagram", "a")));
+    let attempt = h.only_open();
+    h.respond(attempt, status_code(403, None));
+    assert_eq!(needs_reconnect(&h).len(), 1);
+    // A failed explicit refresh (transient) keeps it there.
+    h.c.config.retry.max_retries = 0;
+    h.call(3, Call::RefreshToken(key("instagram", "a")));
+    let attempt = h.only_open();
+    h.respond(attempt, status_code(500, None));
+    assert_eq!(needs_reconnect(&h).len(), 1);
+    h.call(4, Call::RefreshToken(key("instagram", "a")));
+    let attempt = h.only_open();
+    let cid = h.outgoing(attempt).correlation_id.clone();
+    let effects = h.respond(attempt, ok(refresh_body("instagram", "a", FAR)));
+    assert!(needs_reconnect(&h).is_empty());
+    let back: Vec<_> = grant_logs(&effects)
+        .into_iter()
+        .map(|(level, message, _, account, id)| (level, message, account, id))
+        .collect();
+    assert_eq!(
+        back,
+        [(
+            Level::Info,
+            "the account is connected again".to_owned(),
+            Some("a".to_owned()),
+            Some(cid)
+        )]
+    );
+    assert_eq!(grant_logs(&h.all).len(), 2, "one entry per transition");
+}
+
+#[test]
+fn a_successful_connect_of_its_provider_takes_the_account_out_of_needs_reconnect() {
+    let mut config = grant_config();
+    config.retry.max_retries = 0;
+    let mut h = H::new(config);
+    let accounts = [("instagram", "a", SOON), ("tiktok", "c", SOON)];
+    h.load(1, status_body(&accounts));
+    for (call, provider, id) in [(2, "instagram", "a"), (3, "tiktok", "c")] {
+        h.call(call, Call::RefreshToken(key(provider, id)));
+        let attempt = h.only_open();
+        h.respond(attempt, status_code(401, None));
+    }
+    let both = [
+        ("instagram".to_owned(), vec![0]),
+        ("tiktok".to_owned(), vec![1]),
+    ];
+    assert_eq!(needs_reconnect(&h), both);
+    let connect = |provider: &str| Call::Connect {
+        provider: provider.to_owned(),
+        redirect_uri: None,
+    };
+    // A failed connect changes nothing.
+    h.call(4, connect("instagram"));
+    let attempt = h.only_open();
+    h.respond(attempt, status_code(500, None));
+    assert_eq!(needs_reconnect(&h), both);
+    h.call(5, connect("instagram"));
+    let attempt = h.only_open();
+    let effects = h.respond(attempt, ok(connect_body()));
+    assert!(resolved(&effects, 5) != Answer::Nothing);
+    assert_eq!(needs_reconnect(&h), [("tiktok".to_owned(), vec![1])]);
+    let logged: Vec<_> = grant_logs(&effects)
+        .into_iter()
+        .map(|(level, message, provider, account, _)| (level, message, provider, account))
+        .collect();
+    assert_eq!(
+        logged,
+        [(
+            Level::Info,
+            "the account is connected again".to_owned(),
+            Some("instagram".to_owned()),
+            Some("a".to_owned())
+        )]
+    );
+}
+
+#[test]
+fn a_change_of_needs_reconnect_notifies_subscribers() {
+    let mut h = H::new(grant_config());
+    h.load(1, status_body(&[("instagram", "a", SOON)]));
+    h.subscribe();
+    // Into needsReconnect by a refresh's terminal failure.
+    h.call(2, Call::RefreshToken(key("instagram", "a")));
+    let attempt = h.only_open();
+    let before = h.c.view().key;
+    let effects = h.respond(attempt, status_code(401, None));
+    assert!(h.c.view().key != before && !needs_reconnect(&h).is_empty());
+    assert!(effects.contains(&Effect::Notify), "gone: {effects:?}");
+    // Out of it by a connect of its provider.
+    h.call(
+        3,
+        Call::Connect {
+            provider: "instagram".to_owned(),
+            redirect_uri: None,
+        },
+    );
+    let attempt = h.only_open();
+    let before = h.c.view().key;
+    let effects = h.respond(attempt, ok(connect_body()));
+    assert!(h.c.view().key != before && needs_reconnect(&h).is_empty());
+    assert!(effects.contains(&Effect::Notify), "back: {effects:?}");
+}
+
+#[test]
+fn a_batch_skips_a_queued_account_whose_grant_went_while_it_waited() {
+    let mut config = grant_config();
+    config.retry.max_retries = 0;
+    let mut h = H::new(config);
+    for i in 0..6 {
+        h.set_token("tiktok", &format!("a{i}"), &format!("tok-{i}"), T0 + 1000);
+    }
+    let effects = h.call(1, Call::RefreshExpiring);
+    assert_eq!(sends(&effects).len(), 4, "two accounts wait in the queue");
+    let queued: Vec<String> = (0..6)
+        .map(|i| format!("a{i}"))
+        .filter(|id| h.open_to(&format!("/refresh/tiktok/{id}")).is_empty())
+        .collect();
+    assert_eq!(queued.len(), 2);
+    // One of them is refreshed in the foreground meanwhile: its grant is gone.
+    h.call(2, Call::RefreshToken(key("tiktok", &queued[1])));
+    let attempt = *h
+        .open_to(&format!("/refresh/tiktok/{}", queued[1]))
+        .first()
+        .unwrap();
+    h.respond(attempt, status_code(401, None));
+    assert_eq!(h.c.data.gone_of("tiktok"), [key("tiktok", &queued[1])]);
+    // The batch goes on: the other queued account is refreshed, the gone one is not.
+    while let Some(&attempt) = h.open.first() {
+        if h.url(attempt).ends_with("/status") {
+            break;
+        }
+        let id = h.url(attempt).rsplit('/').next().unwrap().to_owned();
+        h.respond(attempt, ok(refresh_body("tiktok", &id, FAR)));
+    }
+    assert_eq!(h.sent_to(&format!("/refresh/tiktok/{}", queued[0])), 1);
+    assert_eq!(
+        h.sent_to(&format!("/refresh/tiktok/{}", queued[1])),
+        1,
+        "only the foreground refresh"
+    );
+}
