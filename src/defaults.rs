@@ -15,6 +15,8 @@ pub const TIMEOUT_MS: f64 = 10_000.0;
 pub const REFRESH_WINDOW_MS: f64 = 300_000.0;
 /// `autoRefresh`: `refreshExpiring()` after every successful status fetch.
 pub const AUTO_REFRESH: bool = true;
+/// `crossTab`: coordinate refreshes and changes with other tabs where the platform can.
+pub const CROSS_TAB: bool = true;
 /// `debounceMs`: `requestRefresh()` calls closer than this end in one request.
 pub const DEBOUNCE_MS: f64 = 1_000.0;
 /// `logLevel`.
@@ -41,6 +43,7 @@ pub fn documented() -> Vec<(&'static str, String)> {
         ("timeoutMs", n(TIMEOUT_MS)),
         ("refreshWindowMs", n(REFRESH_WINDOW_MS)),
         ("autoRefresh", b(AUTO_REFRESH)),
+        ("crossTab", b(CROSS_TAB)),
         ("debounceMs", n(DEBOUNCE_MS)),
         ("logLevel", quoted(LOG_LEVEL.as_str())),
         ("retry.maxRetries", int_text(retry.max_retries.into())),

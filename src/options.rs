@@ -222,6 +222,8 @@ pub struct ClientOptions {
     pub debounce_ms: f64,
     /// `logLevel`.
     pub log_level: log::Level,
+    /// `crossTab`: coordinate with the clients of other tabs where the platform can.
+    pub cross_tab: bool,
 }
 
 /// Reads `ClientOptions` (`None` when `undefined`).
@@ -261,13 +263,18 @@ pub fn read_client_options<V: JsonView>(options: Option<&V>) -> Result<ClientOpt
     let (mut refresh_window_ms, mut debounce_ms) =
         (defaults::REFRESH_WINDOW_MS, defaults::DEBOUNCE_MS);
     let mut auto_refresh = defaults::AUTO_REFRESH;
+    let mut cross_tab = defaults::CROSS_TAB;
     if let Some(options) = options {
         let mut numbers = [
             ("refreshWindowMs", &mut refresh_window_ms),
             ("debounceMs", &mut debounce_ms),
         ];
         read_numbers(options, "", &mut numbers)?;
-        read_flags(options, "", &mut [("autoRefresh", &mut auto_refresh)])?;
+        let mut flags = [
+            ("autoRefresh", &mut auto_refresh),
+            ("crossTab", &mut cross_tab),
+        ];
+        read_flags(options, "", &mut flags)?;
     }
     let cache = field("cache").map_or(Ok(CacheConfig::default()), |c| read_cache(&c))?;
     Ok(ClientOptions {
@@ -282,6 +289,7 @@ pub fn read_client_options<V: JsonView>(options: Option<&V>) -> Result<ClientOpt
         auto_refresh,
         debounce_ms,
         log_level,
+        cross_tab,
     })
 }
 

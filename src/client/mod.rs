@@ -23,12 +23,14 @@ mod request;
 mod rules;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod sim;
+mod tabs;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod testing;
 
 pub use data::{Removal, View};
 pub use health::{is_terminal, Deferred};
 pub use request::Outgoing;
+pub use tabs::TabMessage;
 
 use crate::error::IntegrationError;
 use crate::json::{JsonKind, JsonView};
@@ -84,6 +86,8 @@ pub trait Value: JsonView + Clone {
     fn number(value: f64) -> Self;
     /// A string.
     fn string(text: &str) -> Self;
+    /// A boolean.
+    fn boolean(value: bool) -> Self;
     /// An array of `items`.
     fn array(items: Vec<Self>) -> Self;
     /// An object of `entries`, each defined (a `"__proto__"` key stays a key).
@@ -194,6 +198,18 @@ pub enum Effect<V> {
     Log(LogEntry),
     /// A metric, redacted (only when the caller gave `onMetric`).
     Metric(Metric),
+    /// Ask for the Web Lock `name` for request `request`; report it with [`Client::locked`].
+    Lock {
+        /// The request that waits for it.
+        request: RequestId,
+        /// The lock's name, the same in every tab.
+        name: String,
+    },
+    /// Let go of request `request`'s lock, or stop asking for it.
+    Unlock(RequestId),
+    /// Tell the other tabs (the boundary's `BroadcastChannel`); report theirs with
+    /// [`Client::heard`].
+    Broadcast(TabMessage),
 }
 
 /// What a request reports.
@@ -232,6 +248,9 @@ pub struct Config {
     pub log_level: Level,
     /// Whether metrics are wanted (`onMetric` given).
     pub metrics: bool,
+    /// Whether to coordinate with the clients of other tabs (the `crossTab` option, where the
+    /// platform has Web Locks and `BroadcastChannel`).
+    pub cross_tab: bool,
 }
 
 impl Config {
@@ -243,6 +262,7 @@ impl Config {
         metrics: bool,
     ) -> Self {
         Self {
+            cross_tab: options.cross_tab,
             root,
             retry: options.retry,
             timeout_ms: options.timeout_ms,
@@ -269,6 +289,7 @@ impl Config {
             debounce_ms: crate::defaults::DEBOUNCE_MS,
             log_level: crate::defaults::LOG_LEVEL,
             metrics: false,
+            cross_tab: false,
         }
     }
 }
@@ -307,6 +328,10 @@ pub struct Client<V> {
     unsent: bool,
     /// Providers whose refreshes are paused (a 429 or 503 with `Retry-After`), and until when.
     paused: Vec<(String, EpochMs)>,
+    /// The latest expiry other tabs told of each account they refreshed (and its text).
+    heard: Vec<(AccountKey, EpochMs, String)>,
+    /// Set while a refresh ends with what another tab told: it is not told back.
+    told: bool,
 }
 
 impl<V: Value> Client<V> {
@@ -330,6 +355,8 @@ impl<V: Value> Client<V> {
             disposed: false,
             unsent: false,
             paused: Vec::new(),
+            heard: Vec::new(),
+            told: false,
         }
     }
 
@@ -346,6 +373,11 @@ impl<V: Value> Client<V> {
     /// The next effect to carry out.
     pub fn next_effect(&mut self) -> Option<Effect<V>> {
         self.effects.pop_front()
+    }
+
+    /// Whether the boundary coordinates with other tabs: `crossTab`, where the platform can.
+    pub fn coordinate(&mut self, available: bool) {
+        self.config.cross_tab &= available;
     }
 
     /// Whether `dispose()` was called.

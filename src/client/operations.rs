@@ -133,6 +133,7 @@ impl<V: Value> Client<V> {
                     self.tokens.borrow_mut().remove(provider, account_id);
                 }
                 self.revalidate_detached(env);
+                self.tell_changed();
                 Ok(done)
             }
             (Route::Disconnect(removal), Err(rejection)) => {
@@ -153,6 +154,7 @@ impl<V: Value> Client<V> {
                         self.grant_back(env, &key, cid);
                     }
                 }
+                self.tell_changed();
                 Ok(done)
             }
             (Route::Connect | Route::Raw, ended) => ended,

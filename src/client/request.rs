@@ -123,10 +123,30 @@ pub(super) struct Request<V> {
     /// the others when their one caller leaves.
     pub shared: bool,
     pub waiters: Vec<Waiter>,
+    /// Where it stands with its account's Web Lock (refreshes, with several tabs).
+    pub lock: super::tabs::Lock,
 }
 
 /// How a request ended: its payload and the accounts it names, or its rejection.
 pub(super) type Ended<V> = Result<(V, Named), Rejection<V>>;
+
+/// What the other tabs are told of a refresh of `account` that ended so (nothing when it was
+/// cancelled).
+fn told_of<V: Value>(account: Option<AccountKey>, ended: &Ended<V>) -> Option<super::TabMessage> {
+    let account = account?;
+    match ended {
+        Ok((payload, named)) => Some(super::TabMessage::Refreshed {
+            expires_at: named.first()?.expires_at?,
+            expires_text: payload.get("expiresAt")?.as_str()?,
+            account,
+        }),
+        Err(rejection) if rejection.error.kind == crate::error::ErrorKind::Aborted => None,
+        Err(rejection) => Some(super::TabMessage::Failed {
+            terminal: super::is_terminal(&rejection.error),
+            account,
+        }),
+    }
+}
 
 /// A 2xx payload's shape check for `route`.
 fn check<V: Value>(route: &Route<V>, payload: &V, env: &impl Env) -> Result<Named, Invalid> {
@@ -166,6 +186,7 @@ impl<V: Value> Client<V> {
             self.log(Level::Debug, || entry);
         }
         let shared = matches!(route, Route::Status { .. } | Route::Refresh);
+        let lock = self.wants_lock(&route);
         self.requests.push(Request {
             id,
             route,
@@ -176,9 +197,10 @@ impl<V: Value> Client<V> {
             started: env.clock(),
             shared,
             waiters: Vec::new(),
+            lock,
         });
         if !self.unsent {
-            self.send_attempt(id);
+            self.send_or_lock(id);
         }
         id
     }
@@ -229,7 +251,7 @@ impl<V: Value> Client<V> {
         self.wait(call, operation, account, super::Waits::Request(id));
     }
 
-    fn send_attempt(&mut self, id: RequestId) {
+    pub(super) fn send_attempt(&mut self, id: RequestId) {
         let attempt = self.id();
         let timeout_ms = self.config.timeout_ms;
         let timer = (timeout_ms > 0.0).then(|| self.id());
@@ -347,7 +369,7 @@ impl<V: Value> Client<V> {
                 self.push(Effect::Abort(attempt));
                 self.failed_attempt(env, id, Failure::Timeout, rejection);
             }
-            None => self.send_attempt(id),
+            None => self.send_or_lock(id),
         }
         true
     }
@@ -447,7 +469,13 @@ impl<V: Value> Client<V> {
     }
 
     /// A request ended: logged and measured, then its route's consequences and its waiters.
-    fn finish(&mut self, env: &mut impl Env, id: RequestId, ended: Ended<V>, status: u16) {
+    pub(super) fn finish(
+        &mut self,
+        env: &mut impl Env,
+        id: RequestId,
+        ended: Ended<V>,
+        status: u16,
+    ) {
         let Some(at) = self.requests.iter().position(|r| r.id == id) else {
             return;
         };
@@ -473,7 +501,12 @@ impl<V: Value> Client<V> {
             })
             .collect();
         let auto_refresh = matches!(request.route, Route::Status { auto_refresh: true });
+        let refresh = matches!(request.route, Route::Refresh);
         let outcome = self.after(env, request.route, &request.outgoing, ended);
+        if refresh {
+            let message = told_of(request.outgoing.account(), &outcome);
+            self.refresh_told(id, request.lock, message);
+        }
         let answer = outcome.clone().map(|(payload, _)| Answer::Value(payload));
         self.settle(calls, answer);
         for batch in batches {
@@ -490,10 +523,16 @@ impl<V: Value> Client<V> {
         let info = request.outgoing.info();
         let duration_ms = env.clock() - request.started;
         let (entry, metric) = match ended {
-            Ok(_) => (
-                info.succeeded(request.attempts, status, duration_ms, env.now()),
-                info.metric(true, duration_ms, request.attempts, Some(status)),
-            ),
+            Ok(_) => {
+                let mut entry = info.succeeded(request.attempts, status, duration_ms, env.now());
+                // 0: ended with what another tab told, without a response of its own.
+                let status = (status != 0).then_some(status);
+                entry.status_code = status;
+                (
+                    entry,
+                    info.metric(true, duration_ms, request.attempts, status),
+                )
+            }
             Err(rejection) => {
                 let error = &rejection.error;
                 (

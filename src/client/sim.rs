@@ -604,6 +604,7 @@ impl Sim {
                 h.u64(9);
                 h.u64(u64::from(m.success) + 2 * u64::from(m.attempts));
             }
+            Effect::Lock { .. } | Effect::Unlock(_) | Effect::Broadcast(_) => h.u64(10),
         }
         if self.verbose {
             let text = format!("{effect:?}");
@@ -613,6 +614,12 @@ impl Sim {
 
     fn effect(&mut self, effect: Effect<J>) -> Checked {
         match effect {
+            other @ (Effect::Lock { .. } | Effect::Unlock(_) | Effect::Broadcast(_)) => {
+                Err(broken(
+                    "a one-tab client asks for no lock and tells no tab",
+                    format!("{other:?}"),
+                ))
+            }
             Effect::Send(attempt) => match self.client.outgoing(attempt).cloned() {
                 Some(request) => self.send(attempt, request),
                 None => Err(broken(

@@ -71,6 +71,9 @@ impl Value for J {
     fn string(text: &str) -> Self {
         J::new(json!(text))
     }
+    fn boolean(value: bool) -> Self {
+        J::new(json!(value))
+    }
     fn array(items: Vec<Self>) -> Self {
         J::new(Json::Array(
             items.into_iter().map(|i| (*i.0).clone()).collect(),

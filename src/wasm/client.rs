@@ -9,7 +9,7 @@ use super::signal::CallerSignal;
 use super::tokens::{shared_map, MultiAccountTokenManager};
 use super::transport::Transport;
 use super::{try_own_copy, well_formed};
-use crate::client::{Call, Client, Config};
+use crate::client::{Call, Client, Config, TabMessage};
 use crate::log::Level;
 use crate::model::{check_account_id, check_provider};
 use crate::options::{check_options_object, opt_bool, opt_string, read_retry, read_timeout};
@@ -151,6 +151,10 @@ impl IntegrationsClient {
         };
         let metrics = read.on_metric.is_some();
         let credentials = read.options.credentials.clone();
+        let channel = match (&read.root, read.options.cross_tab) {
+            (Ok(root), true) => Some(TabMessage::channel_name(root)),
+            _ => None,
+        };
         let config = Config::from_options(read.options, read.root, metrics);
         let transport = Transport {
             fetch: read.fetch,
@@ -163,7 +167,7 @@ impl IntegrationsClient {
         };
         let core = Client::with_tokens(config, tokens);
         Ok(Self {
-            driver: Driver::new(core, transport, observer),
+            driver: Driver::new(core, transport, observer, channel),
             tokens: tokens_js,
             idle: super::snapshot::idle(),
         })
@@ -379,7 +383,7 @@ pub fn fetch_with_retry(
             logger: None,
             on_metric: None,
         };
-        let driver = Driver::new(Client::new(config), transport, observer);
+        let driver = Driver::new(Client::new(config), transport, observer, None);
         Ok((driver, Call::Fetch { url }, signal))
     })();
     match prepared {

@@ -80,6 +80,13 @@ export interface ClientOptions {
   refreshWindowMs?: number;
   /** Run `refreshExpiring()` after every successful status fetch. @default true */
   autoRefresh?: boolean;
+  /**
+   * Coordinate with the clients of the same origin and API in other tabs and workers: a due
+   * account is refreshed by one of them (a Web Lock held for the request), the others take its
+   * outcome from a `BroadcastChannel` (never token text), and a connect or disconnect makes the
+   * others revalidate. Where `navigator.locks` or `BroadcastChannel` is missing (Node), each
+   * client works alone. @default true */
+  crossTab?: boolean;
   /** `requestRefresh()` calls closer than this end in one request. @default 1000 */
   debounceMs?: number;
   /** Receives every log entry that passes `logLevel`, synchronously. @default console */

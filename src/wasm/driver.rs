@@ -7,9 +7,10 @@
 
 use super::errors::{rejection_to_js, set};
 use super::observe::Observer;
+use super::tabs::Tabs;
 use super::transport::{describe_network_error, read_response, Transport};
 use super::{clear_timeout, get, global, new_uuid, set_timeout};
-use crate::client::{Answer, Call, CallId, Client, Effect, Env, Rejection, Response};
+use crate::client::{Answer, Call, CallId, Client, Effect, Env, Rejection, Response, TabMessage};
 use crate::time::EpochMs;
 use js_sys::{Array, Function, Object, Promise};
 use std::cell::{Cell, RefCell};
@@ -28,6 +29,8 @@ const FOCUS: u32 = 5;
 const VISIBILITY: u32 = 6;
 const ONLINE: u32 = 7;
 const UNSUBSCRIBE: u32 = 8;
+const LOCKED: u32 = 9;
+const MESSAGE: u32 = 10;
 
 #[wasm_bindgen]
 extern "C" {
@@ -93,27 +96,42 @@ pub(crate) struct Driver {
     /// The last snapshot of each slot (idle, validating) and the core's key it was built for.
     snapshots: RefCell<[Built; 2]>,
     me: Weak<Self>,
+    /// Web Locks and the channel to the other tabs, where the platform has them.
+    tabs: Option<Tabs>,
+    /// The built-in `Boolean`: a function that does nothing with what it is given.
+    ignore: Function,
     /// Itself while a call is pending: a promise settles even if the client object is dropped.
     keep: RefCell<Option<Rc<Self>>>,
 }
 
 impl Driver {
-    pub fn new(core: Client<JsValue>, transport: Transport, observer: Observer) -> Rc<Self> {
+    /// A driver of `core`; with `channel`, the name of the channel to the other tabs, it
+    /// coordinates with them where the platform can (the core is told whether it does).
+    pub fn new(
+        mut core: Client<JsValue>,
+        transport: Transport,
+        observer: Observer,
+        channel: Option<String>,
+    ) -> Rc<Self> {
         Rc::new_cyclic(|weak: &Weak<Self>| {
             let weak_self = weak.clone();
             let weak = weak.clone();
-            let wake =
-                Closure::<dyn FnMut(JsValue, JsValue, JsValue)>::new(move |kind, id, value| {
-                    if let Some(driver) = weak.upgrade() {
-                        let number = |v: &JsValue| v.as_f64().unwrap_or(-1.0) as u32;
-                        driver.wake(number(&kind), number(&id), value);
+            let wake = Closure::<dyn FnMut(JsValue, JsValue, JsValue) -> JsValue>::new(
+                move |kind, id, value| {
+                    let number = |v: &JsValue| v.as_f64().unwrap_or(-1.0) as u32;
+                    match weak.upgrade() {
+                        Some(driver) => driver.wake(number(&kind), number(&id), value),
+                        None => JsValue::UNDEFINED,
                     }
-                });
+                },
+            );
             let wake: Function = wake.into_js_value().unchecked_into();
             let on = |kind: u32| -> Function {
                 wake.bind2(&JsValue::NULL, &kind.into(), &0.into())
                     .unchecked_into()
             };
+            let tabs = channel.and_then(|name| Tabs::open(&name, &on(MESSAGE)));
+            core.coordinate(tabs.is_some());
             Self {
                 core: RefCell::new(core),
                 transport,
@@ -127,6 +145,9 @@ impl Driver {
                 next: Cell::new(0),
                 snapshots: RefCell::default(),
                 me: weak_self,
+                tabs,
+                ignore: get(&global(), "Boolean")
+                    .map_or_else(Function::default, JsCast::unchecked_into),
                 keep: RefCell::default(),
             }
         })
@@ -187,11 +208,35 @@ impl Driver {
             Effect::Listen(on) => self.window_listeners(on),
             Effect::Log(entry) => self.observer.emit(entry),
             Effect::Metric(metric) => self.observer.metric(metric),
+            Effect::Lock { request, name } => {
+                if let Some(tabs) = &self.tabs {
+                    tabs.lock(request, &name, &self.bound(LOCKED, request), &self.ignore);
+                }
+            }
+            Effect::Unlock(request) => {
+                if let Some(tabs) = &self.tabs {
+                    tabs.release(request);
+                }
+            }
+            Effect::Broadcast(message) => {
+                if let Some(tabs) = &self.tabs {
+                    tabs.post(&message.to_value());
+                }
+            }
         }
     }
 
-    fn wake(&self, kind: u32, id: u32, value: JsValue) {
+    /// What JavaScript called back about; the granted callback of a lock returns the promise
+    /// that holds it, every other callback returns nothing.
+    fn wake(&self, kind: u32, id: u32, value: JsValue) -> JsValue {
         match kind {
+            LOCKED => return self.granted(id),
+            MESSAGE => {
+                let data = get(&value, "data").unwrap_or_default();
+                if let Some(message) = TabMessage::read(&data) {
+                    self.event(|core, env| core.heard(env, message));
+                }
+            }
             TIMER => {
                 self.timers.borrow_mut().retain(|t| t.0 != id);
                 self.event(|core, env| core.timer(env, id));
@@ -220,6 +265,18 @@ impl Driver {
             }
             _ => {}
         }
+        JsValue::UNDEFINED
+    }
+
+    /// A lock this tab asked for was granted: the core sends (or ends the refresh with what
+    /// another tab told); the lock is held until the core lets it go.
+    fn granted(&self, request: u32) -> JsValue {
+        let Some(tabs) = &self.tabs else {
+            return JsValue::UNDEFINED;
+        };
+        let holding = tabs.granted(request);
+        self.event(|core, env| core.locked(env, request));
+        holding.into()
     }
 
     // --- requests ------------------------------------------------------------------------
@@ -249,7 +306,7 @@ impl Driver {
                     &self.bound(NETWORK, attempt),
                 );
             }
-            Err(error) => self.wake(NETWORK, attempt, error),
+            Err(error) => drop(self.wake(NETWORK, attempt, error)),
         }
     }
 
@@ -257,7 +314,7 @@ impl Driver {
     fn response(&self, attempt: u32, response: &JsValue) {
         let read = read_response(response);
         let Ok((head, text)) = read else {
-            return self.wake(NETWORK, attempt, read.err().unwrap_or_default());
+            return drop(self.wake(NETWORK, attempt, read.err().unwrap_or_default()));
         };
         {
             let mut attempts = self.attempts.borrow_mut();
@@ -403,6 +460,9 @@ impl Driver {
     pub fn dispose(&self) {
         self.subscribers.borrow_mut().clear();
         self.event(|core, env| core.dispose(env));
+        if let Some(tabs) = &self.tabs {
+            tabs.close();
+        }
     }
 
     fn window_listeners(&self, add: bool) {

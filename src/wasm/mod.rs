@@ -10,6 +10,7 @@ mod guards;
 mod observe;
 mod signal;
 mod snapshot;
+mod tabs;
 mod tokens;
 mod transport;
 
@@ -219,6 +220,10 @@ impl crate::client::Value for JsValue {
 
     fn string(text: &str) -> Self {
         text.into()
+    }
+
+    fn boolean(value: bool) -> Self {
+        value.into()
     }
 
     fn array(items: Vec<Self>) -> Self {

@@ -1,0 +1,534 @@
+//! Clients of one origin and API in several tabs (API.md §12): a refresh holds the account's
+//! Web Lock for its request and tells the other tabs its outcome, so that a due account is
+//! refreshed by one tab only (rotating refresh tokens are spent once); a connect or disconnect
+//! tells them to revalidate. The boundary carries the lock and the channel; the rules are here.
+
+use super::request::Route;
+use super::{Client, Effect, Env, RequestId, Value};
+use crate::model::AccountRef;
+use crate::time::EpochMs;
+use crate::tokens::AccountKey;
+
+/// What one tab tells the others. Never token text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TabMessage {
+    /// An account's token was refreshed.
+    Refreshed {
+        /// The account.
+        account: AccountKey,
+        /// Its new expiry.
+        expires_at: EpochMs,
+        /// The same, as the server wrote it (RFC 3339).
+        expires_text: String,
+    },
+    /// An account's refresh failed; `terminal` when its grant is gone.
+    Failed {
+        /// The account.
+        account: AccountKey,
+        /// A 4xx other than 408 and 429.
+        terminal: bool,
+    },
+    /// An account was connected or disconnected: the store should revalidate.
+    Changed,
+}
+
+impl TabMessage {
+    /// A message from another tab, read defensively (it may come from another version of the
+    /// package, or from anything that can post on the channel): `None` unless every field holds.
+    pub fn read<V: crate::json::JsonView>(value: &V) -> Option<Self> {
+        let text = |key: &str| value.get(key)?.as_str_within(256);
+        let account = || {
+            let (provider, account_id) = (text("provider")?, text("accountId")?);
+            crate::model::check_provider(&provider).ok()?;
+            crate::model::check_account_id(&account_id).ok()?;
+            Some((provider, account_id))
+        };
+        match text("type")?.as_str() {
+            "refreshed" => {
+                let expires_text = text("expiresAt")?;
+                Some(Self::Refreshed {
+                    expires_at: crate::time::parse_rfc3339(&expires_text)?,
+                    expires_text,
+                    account: account()?,
+                })
+            }
+            "failed" => Some(Self::Failed {
+                terminal: value.get("terminal")?.as_bool()?,
+                account: account()?,
+            }),
+            "changed" => Some(Self::Changed),
+            _ => None,
+        }
+    }
+
+    /// The message as the channel carries it.
+    pub fn to_value<V: Value>(&self) -> V {
+        let entry = |key: &str, value: V| (key.to_owned(), value);
+        let of = |kind: &str, (provider, account_id): &AccountKey, last: (&str, V)| {
+            V::object(vec![
+                entry("type", V::string(kind)),
+                entry("provider", V::string(provider)),
+                entry("accountId", V::string(account_id)),
+                entry(last.0, last.1),
+            ])
+        };
+        match self {
+            Self::Refreshed {
+                account,
+                expires_text,
+                ..
+            } => of("refreshed", account, ("expiresAt", V::string(expires_text))),
+            Self::Failed { account, terminal } => {
+                of("failed", account, ("terminal", V::boolean(*terminal)))
+            }
+            Self::Changed => V::object(vec![entry("type", V::string("changed"))]),
+        }
+    }
+
+    /// The channel of the clients of one origin and API (`root`).
+    pub fn channel_name(root: &str) -> String {
+        ["integrations-client:", root].concat()
+    }
+}
+
+/// Where a refresh stands with its account's lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Lock {
+    /// No lock (one tab, or not a refresh).
+    None,
+    /// To be asked for before the first attempt.
+    Wanted,
+    /// Asked for, not yet granted.
+    Waiting,
+    /// Held until the request ends.
+    Held,
+}
+
+impl<V: Value> Client<V> {
+    /// The Web Lock of `account`'s refresh: the same name in every tab of this origin and API.
+    fn lock_name(&self, (provider, account_id): &AccountKey) -> String {
+        let root = self.config.root.as_deref().unwrap_or_default();
+        [
+            "integrations-client:refresh:",
+            root,
+            ":",
+            provider,
+            ":",
+            account_id,
+        ]
+        .concat()
+    }
+
+    /// Request `id`'s first attempt: after its lock, when it wants one.
+    pub(super) fn send_or_lock(&mut self, id: RequestId) {
+        let Some(request) = self.requests.iter_mut().find(|r| r.id == id) else {
+            return;
+        };
+        if request.lock != Lock::Wanted {
+            return self.send_attempt(id);
+        }
+        request.lock = Lock::Waiting;
+        let Some(account) = request.outgoing.account() else {
+            return;
+        };
+        let name = self.lock_name(&account);
+        self.push(Effect::Lock { request: id, name });
+    }
+
+    /// The lock of request `id` was granted. When another tab refreshed the account meanwhile
+    /// (its new expiry is beyond the refresh window), the request ends with that outcome and
+    /// sends nothing; otherwise it sends.
+    pub fn locked(&mut self, env: &mut impl Env, id: RequestId) {
+        let Some(request) = self.requests.iter_mut().find(|r| r.id == id) else {
+            // Ended while it waited: let the lock go at once.
+            return self.push(Effect::Unlock(id));
+        };
+        request.lock = Lock::Held;
+        if request.timer.is_some() {
+            return; // a pause is still being waited out; its timer sends
+        }
+        let account = request.outgoing.account();
+        let until = env
+            .now()
+            .saturating_add(self.config.refresh_window_ms as i64);
+        let fresh = account.as_ref().and_then(|key| {
+            self.heard
+                .iter()
+                .find(|(k, _, _)| k == key)
+                .filter(|(_, at, _)| *at > until)
+        });
+        match fresh.cloned() {
+            Some(((provider, account_id), expires_at, text)) => {
+                let payload = V::object(vec![
+                    ("success".to_owned(), V::boolean(true)),
+                    ("provider".to_owned(), V::string(&provider)),
+                    ("accountId".to_owned(), V::string(&account_id)),
+                    ("expiresAt".to_owned(), V::string(&text)),
+                ]);
+                let named = vec![AccountRef {
+                    provider,
+                    account_id,
+                    expires_at: Some(expires_at),
+                    connected: true,
+                }];
+                self.told = true;
+                self.finish(env, id, Ok((payload, named)), 0);
+                self.told = false;
+            }
+            None => self.send_attempt(id),
+        }
+    }
+
+    /// What a refresh that ends tells the other tabs, and the lock it lets go.
+    pub(super) fn refresh_told(&mut self, id: RequestId, lock: Lock, message: Option<TabMessage>) {
+        if matches!(lock, Lock::Waiting | Lock::Held) {
+            self.push(Effect::Unlock(id));
+        }
+        if let Some(message) = message.filter(|_| self.config.cross_tab && !self.told) {
+            self.push(Effect::Broadcast(message));
+        }
+    }
+
+    /// Tells the other tabs to revalidate (a connect or disconnect succeeded).
+    pub(super) fn tell_changed(&mut self) {
+        if self.config.cross_tab {
+            self.push(Effect::Broadcast(TabMessage::Changed));
+        }
+    }
+
+    /// Another tab said something.
+    pub fn heard(&mut self, env: &mut impl Env, message: TabMessage) {
+        if self.disposed {
+            return;
+        }
+        match message {
+            TabMessage::Refreshed {
+                account,
+                expires_at,
+                expires_text,
+            } => {
+                self.heard.retain(|(k, _, _)| *k != account);
+                self.heard
+                    .push((account.clone(), expires_at, expires_text.clone()));
+                self.tokens
+                    .borrow_mut()
+                    .set_expiry(&account.0, &account.1, expires_at);
+                let refreshed = V::object(vec![("expiresAt".to_owned(), V::string(&expires_text))]);
+                if self
+                    .data
+                    .set_expiry(&account, &refreshed, expires_at, env.now())
+                {
+                    self.push(Effect::Notify);
+                }
+                let correlation_id = env.uuid();
+                self.grant_back(env, &account, &correlation_id);
+            }
+            TabMessage::Failed { account, terminal } => {
+                let expiry = self.data.expiry_of(&account);
+                if terminal && self.data.mark_gone(&account, expiry) {
+                    self.push(Effect::Notify);
+                }
+            }
+            TabMessage::Changed => {
+                if self.data.data.is_some() {
+                    self.revalidate_detached(env);
+                }
+            }
+        }
+    }
+
+    /// Whether request `id` is a refresh that wants its account's lock first.
+    pub(super) fn wants_lock(&self, route: &Route<V>) -> Lock {
+        match (route, self.config.cross_tab) {
+            (Route::Refresh, true) => Lock::Wanted,
+            _ => Lock::None,
+        }
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::super::testing::{ok, status_code, SimEnv, J};
+    use super::super::{Call, Config, Effect};
+    use super::*;
+    use crate::json::JsonView;
+    use serde_json::json;
+
+    fn tab() -> (Client<J>, SimEnv) {
+        let mut config = Config::with_root("https://app.example/api/integrations");
+        config.cross_tab = true;
+        (Client::new(config), SimEnv::new(3))
+    }
+
+    fn effects(c: &mut Client<J>) -> Vec<Effect<J>> {
+        c.effects().collect()
+    }
+
+    /// Another tab's refresh of `id`, to an expiry far beyond the refresh window.
+    fn refreshed(id: &str) -> TabMessage {
+        let text = "2030-01-01T00:00:00Z";
+        TabMessage::Refreshed {
+            account: ("instagram".into(), id.into()),
+            expires_at: crate::time::parse_rfc3339(text).unwrap(),
+            expires_text: text.into(),
+        }
+    }
+
+    #[test]
+    fn a_refresh_asks_for_its_accounts_lock_and_sends_only_once_granted() {
+        let (mut c, mut env) = tab();
+        c.call(
+            &mut env,
+            1,
+            Call::RefreshToken(("instagram".into(), "a".into())),
+        );
+        let first = effects(&mut c);
+        let Some(Effect::Lock { request, name }) =
+            first.iter().find(|e| matches!(e, Effect::Lock { .. }))
+        else {
+            panic!("no lock asked: {first:?}");
+        };
+        assert_eq!(
+            name,
+            "integrations-client:refresh:https://app.example/api/integrations:instagram:a"
+        );
+        assert!(
+            !first.iter().any(|e| matches!(e, Effect::Send(_))),
+            "nothing sent before the lock"
+        );
+        c.locked(&mut env, *request);
+        let sent = effects(&mut c);
+        let Some(Effect::Send(attempt)) = sent.iter().find(|e| matches!(e, Effect::Send(_))) else {
+            panic!("not sent once granted: {sent:?}");
+        };
+        let body = json!({"success": true, "provider": "instagram", "accountId": "a", "expiresAt": "2030-01-01T00:00:00Z"});
+        c.response(&mut env, *attempt, ok(body));
+        let end = effects(&mut c);
+        assert!(
+            end.contains(&Effect::Unlock(*request)),
+            "the lock is let go: {end:?}"
+        );
+        let told = end.iter().find_map(|e| match e {
+            Effect::Broadcast(TabMessage::Refreshed {
+                account,
+                expires_text,
+                ..
+            }) => Some((account.clone(), expires_text.clone())),
+            _ => None,
+        });
+        assert_eq!(
+            told,
+            Some((
+                ("instagram".into(), "a".into()),
+                "2030-01-01T00:00:00Z".into()
+            ))
+        );
+    }
+
+    #[test]
+    fn a_refresh_another_tab_finished_meanwhile_ends_with_its_outcome_and_sends_nothing() {
+        let (mut c, mut env) = tab();
+        c.call(
+            &mut env,
+            1,
+            Call::RefreshToken(("instagram".into(), "a".into())),
+        );
+        let request = effects(&mut c).iter().find_map(|e| match e {
+            Effect::Lock { request, .. } => Some(*request),
+            _ => None,
+        });
+        c.heard(&mut env, refreshed("a"));
+        effects(&mut c);
+        c.locked(&mut env, request.unwrap());
+        let end = effects(&mut c);
+        assert!(
+            !end.iter().any(|e| matches!(e, Effect::Send(_))),
+            "no request of its own: {end:?}"
+        );
+        assert!(
+            !end.iter().any(|e| matches!(e, Effect::Broadcast(_))),
+            "nothing told back"
+        );
+        assert!(end.contains(&Effect::Unlock(request.unwrap())));
+        let Some(Effect::Settle {
+            calls,
+            outcome: Ok(super::super::Answer::Value(payload)),
+        }) = end.iter().find(|e| matches!(e, Effect::Settle { .. }))
+        else {
+            panic!("not settled with a response: {end:?}");
+        };
+        assert_eq!(calls, &[1]);
+        assert_eq!(
+            payload.get("accountId").and_then(|a| a.as_str()).as_deref(),
+            Some("a")
+        );
+        assert_eq!(payload.get("success").and_then(|s| s.as_bool()), Some(true));
+    }
+
+    #[test]
+    fn what_another_tab_tells_reaches_the_token_map_and_the_store() {
+        let (mut c, mut env) = tab();
+        c.call(&mut env, 1, Call::Status { force: false });
+        let attempt = effects(&mut c).iter().find_map(|e| match e {
+            Effect::Send(a) => Some(*a),
+            _ => None,
+        });
+        let body =
+            super::super::testing::status_body(&[("instagram", "a", "2020-01-01T00:00:00Z")]);
+        c.response(&mut env, attempt.unwrap(), ok(body));
+        effects(&mut c);
+        c.tokens()
+            .borrow_mut()
+            .set(
+                "instagram",
+                "a",
+                crate::tokens::TokenEntry {
+                    access_token: "at-secret".into(),
+                    refresh_token: None,
+                    expires_at: 0,
+                },
+            )
+            .unwrap();
+        let message = refreshed("a");
+        let TabMessage::Refreshed { expires_at, .. } = message.clone() else {
+            unreachable!()
+        };
+        c.heard(&mut env, message);
+        assert!(effects(&mut c).contains(&Effect::Notify));
+        assert_eq!(
+            c.tokens()
+                .borrow()
+                .get("instagram", "a")
+                .map(|e| e.expires_at),
+            Some(expires_at)
+        );
+        let view = c.view();
+        let data = view.data.unwrap();
+        let shown = data
+            .get("integrations")
+            .and_then(|l| l.index(0))
+            .and_then(|a| a.get("expiresAt"))
+            .and_then(|t| t.as_str());
+        assert_eq!(
+            shown.and_then(|t| crate::time::parse_rfc3339(&t)),
+            Some(expires_at)
+        );
+        // A terminal failure told by another tab moves the account to needsReconnect.
+        c.heard(
+            &mut env,
+            TabMessage::Failed {
+                account: ("instagram".into(), "a".into()),
+                terminal: true,
+            },
+        );
+        assert_eq!(
+            c.view().needs_reconnect,
+            [("instagram".to_owned(), vec![0])]
+        );
+    }
+
+    #[test]
+    fn a_disconnect_tells_the_other_tabs_which_revalidate() {
+        let (mut c, mut env) = tab();
+        c.call(
+            &mut env,
+            1,
+            Call::Disconnect(("instagram".into(), "a".into())),
+        );
+        let attempt = effects(&mut c).iter().find_map(|e| match e {
+            Effect::Send(a) => Some(*a),
+            _ => None,
+        });
+        c.response(&mut env, attempt.unwrap(), ok(json!({"success": true, "provider": "instagram", "accountId": "a", "message": "ok"})));
+        assert!(effects(&mut c).contains(&Effect::Broadcast(TabMessage::Changed)));
+        // The other tab, with data, revalidates when told; one without data does not.
+        let (mut other, mut env2) = tab();
+        other.heard(&mut env2, TabMessage::Changed);
+        assert!(!effects(&mut other)
+            .iter()
+            .any(|e| matches!(e, Effect::Send(_))));
+    }
+
+    #[test]
+    fn a_failed_refresh_is_told_without_token_text_and_a_cancelled_one_is_not_told() {
+        let (mut c, mut env) = tab();
+        c.call(
+            &mut env,
+            1,
+            Call::RefreshToken(("instagram".into(), "a".into())),
+        );
+        let request = effects(&mut c)
+            .iter()
+            .find_map(|e| match e {
+                Effect::Lock { request, .. } => Some(*request),
+                _ => None,
+            })
+            .unwrap();
+        c.locked(&mut env, request);
+        let attempt = effects(&mut c)
+            .iter()
+            .find_map(|e| match e {
+                Effect::Send(a) => Some(*a),
+                _ => None,
+            })
+            .unwrap();
+        c.response(&mut env, attempt, status_code(401, None));
+        let told: Vec<_> = effects(&mut c)
+            .into_iter()
+            .filter(|e| matches!(e, Effect::Broadcast(_)))
+            .collect();
+        assert_eq!(
+            told,
+            [Effect::Broadcast(TabMessage::Failed {
+                account: ("instagram".into(), "a".into()),
+                terminal: true
+            })]
+        );
+        // The caller leaves while the lock is still asked for: withdrawn, nothing told.
+        c.call(
+            &mut env,
+            2,
+            Call::RefreshToken(("instagram".into(), "b".into())),
+        );
+        let request = effects(&mut c)
+            .iter()
+            .find_map(|e| match e {
+                Effect::Lock { request, .. } => Some(*request),
+                _ => None,
+            })
+            .unwrap();
+        c.leave(&mut env, 2);
+        let end = effects(&mut c);
+        assert!(end.contains(&Effect::Unlock(request)));
+        assert!(!end.iter().any(|e| matches!(e, Effect::Broadcast(_))));
+    }
+
+    #[test]
+    fn messages_from_the_channel_are_read_defensively() {
+        let read = |v: serde_json::Value| TabMessage::read(&J::new(v));
+        assert_eq!(read(json!({"type": "changed"})), Some(TabMessage::Changed));
+        assert!(read(json!({"type": "refreshed", "provider": "instagram", "accountId": "a", "expiresAt": "2030-01-01T00:00:00Z"})).is_some());
+        assert_eq!(
+            read(
+                json!({"type": "refreshed", "provider": "Insta gram", "accountId": "a", "expiresAt": "2030-01-01T00:00:00Z"})
+            ),
+            None
+        );
+        assert_eq!(
+            read(
+                json!({"type": "refreshed", "provider": "instagram", "accountId": "a", "expiresAt": "soon"})
+            ),
+            None
+        );
+        assert_eq!(
+            read(json!({"type": "failed", "provider": "instagram", "accountId": "a"})),
+            None
+        );
+        assert_eq!(read(json!("changed")), None);
+        let message = TabMessage::Failed {
+            account: ("instagram".into(), "a".into()),
+            terminal: false,
+        };
+        assert_eq!(TabMessage::read(&message.to_value::<J>()), Some(message));
+    }
+}
