@@ -1,7 +1,7 @@
 //! Reading the options callers give (`new IntegrationsClient(options)`, `fetchWithRetry`'s
 //! config, a method's options): every field type-checked as it is read and every number
 //! range-checked, over [`JsonView`], so that a bad option fails when it is given, with a message
-//! naming it. Absent fields take their [`defaults`](crate::defaults). Functions (`fetch`,
+//! naming it. Absent fields take their [`defaults`]. Functions (`fetch`,
 //! `logger`, `onMetric`) and the token manager are the boundary's to read.
 
 use crate::json::{JsonKind, JsonView};
