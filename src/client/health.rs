@@ -123,24 +123,31 @@ impl<V: Value> Client<V> {
     ) {
         match error {
             Some(error) if is_terminal(error) => {
-                let expiry = self.data.expiry_of(key);
-                if self.data.mark_gone(key, expiry) {
-                    self.push(super::Effect::Notify);
-                    let status = error
-                        .status_code
-                        .map_or(String::new(), |s| int_text(s.into()));
-                    let message = [
-                        "the grant is gone (HTTP ",
-                        &status,
-                        "): the account needs reconnecting",
-                    ]
-                    .concat();
-                    // The failure itself is logged at `error`; this is the transition.
-                    self.grant_log(env, key, correlation_id, Level::Info, message);
-                }
+                let status = error
+                    .status_code
+                    .map_or(String::new(), |s| int_text(s.into()));
+                let why = ["the grant is gone (HTTP ", &status, ")"].concat();
+                self.grant_gone(env, key, correlation_id, &why);
             }
             Some(_) => {}
             None => self.grant_back(env, key, correlation_id),
+        }
+    }
+
+    /// `key`'s grant is gone (`why`): it needs reconnecting.
+    pub(super) fn grant_gone(
+        &mut self,
+        env: &impl Env,
+        key: &AccountKey,
+        correlation_id: &str,
+        why: &str,
+    ) {
+        let expiry = self.data.expiry_of(key);
+        if self.data.mark_gone(key, expiry) {
+            self.push(super::Effect::Notify);
+            let message = [why, ": the account needs reconnecting"].concat();
+            // The failure itself is logged at `error`; this is the transition.
+            self.grant_log(env, key, correlation_id, Level::Info, message);
         }
     }
 

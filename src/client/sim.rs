@@ -7,15 +7,20 @@
 //! - `SIM_SEED=S` runs one seed and prints its trace.
 //!
 //! A failure names the seed, the step and the invariant; the same seed gives the same trace.
+//!
+//! About 30 % of the seeds run two tabs (two clients with `crossTab`) against the same server
+//! and clock, sharing a simulated Web Lock manager and `BroadcastChannel` (API.md §12; see
+//! "two tabs" below).
 
 use super::request::{Route, Waiter};
+use super::tabs::Lock;
 use super::testing::{SimEnv, J};
 use super::*;
 use crate::defaults::REFRESH_CONCURRENCY;
 use crate::error::ErrorKind;
 use crate::tokens::TokenEntry;
 use serde_json::{json, Value as Json};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::fmt::Write as _;
 
 const ROOT: &str = "https://app.example/api/integrations";
@@ -212,6 +217,10 @@ enum Ev {
     Answer(AttemptId),
     /// A late answer to an attempt the core aborted: it must change nothing.
     Stale(AttemptId, Plan, &'static str),
+    /// The Web Lock a request asked for is granted: `locked()`.
+    Granted(RequestId),
+    /// The other tab's message arrives on the channel: `heard()`.
+    Heard(TabMessage),
 }
 
 /// An attempt on the wire.
@@ -261,7 +270,7 @@ fn broken(invariant: &'static str, detail: impl Into<String>) -> Broken {
 }
 
 /// What one scenario did.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 struct Stats {
     steps: u64,
     sends: u64,
@@ -276,7 +285,7 @@ struct Stats {
 }
 
 /// The §12 paths the simulator counts, by index.
-const PATHS: [&str; 22] = [
+const PATHS: [&str; 49] = [
     "pause by 429 + Retry-After",
     "pause by 429 (backoff)",
     "pause by 503 + Retry-After",
@@ -299,6 +308,33 @@ const PATHS: [&str; 22] = [
     "needsReconnect changed with no Notify (core bug)",
     "batch started a refresh of a gone account (core bug)",
     "snapshot with an account in needsReconnect",
+    "two-tab scenario",
+    "tabs: lock asked",
+    "tabs: lock granted",
+    "tabs: lock waited for (held or asked by the other tab)",
+    "tabs: lock withdrawn before its grant",
+    "tabs: grant raced a let-go (locked() after Unlock)",
+    "tabs: refresh skipped, told by the other tab",
+    "tabs: refresh sent once granted",
+    "tabs: retry sent under the lock",
+    "tabs: broadcast heard: refreshed",
+    "tabs: broadcast heard: failed",
+    "tabs: broadcast heard: changed",
+    "tabs: revalidation on a heard change",
+    "tabs: heard an expiry not later than the one known: ignored",
+    "tabs: into needsReconnect by a heard terminal failure",
+    "tabs: out of needsReconnect by a heard refresh",
+    "tabs: the same call in both tabs",
+    "tabs: duplicate refresh (the other tab refreshed it while this one waited)",
+    "tabs: duplicate explained: the other tab's refresh failed",
+    "tabs: duplicate explained: its expiry not beyond the window",
+    "tabs: duplicate: the other tab's fresh outcome heard after the grant (core bug)",
+    "tabs: refresh sent in its provider's pause after its lock wait (core bug)",
+    "tabs: batch refresh of a gone account sent after its lock wait (core bug)",
+    "tabs: paused at the grant: lock let go, the pause waited out",
+    "tabs: background refresh of a gone account ended at the grant",
+    "tabs: refresh of a gone account sent at the grant for a caller",
+    "tabs: duplicate: the other tab's fresh outcome heard, ignored as the store showed it (core bug)",
 ];
 const PAUSE_429_RA: usize = 0;
 const PAUSE_429_BACKOFF: usize = 1;
@@ -319,6 +355,48 @@ const OUT_BY_CONNECT: usize = 18;
 const NOTIFY_MISSING: usize = 19;
 const BATCH_STARTED_GONE: usize = 20;
 const SHOWN: usize = 21;
+const TWO_TABS: usize = 22;
+const LOCK_ASKED: usize = 23;
+const LOCK_GRANTED: usize = 24;
+const LOCK_WAITED: usize = 25;
+const LOCK_WITHDRAWN: usize = 26;
+const LOCK_LATE: usize = 27;
+const SKIPPED_HEARD: usize = 28;
+const SENT_GRANTED: usize = 29;
+const RETRY_LOCKED: usize = 30;
+const HEARD_REFRESHED: usize = 31;
+const HEARD_FAILED: usize = 32;
+const HEARD_CHANGED: usize = 33;
+const REVALIDATED_CHANGED: usize = 34;
+const HEARD_OLDER: usize = 35;
+const ENTER_HEARD: usize = 36;
+const OUT_HEARD: usize = 37;
+const PAIRED: usize = 38;
+const DUPLICATE: usize = 39;
+const DUP_FAILED: usize = 40;
+const DUP_STALE: usize = 41;
+const DUP_LAG: usize = 42;
+const PAUSED_AFTER_WAIT: usize = 43;
+const GONE_AFTER_WAIT: usize = 44;
+const PAUSED_AT_GRANT: usize = 45;
+const GONE_AT_GRANT: usize = 46;
+const GONE_SENT_FOR_CALL: usize = 47;
+const DUP_IGNORED: usize = 48;
+
+impl Default for Stats {
+    fn default() -> Self {
+        Self {
+            steps: 0,
+            sends: 0,
+            settles: 0,
+            changes: [0; 4],
+            aborts: 0,
+            stale: 0,
+            early_disposes: 0,
+            paths: [0; PATHS.len()],
+        }
+    }
+}
 
 impl Stats {
     fn add(&mut self, other: &Stats) {
@@ -351,6 +429,9 @@ struct StepCauses {
     /// The grant transitions the core logged (true: gone), and those the model expects.
     grant_logs: Vec<(bool, AccountKey)>,
     transitions: Vec<(bool, AccountKey)>,
+    /// Two tabs: a refresh ended at its grant with the expiry heard from the other tab, which
+    /// the store already shows (set again: a new data object, equal, and a Notify).
+    ended_with_heard: bool,
 }
 
 /// What a refresh call must do at once, by the model's pauses.
@@ -370,7 +451,8 @@ struct Sim {
     profile: &'static Profile,
     verbose: bool,
     step: usize,
-    queue: BTreeMap<(i64, u64), Ev>,
+    /// Every event due, with the tab it is for.
+    queue: BTreeMap<(i64, u64), (usize, Ev)>,
     seq: u64,
     timers: BTreeMap<TimerId, (i64, u64)>,
     attempts: BTreeMap<AttemptId, Attempt>,
@@ -399,6 +481,16 @@ struct Sim {
     /// (a batch starting a refresh of an account whose grant went meanwhile; a change of
     /// `needsReconnect` without `Notify`); fixed, they fail the run. `SIM_STRICT=0` counts them.
     strict: (bool, bool),
+    /// The same for three core bugs of the lock wait, now fixed (a refresh granted its lock
+    /// after its provider was paused, or its grant went, meanwhile, sent anyway; a fresh
+    /// outcome told after the Unlock was heard after the next grant): `SIM_STRICT=0` counts
+    /// them, by default they fail the run.
+    strict_tabs: bool,
+    /// The bug [`DUP_IGNORED`]'s check in [`Sim::granted`] found (now fixed: `heard` decides
+    /// from what was heard only): `SIM_STRICT=0` counts it, by default it fails the run.
+    strict_open: bool,
+    /// Set while a lock's grant is told to the core (`locked()`).
+    granting: bool,
     /// The model of §12: each provider's pause (until when), and every change of it.
     pauses: BTreeMap<String, EpochMs>,
     pause_log: BTreeMap<String, Vec<(EpochMs, EpochMs)>>,
@@ -410,6 +502,70 @@ struct Sim {
     batches: BTreeMap<CallId, BatchRec>,
     /// The snapshot's `needsReconnect` after the last step.
     last_reconnect: Vec<(String, Vec<usize>)>,
+    /// Which tab the per-tab fields above (`client` ... `last_reconnect`) are; the other tab's
+    /// are parked in `other` (two-tab scenarios only; see [`Sim::switch`]).
+    active: usize,
+    other: Option<Box<Tab>>,
+    /// The Web Lock manager and the channel the two tabs share.
+    cross: Cross,
+}
+
+/// The per-tab state of the tab not active (the fields of [`Sim`] of the same names).
+struct Tab {
+    client: Client<J>,
+    visible: bool,
+    timers: BTreeMap<TimerId, (i64, u64)>,
+    attempts: BTreeMap<AttemptId, Attempt>,
+    calls: BTreeMap<CallId, CallRec>,
+    next_call: CallId,
+    model: BTreeMap<AccountKey, TokenEntry>,
+    disposed: bool,
+    listening: bool,
+    causes: StepCauses,
+    before_removals: Vec<J>,
+    last_data: Option<J>,
+    pauses: BTreeMap<String, EpochMs>,
+    pause_log: BTreeMap<String, Vec<(EpochMs, EpochMs)>>,
+    gone: BTreeMap<AccountKey, Option<EpochMs>>,
+    fg_waits: BTreeMap<String, EpochMs>,
+    batches: BTreeMap<CallId, BatchRec>,
+    last_reconnect: Vec<(String, Vec<usize>)>,
+}
+
+/// One Web Lock: exclusive, granted first come first served.
+#[derive(Default)]
+struct LockState {
+    holder: Option<Holder>,
+    queue: VecDeque<(usize, RequestId)>,
+}
+
+/// Who holds a lock: a tab's request, told (`locked()`) or about to be.
+struct Holder {
+    tab: usize,
+    request: RequestId,
+    delivered: bool,
+    /// Its grant event, while not delivered.
+    event: (i64, u64),
+}
+
+/// What the two tabs share: the lock manager, the channel, and what the model needs of them.
+#[derive(Default)]
+struct Cross {
+    locks: BTreeMap<String, LockState>,
+    /// Every lock asked for and not let go: (tab, request) -> (name, account, asked at).
+    asked: BTreeMap<(usize, RequestId), (String, AccountKey, EpochMs)>,
+    /// Grants to requests that had let go meanwhile (the boundary's callback raced the abort):
+    /// delivered or not; once delivered, the core lets go at once.
+    late: Vec<((usize, RequestId), bool)>,
+    /// What each tab last heard of each account's refresh: its expiry, and as written.
+    heard: [BTreeMap<AccountKey, (EpochMs, String)>; 2],
+    /// The latest expiry each tab heard of each account and ignored only because its store
+    /// already showed it (not later than the store's, later than any heard).
+    ignored: [BTreeMap<AccountKey, EpochMs>; 2],
+    /// Each refresh outcome a tab told: (tab, account, at, the new expiry, none on a failure).
+    told: Vec<(usize, AccountKey, EpochMs, Option<EpochMs>)>,
+    /// The last delivery time scheduled on the channel towards each tab (it is FIFO).
+    channel_at: [i64; 2],
 }
 
 fn operation_account(outgoing: &Outgoing) -> Option<AccountKey> {
@@ -471,12 +627,18 @@ impl Sim {
                 Ok("0") => (false, false),
                 _ => (true, true),
             },
+            strict_tabs: std::env::var("SIM_STRICT").as_deref() != Ok("0"),
+            strict_open: std::env::var("SIM_STRICT").as_deref() != Ok("0"),
+            granting: false,
             pauses: BTreeMap::new(),
             pause_log: BTreeMap::new(),
             gone: BTreeMap::new(),
             fg_waits: BTreeMap::new(),
             batches: BTreeMap::new(),
             last_reconnect: Vec::new(),
+            active: 0,
+            other: None,
+            cross: Cross::default(),
             rng,
         };
         // The server's accounts, expiring around now (some are due), and tokens for most.
@@ -509,13 +671,19 @@ impl Sim {
             let expires_at = now + sim.rng.range(-60_000, 600_000);
             sim.set_token(key, expires_at);
         }
+        // A share of the seeds run two tabs: drawn apart from the scenario's generator, so that
+        // the one-tab scenarios stay as they were.
+        if Rng(seed ^ 0x2_7AB5).below(10) < 3 {
+            sim.second_tab();
+        }
         if verbose {
             eprintln!(
-                "seed {seed}: profile {}, {:?}, {} accounts, {} tokens",
+                "seed {seed}: profile {}, {:?}, {} accounts, {} tokens, {} tab(s)",
                 sim.profile.name,
                 sim.client.config.retry,
                 sim.server.len(),
-                sim.model.len()
+                sim.model.len(),
+                1 + usize::from(sim.other.is_some()),
             );
         }
         sim
@@ -542,15 +710,20 @@ impl Sim {
     }
 
     fn token_texts(&self) -> impl Iterator<Item = &str> {
-        self.model.values().flat_map(|e| {
+        let other = self.other.iter().flat_map(|o| o.model.values());
+        self.model.values().chain(other).flat_map(|e| {
             std::iter::once(e.access_token.as_str()).chain(e.refresh_token.as_deref())
         })
     }
 
     fn schedule(&mut self, at: i64, ev: Ev) -> (i64, u64) {
+        self.schedule_for(self.active, at, ev)
+    }
+
+    fn schedule_for(&mut self, tab: usize, at: i64, ev: Ev) -> (i64, u64) {
         self.seq += 1;
         let key = (at, self.seq);
-        self.queue.insert(key, ev);
+        self.queue.insert(key, (tab, ev));
         key
     }
 
@@ -614,6 +787,9 @@ impl Sim {
 
     fn effect(&mut self, effect: Effect<J>) -> Checked {
         match effect {
+            Effect::Lock { request, name } if self.other.is_some() => self.lock(request, name),
+            Effect::Unlock(request) if self.other.is_some() => self.unlock(request),
+            Effect::Broadcast(message) if self.other.is_some() => self.broadcast(message),
             other @ (Effect::Lock { .. } | Effect::Unlock(_) | Effect::Broadcast(_)) => {
                 Err(broken(
                     "a one-tab client asks for no lock and tells no tab",
@@ -739,7 +915,8 @@ impl Sim {
                 Ok(())
             }
             Effect::Log(entry) => {
-                let gone = entry.message.starts_with("the grant is gone");
+                let gone = entry.message.starts_with("the grant is gone")
+                    || entry.message == HEARD_GONE_LOG;
                 if gone || entry.message == "the account is connected again" {
                     let account = (entry.provider.clone(), entry.account_id.clone());
                     let account = (account.0.unwrap_or_default(), account.1.unwrap_or_default());
@@ -779,7 +956,7 @@ impl Sim {
 
     /// No stored token text in what the core hands out.
     fn no_token_in(&mut self, what: &str, value: &impl std::fmt::Debug) -> Checked {
-        if self.model.is_empty() {
+        if self.model.is_empty() && self.other.as_ref().is_none_or(|o| o.model.is_empty()) {
             return Ok(());
         }
         let mut text = std::mem::take(&mut self.scratch);
@@ -826,6 +1003,9 @@ impl Sim {
         let first = !self.sends.contains_key(&cid);
         if request.operation == "refreshToken" {
             self.refresh_sent(&request, first)?;
+            if self.other.is_some() {
+                self.sent_under_lock(attempt, first)?;
+            }
         }
         match self.sends.get_mut(&cid) {
             Some((count, first)) => {
@@ -911,7 +1091,13 @@ impl Sim {
 
     /// A token text the server echoes in an error (a server that logs too much).
     fn echo(&mut self) -> String {
-        let texts: Vec<String> = self.token_texts().map(str::to_owned).collect();
+        // The tab's own tokens (with two tabs, a token only the other tab holds is not this
+        // client's to redact).
+        let texts: Vec<String> = self
+            .model
+            .values()
+            .flat_map(|e| std::iter::once(e.access_token.clone()).chain(e.refresh_token.clone()))
+            .collect();
         match texts.is_empty() {
             true => "no token".to_owned(),
             false => self.rng.pick(&texts).clone(),
@@ -988,7 +1174,11 @@ impl Sim {
             }
             ("refreshToken", Some(key)) => {
                 let at = known?;
-                let expires_at = now + self.rng.range(3_600_000, 7_200_000);
+                let mut expires_at = now + self.rng.range(3_600_000, 7_200_000);
+                if self.other.is_some() && self.rng.chance(0.15) {
+                    // Two tabs: now and then a short grant, still within the refresh window.
+                    expires_at = now + self.rng.range(1000, 200_000);
+                }
                 self.server[at].expires_at = expires_at;
                 if let Some(entry) = self.model.get_mut(key) {
                     entry.expires_at = expires_at;
@@ -1093,13 +1283,14 @@ impl Sim {
 
     /// Delivers the next due event, the clock moved to it. False when none is left.
     fn deliver_next(&mut self) -> Result<bool, Broken> {
-        let Some(((at, _), ev)) = self.queue.pop_first() else {
+        let Some(((at, _), (tab, ev))) = self.queue.pop_first() else {
             return Ok(false);
         };
+        self.to(tab);
         self.env.now = self.env.now.max(at);
         self.hash.u64(at as u64);
         if self.verbose {
-            eprintln!("[{}] t={} {ev:?}", self.step, self.env.now);
+            eprintln!("[{}] t={} tab {tab} {ev:?}", self.step, self.env.now);
         }
         if let Ev::Answer(attempt) = &ev {
             let operation = self.attempts.get(attempt).map(|a| a.operation);
@@ -1139,6 +1330,8 @@ impl Sim {
                     ));
                 }
             }
+            Ev::Granted(request) => self.granted(request)?,
+            Ev::Heard(message) => self.hear(message)?,
         }
         Ok(true)
     }
@@ -1204,6 +1397,9 @@ impl Sim {
         self.env.now = next_due.map_or(self.env.now + gap, |at| {
             at.min(self.env.now + gap).max(self.env.now)
         });
+        if self.verbose && self.other.is_some() {
+            eprintln!("[{}] t={} tab {}:", self.step, self.env.now, self.active);
+        }
         let action = self.rng.weighted(&[60, 3, 8, 3, 3, 2, 4, 3, 2, 1]);
         self.hash.u64(action as u64);
         let mut fresh_calls = Vec::new();
@@ -1364,6 +1560,15 @@ impl Sim {
                 "still listening",
             ));
         }
+        let tab = self.active;
+        if let Some(((_, request), (name, _, _))) =
+            self.cross.asked.iter().find(|((t, _), _)| *t == tab)
+        {
+            return Err(broken(
+                "(d) every Lock is matched by an Unlock: dispose() lets go of every lock",
+                format!("tab {tab}, request {request}: {name}"),
+            ));
+        }
         Ok(())
     }
 
@@ -1514,6 +1719,9 @@ impl Sim {
             let differ: Vec<usize> = (0..before.len())
                 .filter(|i| before[*i] != after[*i])
                 .collect();
+            if differ.is_empty() && causes.ended_with_heard && old.0 == new.0 {
+                return Some(3);
+            }
             let refreshed = differ.len() == 1 && {
                 let (was, is) = (&before[differ[0]], &after[differ[0]]);
                 causes.refreshed.iter().any(|((p, a), expires)| {
@@ -1529,15 +1737,21 @@ impl Sim {
 
     /// One step: a caller's action or the next due event; then every invariant.
     fn step(&mut self) -> Checked {
-        self.causes = StepCauses::default();
+        self.fresh_causes();
         if !self.queue.is_empty() && self.rng.chance(0.45) {
             self.deliver_next()?;
             self.pump()?;
+        } else if self.other.is_some() && self.rng.chance(0.2) {
+            self.paired()?;
         } else {
+            if self.other.is_some() {
+                let tab = self.rng.below(2) as usize;
+                self.to(tab);
+            }
             self.act()?;
         }
         self.stats.steps += 1;
-        self.check()
+        self.check_all()
     }
 
     fn run(&mut self) -> Checked {
@@ -1547,17 +1761,20 @@ impl Sim {
             self.step += 1;
         }
         // The end: dispose, then drain every timer and answer still due.
-        if !self.disposed {
-            self.dispose()?;
+        for tab in 0..1 + usize::from(self.other.is_some()) {
+            self.to(tab);
+            if !self.disposed {
+                self.dispose()?;
+            }
         }
         let mut drained = 0;
         loop {
-            self.causes = StepCauses::default();
+            self.fresh_causes();
             if !self.deliver_next()? {
                 break;
             }
             self.pump()?;
-            self.check()?;
+            self.check_all()?;
             self.step += 1;
             drained += 1;
             if drained > DRAIN_LIMIT {
@@ -1567,13 +1784,19 @@ impl Sim {
                 ));
             }
         }
-        if let Some((call, rec)) = self.calls.iter().find(|(_, r)| !r.settled) {
-            return Err(broken(
-                "every call settles exactly once",
-                format!("call {call} ({:?}) never settled", rec.what),
-            ));
+        for _ in 0..1 + usize::from(self.other.is_some()) {
+            if let Some((call, rec)) = self.calls.iter().find(|(_, r)| !r.settled) {
+                return Err(broken(
+                    "every call settles exactly once",
+                    format!(
+                        "tab {}: call {call} ({:?}) never settled",
+                        self.active, rec.what
+                    ),
+                ));
+            }
+            self.switch();
         }
-        Ok(())
+        self.locks_let_go()
     }
 }
 
@@ -1759,10 +1982,14 @@ impl Sim {
             }
             (Some(_), left) => self.stats.paths[FG_SENT_IN_PAUSE] += u64::from(left.is_some()),
             (None, Some(left)) => {
-                return Err(broken(
-                    "(a) no new refresh of a paused provider is sent",
-                    format!("{key:?} sent at t={now}, {left} ms of the pause left"),
-                ))
+                // Two tabs: paused while it waited for its lock (a known core bug).
+                self.stats.paths[PAUSED_AFTER_WAIT] += u64::from(self.granting);
+                if !self.granting || self.strict_tabs {
+                    return Err(broken(
+                        "(a) no new refresh of a paused provider is sent",
+                        format!("{key:?} sent at t={now}, {left} ms of the pause left"),
+                    ));
+                }
             }
             (None, None) => {}
         }
@@ -1774,9 +2001,25 @@ impl Sim {
             .find(|r| r.outgoing.correlation_id == *cid);
         let by_batch = waited.is_none()
             && started.is_some_and(|r| r.waiters.iter().any(|w| matches!(w, Waiter::Batch(_))));
-        if by_batch && self.gone.contains_key(&key) {
+        // With two tabs, a refresh a caller waits for too sends once granted even when its
+        // grant went while it waited (an explicit `refreshToken` still sends).
+        let for_call =
+            started.is_some_and(|r| r.waiters.iter().any(|w| matches!(w, Waiter::Call(_))));
+        if by_batch && self.gone.contains_key(&key) && !(self.granting && for_call) {
             // A batch's first refreshes come from its due accounts, the gone ones left out; one
             // taken from its queue later may have lost its grant since (a known core bug).
+            // With two tabs, a batch's refresh sends once granted its lock: its grant may have
+            // gone while it waited (a core bug, fixed: it ends at the grant).
+            if self.granting {
+                self.stats.paths[GONE_AFTER_WAIT] += 1;
+                if self.strict_tabs {
+                    return Err(broken(
+                        "(b) a batch never starts a refresh of an account whose grant is gone",
+                        format!("{key:?} at t={now}, after its lock wait"),
+                    ));
+                }
+                return Ok(());
+            }
             let later = self.causes.refresh_may_end;
             self.stats.paths[BATCH_STARTED_GONE] += u64::from(later);
             if !later || self.strict.0 {
@@ -2037,6 +2280,715 @@ impl Sim {
                     format!("logged {logged:?}, expected {expected:?}"),
                 ));
             }
+        }
+        Ok(())
+    }
+}
+
+// --- two tabs: a shared Web Lock manager and BroadcastChannel (API.md §12) --------------------
+
+/// The transition a tab logs when another tab tells it an account's grant is gone.
+const HEARD_GONE_LOG: &str = "another tab found the grant gone: the account needs reconnecting";
+
+/// The Web Lock of `key`'s refresh, as §12 names it.
+fn lock_name_of(key: &AccountKey) -> String {
+    format!("integrations-client:refresh:{ROOT}:{}:{}", key.0, key.1)
+}
+
+impl Sim {
+    /// A second tab: a client with the same options and the same tokens, both with `crossTab`.
+    fn second_tab(&mut self) {
+        self.client.config.cross_tab = true;
+        let config = self.client.config.clone();
+        let client = Client::new(config);
+        for (key, entry) in &self.model {
+            let mut tokens = client.tokens().borrow_mut();
+            tokens
+                .set(&key.0, &key.1, entry.clone())
+                .expect("a valid token");
+        }
+        self.other = Some(Box::new(Tab {
+            client,
+            visible: true,
+            timers: BTreeMap::new(),
+            attempts: BTreeMap::new(),
+            calls: BTreeMap::new(),
+            next_call: 0,
+            model: self.model.clone(),
+            disposed: false,
+            listening: false,
+            causes: StepCauses::default(),
+            before_removals: Vec::new(),
+            last_data: None,
+            pauses: BTreeMap::new(),
+            pause_log: BTreeMap::new(),
+            gone: BTreeMap::new(),
+            fg_waits: BTreeMap::new(),
+            batches: BTreeMap::new(),
+            last_reconnect: Vec::new(),
+        }));
+        self.stats.paths[TWO_TABS] += 1;
+    }
+
+    /// Makes the other tab the active one: its per-tab fields trade places with the parked ones.
+    fn switch(&mut self) {
+        let Some(mut other) = self.other.take() else {
+            return;
+        };
+        let o = &mut *other;
+        std::mem::swap(&mut self.client, &mut o.client);
+        std::mem::swap(&mut self.env.visible, &mut o.visible);
+        std::mem::swap(&mut self.timers, &mut o.timers);
+        std::mem::swap(&mut self.attempts, &mut o.attempts);
+        std::mem::swap(&mut self.calls, &mut o.calls);
+        std::mem::swap(&mut self.next_call, &mut o.next_call);
+        std::mem::swap(&mut self.model, &mut o.model);
+        std::mem::swap(&mut self.disposed, &mut o.disposed);
+        std::mem::swap(&mut self.listening, &mut o.listening);
+        std::mem::swap(&mut self.causes, &mut o.causes);
+        std::mem::swap(&mut self.before_removals, &mut o.before_removals);
+        std::mem::swap(&mut self.last_data, &mut o.last_data);
+        std::mem::swap(&mut self.pauses, &mut o.pauses);
+        std::mem::swap(&mut self.pause_log, &mut o.pause_log);
+        std::mem::swap(&mut self.gone, &mut o.gone);
+        std::mem::swap(&mut self.fg_waits, &mut o.fg_waits);
+        std::mem::swap(&mut self.batches, &mut o.batches);
+        std::mem::swap(&mut self.last_reconnect, &mut o.last_reconnect);
+        self.other = Some(other);
+        self.active ^= 1;
+    }
+
+    /// Makes `tab` the active one.
+    fn to(&mut self, tab: usize) {
+        if tab != self.active {
+            self.switch();
+        }
+    }
+
+    fn fresh_causes(&mut self) {
+        self.causes = StepCauses::default();
+        if let Some(other) = self.other.as_mut() {
+            other.causes = StepCauses::default();
+        }
+    }
+
+    /// Every invariant of every tab, then those across tabs.
+    fn check_all(&mut self) -> Checked {
+        self.check()?;
+        if self.other.is_some() {
+            self.switch();
+            let checked = self.check();
+            self.switch();
+            checked?;
+            self.check_cross()?;
+        }
+        Ok(())
+    }
+
+    /// (a), (b) after every step: a refresh on the wire is its tab's, holding its account's
+    /// lock (told so); a request the core says holds its lock was granted it; across both
+    /// tabs at most one refresh per account is on the wire.
+    fn check_cross(&self) -> Checked {
+        let Some(other) = self.other.as_deref() else {
+            return Ok(());
+        };
+        let tabs = [
+            (self.active, &self.client, &self.attempts),
+            (self.active ^ 1, &other.client, &other.attempts),
+        ];
+        let mut on_wire: Vec<&AccountKey> = Vec::new();
+        for (tab, client, attempts) in tabs {
+            for (attempt, sent) in attempts.iter() {
+                if sent.operation != "refreshToken" {
+                    continue;
+                }
+                let key = sent.account.as_ref().expect("a refresh names its account");
+                if on_wire.contains(&key) {
+                    return Err(broken(
+                        "(b) across tabs, at most one refresh request per account in flight",
+                        format!("{key:?} on the wire from both tabs"),
+                    ));
+                }
+                on_wire.push(key);
+                let request = client.requests.iter().find(|r| r.attempt == Some(*attempt));
+                if !self.holds(tab, request.map(|r| r.id), key) {
+                    return Err(broken(
+                        "(a) a refresh is on the wire only from the tab holding its account's lock",
+                        format!(
+                            "tab {tab}, attempt {attempt} of {key:?}: holder {:?}",
+                            self.holder_of(key)
+                        ),
+                    ));
+                }
+            }
+            for r in client.requests.iter().filter(|r| r.lock == Lock::Held) {
+                let key = operation_account(&r.outgoing).expect("a refresh names its account");
+                if !self.holds(tab, Some(r.id), &key) {
+                    return Err(broken(
+                        "(a) at most one tab holds a lock: a request holds only a lock granted it",
+                        format!(
+                            "tab {tab}, request {}: holder {:?}",
+                            r.id,
+                            self.holder_of(&key)
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether `request` of `tab` holds `key`'s lock, and was told so.
+    fn holds(&self, tab: usize, request: Option<RequestId>, key: &AccountKey) -> bool {
+        let holder = self.cross.locks.get(&lock_name_of(key));
+        let holder = holder.and_then(|l| l.holder.as_ref());
+        holder.is_some_and(|h| h.tab == tab && Some(h.request) == request && h.delivered)
+    }
+
+    fn holder_of(&self, key: &AccountKey) -> Option<(usize, RequestId, bool)> {
+        let lock = self.cross.locks.get(&lock_name_of(key))?;
+        lock.holder
+            .as_ref()
+            .map(|h| (h.tab, h.request, h.delivered))
+    }
+
+    /// (a) at the send: a refresh attempt goes out only from the holder of its account's lock.
+    fn sent_under_lock(&mut self, attempt: AttemptId, first: bool) -> Checked {
+        let request = self
+            .client
+            .requests
+            .iter()
+            .find(|r| r.attempt == Some(attempt));
+        let key = request.and_then(|r| operation_account(&r.outgoing));
+        let Some(key) = key else {
+            return Ok(());
+        };
+        if !self.holds(self.active, request.map(|r| r.id), &key) {
+            return Err(broken(
+                "(a) a refresh is on the wire only from the tab holding its account's lock",
+                format!(
+                    "tab {} sent {key:?} ({}): holder {:?}",
+                    self.active,
+                    if first { "first attempt" } else { "retry" },
+                    self.holder_of(&key)
+                ),
+            ));
+        }
+        self.stats.paths[RETRY_LOCKED] += u64::from(!first);
+        Ok(())
+    }
+
+    /// `Lock`: the request is a refresh of this tab waiting for it, asking once, by its name.
+    fn lock(&mut self, request: RequestId, name: String) -> Checked {
+        let tab = self.active;
+        let r = self.client.requests.iter().find(|r| r.id == request);
+        let key = r
+            .filter(|r| matches!(r.route, Route::Refresh) && r.lock == Lock::Waiting)
+            .and_then(|r| operation_account(&r.outgoing));
+        let Some(key) = key else {
+            return Err(broken(
+                "a lock is asked for by a refresh waiting for it",
+                format!("tab {tab}, request {request}: {name}"),
+            ));
+        };
+        if name != lock_name_of(&key) {
+            return Err(broken(
+                "a refresh's lock is named after its origin, API and account",
+                format!("{name} for {key:?}"),
+            ));
+        }
+        if self.cross.asked.contains_key(&(tab, request)) {
+            return Err(broken(
+                "a request asks for its lock once",
+                format!("tab {tab}, request {request}: {name}"),
+            ));
+        }
+        self.stats.paths[LOCK_ASKED] += 1;
+        let now = self.env.now;
+        self.cross
+            .asked
+            .insert((tab, request), (name.clone(), key, now));
+        let lock = self.cross.locks.entry(name.clone()).or_default();
+        if lock.holder.is_some() || !lock.queue.is_empty() {
+            self.stats.paths[LOCK_WAITED] += 1;
+        }
+        lock.queue.push_back((tab, request));
+        self.grant(&name);
+        Ok(())
+    }
+
+    /// A free lock goes to the first in line; its grant arrives a little later.
+    fn grant(&mut self, name: &str) {
+        let Some(lock) = self.cross.locks.get_mut(name) else {
+            return;
+        };
+        if lock.holder.is_some() {
+            return;
+        }
+        let Some((tab, request)) = lock.queue.pop_front() else {
+            self.cross.locks.remove(name);
+            return;
+        };
+        // Causal delivery: what was posted to the tab before the lock was let go reaches it
+        // before the grant (the channel is FIFO, the grant comes after the channel's last).
+        let at = (self.env.now + self.rng.range(0, 25)).max(self.cross.channel_at[tab]);
+        let event = self.schedule_for(tab, at, Ev::Granted(request));
+        self.stats.paths[LOCK_GRANTED] += 1;
+        if let Some(lock) = self.cross.locks.get_mut(name) {
+            lock.holder = Some(Holder {
+                tab,
+                request,
+                delivered: false,
+                event,
+            });
+        }
+    }
+
+    /// `Unlock`: a held lock is let go, an asked one withdrawn; a late grant answered.
+    fn unlock(&mut self, request: RequestId) -> Checked {
+        let tab = self.active;
+        let Some((name, _, _)) = self.cross.asked.remove(&(tab, request)) else {
+            // The answer to a grant delivered after the request had let go.
+            if let Some(at) = self
+                .cross
+                .late
+                .iter()
+                .position(|l| *l == ((tab, request), true))
+            {
+                self.cross.late.remove(at);
+                return Ok(());
+            }
+            return Err(broken(
+                "every Unlock matches a Lock",
+                format!("tab {tab}: Unlock({request}) of no lock asked for"),
+            ));
+        };
+        let lock = self
+            .cross
+            .locks
+            .get_mut(&name)
+            .expect("an asked lock is known");
+        match lock.holder.take() {
+            Some(h) if (h.tab, h.request) == (tab, request) => {
+                if !h.delivered {
+                    // Granted, not yet told: the callback still runs now and then.
+                    if self.rng.chance(0.3) {
+                        self.cross.late.push(((tab, request), false));
+                        self.stats.paths[LOCK_LATE] += 1;
+                    } else {
+                        self.queue.remove(&h.event);
+                        self.stats.paths[LOCK_WITHDRAWN] += 1;
+                    }
+                }
+            }
+            holder => {
+                lock.holder = holder;
+                let at = lock.queue.iter().position(|w| *w == (tab, request));
+                lock.queue
+                    .remove(at.expect("an asked lock is held or waited for"));
+                self.stats.paths[LOCK_WITHDRAWN] += 1;
+            }
+        }
+        self.grant(&name);
+        Ok(())
+    }
+
+    /// `Broadcast`: no token text (e); a refresh's outcome is noted; the other tab hears it a
+    /// little later, in the order told.
+    fn broadcast(&mut self, message: TabMessage) -> Checked {
+        self.no_token_in("broadcast", &message)?;
+        let (tab, now) = (self.active, self.env.now);
+        match &message {
+            TabMessage::Refreshed {
+                account,
+                expires_at,
+                expires_text,
+            } => {
+                if crate::time::parse_rfc3339(expires_text) != Some(*expires_at) {
+                    return Err(broken(
+                        "a told expiry is the one written",
+                        format!("{message:?}"),
+                    ));
+                }
+                self.cross
+                    .told
+                    .push((tab, account.clone(), now, Some(*expires_at)));
+            }
+            TabMessage::Failed { account, .. } => {
+                self.cross.told.push((tab, account.clone(), now, None));
+            }
+            TabMessage::Changed => {}
+        }
+        let to = tab ^ 1;
+        let at = (now + self.rng.range(0, 80)).max(self.cross.channel_at[to]);
+        self.cross.channel_at[to] = at;
+        self.schedule_for(to, at, Ev::Heard(message));
+        Ok(())
+    }
+
+    /// A lock's grant reaches its tab: `locked()`, whose rules are, in order: a request still
+    /// waiting out a timer keeps the lock and lets its timer send; (c) a refresh whose account
+    /// the other tab refreshed beyond the window (as heard) ends with that and sends nothing;
+    /// a refresh of a provider paused meanwhile lets the lock go and waits out the pause; a
+    /// refresh only background work waits for (a batch, detached) of an account whose grant
+    /// went meanwhile ends, unsent; any other sends, and a send after the other tab refreshed
+    /// the account meanwhile is a duplicate that must be explained.
+    fn granted(&mut self, request: RequestId) -> Checked {
+        let tab = self.active;
+        let Some((name, key, asked_at)) = self.cross.asked.get(&(tab, request)).cloned() else {
+            let late = self
+                .cross
+                .late
+                .iter()
+                .position(|l| *l == ((tab, request), false));
+            let Some(at) = late else {
+                return Err(broken(
+                    "(sim) a grant reaches a request that asked",
+                    format!("tab {tab}, request {request}"),
+                ));
+            };
+            self.cross.late[at].1 = true;
+            self.client.locked(&mut self.env, request);
+            self.pump()?;
+            if self.cross.late.contains(&((tab, request), true)) {
+                return Err(broken(
+                    "(d) a grant to a refresh that ended is let go at once",
+                    format!("tab {tab}, request {request}"),
+                ));
+            }
+            return Ok(());
+        };
+        if let Some(h) = self
+            .cross
+            .locks
+            .get_mut(&name)
+            .and_then(|l| l.holder.as_mut())
+        {
+            h.delivered = true;
+        }
+        let now = self.env.now;
+        let until = now.saturating_add(self.client.config.refresh_window_ms as i64);
+        let heard = self.cross.heard[tab].get(&key).cloned();
+        let before = self.client.requests.iter().find(|r| r.id == request);
+        let exists = before.is_some();
+        let timer = before.is_some_and(|r| r.timer.is_some());
+        let for_call =
+            before.is_some_and(|r| r.waiters.iter().any(|w| matches!(w, Waiter::Call(_))));
+        let fresh = heard.clone().filter(|(at, _)| *at > until && !timer);
+        let paused = self
+            .pause_left(&key.0)
+            .filter(|_| fresh.is_none() && !timer);
+        let gone = self.gone.contains_key(&key) && fresh.is_none() && paused.is_none() && !timer;
+        if let Some((_, text)) = &fresh {
+            self.causes.refreshed.push((key.clone(), text.clone()));
+            self.causes.ended_with_heard = true;
+        }
+        let told = self.cross.told.len();
+        self.granting = true;
+        self.client.locked(&mut self.env, request);
+        let pumped = self.pump();
+        self.granting = false;
+        pumped?;
+        if !exists {
+            return Ok(());
+        }
+        let after = self.client.requests.iter().find(|r| r.id == request);
+        if timer {
+            // Its timer sends, under the lock it now holds.
+            if !after.is_some_and(|r| r.lock == Lock::Held && r.attempt.is_none()) {
+                return Err(broken(
+                    "a refresh granted its lock while its timer runs waits for the timer",
+                    format!("tab {tab}, request {request} of {key:?}"),
+                ));
+            }
+            return Ok(());
+        }
+        if let Some((expires_at, _)) = fresh {
+            if after.is_some() {
+                return Err(broken(
+                    "(c) a refresh another tab did beyond the window (heard before the grant) \
+                     sends nothing",
+                    format!("tab {tab}, {key:?}: heard {expires_at}, window ends {until}"),
+                ));
+            }
+            self.stats.paths[SKIPPED_HEARD] += 1;
+            // It ended as a refresh with that expiry: the token map and the grant follow.
+            if let Some(entry) = self.model.get_mut(&key) {
+                entry.expires_at = expires_at;
+            }
+            if self.gone.remove(&key).is_some() {
+                self.causes.transitions.push((false, key.clone()));
+                self.stats.paths[OUT_BY_REFRESH] += 1;
+            }
+            return Ok(());
+        }
+        if let Some(left) = paused {
+            // Let go at once, asked for again once the pause is over.
+            let waits = after.is_some_and(|r| {
+                r.lock == Lock::Wanted && r.attempt.is_none() && r.timer.is_some()
+            });
+            if !waits || self.cross.asked.contains_key(&(tab, request)) {
+                return Err(broken(
+                    "a refresh granted its lock in its provider's pause lets the lock go and \
+                     waits out the pause",
+                    format!("tab {tab}, request {request} of {key:?}: {left} ms left"),
+                ));
+            }
+            self.stats.paths[PAUSED_AT_GRANT] += 1;
+            return Ok(());
+        }
+        if gone && !for_call {
+            // Ended unsent, with a non-retryable error; nothing told, the lock let go.
+            if after.is_some()
+                || self.cross.told.len() != told
+                || self.cross.asked.contains_key(&(tab, request))
+            {
+                return Err(broken(
+                    "(b) a background refresh of an account whose grant went during its lock \
+                     wait ends unsent, tells nothing and lets the lock go",
+                    format!("tab {tab}, request {request} of {key:?}"),
+                ));
+            }
+            self.stats.paths[GONE_AT_GRANT] += 1;
+            return Ok(());
+        }
+        self.stats.paths[GONE_SENT_FOR_CALL] += u64::from(gone);
+        if after.is_none_or(|r| r.attempt.is_none()) {
+            return Err(broken(
+                "a granted refresh sends its request",
+                format!("tab {tab}, request {request} of {key:?}"),
+            ));
+        }
+        self.stats.paths[SENT_GRANTED] += 1;
+        // Did the other tab refresh the account while this one waited?
+        let theirs = self
+            .cross
+            .told
+            .iter()
+            .rev()
+            .find(|(t, k, at, _)| *t != tab && *k == key && *at >= asked_at);
+        let Some((_, _, _, outcome)) = theirs else {
+            return Ok(());
+        };
+        self.stats.paths[DUPLICATE] += 1;
+        let heard_at = heard.map(|(at, _)| at);
+        let ignored_at = self.cross.ignored[tab].get(&key).copied();
+        let explained = match outcome {
+            None => DUP_FAILED,
+            Some(at) if *at <= until => DUP_STALE,
+            // A fixed core bug (`SIM_STRICT=0` counts it): `heard(Refreshed)` ignored an expiry
+            // the store already showed (a status fetched after the other tab's refresh), so it
+            // was not recorded as heard and `locked()`, which reads only what was heard, sent
+            // the refresh again, spending a rotating refresh token a second time.
+            Some(at) if heard_at < Some(*at) && ignored_at >= Some(*at) && !self.strict_open => {
+                DUP_IGNORED
+            }
+            Some(at) if heard_at < Some(*at) && !self.strict_tabs => DUP_LAG,
+            Some(at) => {
+                return Err(broken(
+                    "(c) a duplicate refresh is explained: the other tab's failed, was not \
+                     fresh, or was not heard yet",
+                    format!(
+                        "tab {tab}, {key:?}: the other tab's expiry {at}, heard {heard_at:?} at the grant, sent anyway"
+                    ),
+                ))
+            }
+        };
+        self.stats.paths[explained] += 1;
+        Ok(())
+    }
+
+    /// The other tab's message arrives, as the channel carries it. (f) A heard refresh whose
+    /// expiry is later than the latest the tab knows of the account (the latest heard, the
+    /// store's) shows in the token map and the store; any other changes nothing at all (a tab
+    /// shows the latest expiry it knows, not the last message). A heard terminal failure
+    /// moves the account to `needsReconnect`, logged once and notified.
+    fn hear(&mut self, message: TabMessage) -> Checked {
+        let tab = self.active;
+        let carried = TabMessage::read(&message.to_value::<J>());
+        if carried.as_ref() != Some(&message) {
+            return Err(broken(
+                "a message reads back as it was told",
+                format!("{message:?} read as {carried:?}"),
+            ));
+        }
+        // Of a heard refresh: whether it is later than what the tab knows, and what it showed.
+        let mut refreshed = None;
+        if !self.disposed {
+            match &message {
+                TabMessage::Refreshed {
+                    account,
+                    expires_at,
+                    expires_text,
+                } => {
+                    self.stats.paths[HEARD_REFRESHED] += 1;
+                    // Later than what the tab heard before: taken; the token map and the
+                    // store then only move forward (the core's rule).
+                    let shown = self.expiry_in_store(account);
+                    let known = self.cross.heard[tab].get(account).map(|(at, _)| *at);
+                    let later = known.is_none_or(|at| at < *expires_at);
+                    let held = self.model.get(account).map(|e| e.expires_at);
+                    refreshed = Some((later, held, shown));
+                    if later {
+                        self.cross.heard[tab]
+                            .insert(account.clone(), (*expires_at, expires_text.clone()));
+                        if shown.is_some_and(|at| at < *expires_at) {
+                            self.causes
+                                .refreshed
+                                .push((account.clone(), expires_text.clone()));
+                        }
+                        if let Some(entry) = self.model.get_mut(account) {
+                            entry.expires_at = entry.expires_at.max(*expires_at);
+                        }
+                        if self.gone.remove(account).is_some() {
+                            self.causes.transitions.push((false, account.clone()));
+                            self.stats.paths[OUT_HEARD] += 1;
+                        }
+                    } else {
+                        self.stats.paths[HEARD_OLDER] += 1;
+                        if known.is_none_or(|at| at < *expires_at) {
+                            let ignored = self.cross.ignored[tab].entry(account.clone());
+                            let at = ignored.or_insert(*expires_at);
+                            *at = (*at).max(*expires_at);
+                        }
+                    }
+                }
+                TabMessage::Failed { account, terminal } => {
+                    self.stats.paths[HEARD_FAILED] += 1;
+                    if *terminal && !self.gone.contains_key(account) {
+                        // Logged once and notified, as the tab's own terminal failure.
+                        let expiry = self.expiry_in_store(account);
+                        self.gone.insert(account.clone(), expiry);
+                        self.causes.transitions.push((true, account.clone()));
+                        self.stats.paths[ENTER_HEARD] += 1;
+                    }
+                }
+                TabMessage::Changed => {
+                    self.stats.paths[HEARD_CHANGED] += 1;
+                    let data = self.client.view().data.is_some();
+                    self.stats.paths[REVALIDATED_CHANGED] += u64::from(data);
+                }
+            }
+        }
+        let data_before = self.client.view().data.cloned();
+        self.client.heard(&mut self.env, message.clone());
+        let ignored = matches!(refreshed, Some((false, ..)));
+        if let Some(effect) = ignored.then(|| self.client.next_effect()).flatten() {
+            return Err(broken(
+                "(f) a heard expiry not later than the one known changes nothing",
+                format!("tab {tab}, {message:?}: {effect:?}"),
+            ));
+        }
+        self.pump()?;
+        let (
+            Some((later, held_before, shown_before)),
+            TabMessage::Refreshed {
+                account,
+                expires_at,
+                ..
+            },
+        ) = (refreshed, &message)
+        else {
+            return Ok(());
+        };
+        let tokens = self.client.tokens.borrow();
+        let held = tokens.get(&account.0, &account.1).map(|e| e.expires_at);
+        drop(tokens);
+        let shown = self.expiry_in_store(account);
+        let (want_held, want_shown) = match later {
+            true => (
+                held_before.map(|at| at.max(*expires_at)),
+                shown_before.map(|at| at.max(*expires_at)),
+            ),
+            false => (held_before, shown_before),
+        };
+        if held != want_held {
+            return Err(broken(
+                "(f) a tab that hears Refreshed shows the latest expiry it knows in its token map",
+                format!(
+                    "tab {tab}, {account:?}: {held:?}, told {expires_at}, expected {want_held:?}"
+                ),
+            ));
+        }
+        if shown != want_shown {
+            return Err(broken(
+                "(f) a tab that hears Refreshed shows the latest expiry it knows in its store data",
+                format!(
+                    "tab {tab}, {account:?}: {shown:?}, told {expires_at}, expected {want_shown:?}"
+                ),
+            ));
+        }
+        let data_after = self.client.view().data.cloned();
+        let same_object = match (&data_before, &data_after) {
+            (Some(a), Some(b)) => a.same(b),
+            (None, None) => true,
+            _ => false,
+        };
+        if !later && !same_object {
+            return Err(broken(
+                "(f) a heard expiry not later than the one known makes no new data object",
+                format!("tab {tab}, {account:?}: told {expires_at}"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Both tabs make the same call at the same time: a status (and its auto-refresh), a
+    /// `refreshExpiring()`, a refresh of one account.
+    fn paired(&mut self) -> Checked {
+        let gap = self.rng.range(0, 2000);
+        let next_due = self.queue.first_key_value().map(|((at, _), _)| *at);
+        self.env.now = next_due.map_or(self.env.now + gap, |at| {
+            at.min(self.env.now + gap).max(self.env.now)
+        });
+        let what = match self.rng.below(5) {
+            0 => Call::Status { force: false },
+            1 => Call::Status { force: true },
+            2 => Call::RefreshExpiring,
+            3 => Call::RefreshToken(self.key()),
+            _ => Call::RefreshIfNeeded(self.key()),
+        };
+        self.stats.paths[PAIRED] += 1;
+        self.hash.u64(100);
+        let first = self.rng.below(2) as usize;
+        for tab in [first, first ^ 1] {
+            self.to(tab);
+            let call = self.new_call(&what);
+            if self.verbose {
+                eprintln!(
+                    "[{}] t={} tab {tab}: call {call} {what:?} (both tabs)",
+                    self.step, self.env.now
+                );
+            }
+            let expect = self.expect_call(call, &what);
+            self.client.call(&mut self.env, call, what.clone());
+            if let Expect::Wait(key, left) = &expect {
+                self.note_wait(key, *left)?;
+            }
+            self.pump()?;
+            self.check_call(call, expect)?;
+            if self.disposed && !self.calls[&call].settled {
+                return Err(broken(
+                    "a refused, aborted or left call settles at once",
+                    format!("tab {tab}: call {call} open after dispose()"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// (d) After both tabs were disposed and every event delivered: no lock held or waited for.
+    fn locks_let_go(&self) -> Checked {
+        let held: Vec<_> = self.cross.asked.values().map(|(name, ..)| name).collect();
+        if !held.is_empty() || !self.cross.locks.is_empty() || !self.cross.late.is_empty() {
+            return Err(broken(
+                "(d) every Lock is eventually matched by an Unlock",
+                format!(
+                    "asked {held:?}, locks {:?}, late grants {:?}",
+                    self.cross.locks.keys().collect::<Vec<_>>(),
+                    self.cross.late
+                ),
+            ));
         }
         Ok(())
     }

@@ -147,45 +147,87 @@ impl<V: Value> Client<V> {
         if request.timer.is_some() {
             return; // a pause is still being waited out; its timer sends
         }
-        let account = request.outgoing.account();
+        let Some(key) = request.outgoing.account() else {
+            return self.send_attempt(id);
+        };
+        let only_background = !request
+            .waiters
+            .iter()
+            .any(|w| matches!(w, super::request::Waiter::Call(_)));
         let until = env
             .now()
             .saturating_add(self.config.refresh_window_ms as i64);
-        let fresh = account.as_ref().and_then(|key| {
-            self.heard
-                .iter()
-                .find(|(k, _, _)| k == key)
-                .filter(|(_, at, _)| *at > until)
-        });
-        match fresh.cloned() {
-            Some(((provider, account_id), expires_at, text)) => {
-                let payload = V::object(vec![
-                    ("success".to_owned(), V::boolean(true)),
-                    ("provider".to_owned(), V::string(&provider)),
-                    ("accountId".to_owned(), V::string(&account_id)),
-                    ("expiresAt".to_owned(), V::string(&text)),
-                ]);
-                let named = vec![AccountRef {
-                    provider,
-                    account_id,
-                    expires_at: Some(expires_at),
-                    connected: true,
-                }];
-                self.told = true;
-                self.finish(env, id, Ok((payload, named)), 0);
-                self.told = false;
-            }
-            None => self.send_attempt(id),
+        let fresh = self
+            .heard
+            .iter()
+            .find(|(k, at, _)| *k == key && *at > until)
+            .cloned();
+        if let Some((_, expires_at, text)) = fresh {
+            return self.end_with_heard(env, id, key, expires_at, &text);
         }
+        // What was learnt while it waited: a pause of its provider, a grant gone.
+        if let Some(left) = self.paused_for(&key.0, env.now()) {
+            if let Some(request) = self.requests.iter_mut().find(|r| r.id == id) {
+                request.lock = Lock::Wanted;
+            }
+            self.push(Effect::Unlock(id));
+            return self.wait_then_send(id, left);
+        }
+        if only_background && self.data.is_gone(&key) {
+            return self.end_gone(env, id, &key);
+        }
+        self.send_attempt(id)
+    }
+
+    /// Ends request `id` with the refresh another tab did: its callers get a response built
+    /// from it; nothing is sent, nothing told back.
+    fn end_with_heard(
+        &mut self,
+        env: &mut impl Env,
+        id: RequestId,
+        (provider, account_id): AccountKey,
+        expires_at: EpochMs,
+        text: &str,
+    ) {
+        let payload = V::object(vec![
+            ("success".to_owned(), V::boolean(true)),
+            ("provider".to_owned(), V::string(&provider)),
+            ("accountId".to_owned(), V::string(&account_id)),
+            ("expiresAt".to_owned(), V::string(text)),
+        ]);
+        let named = vec![AccountRef {
+            provider,
+            account_id,
+            expires_at: Some(expires_at),
+            connected: true,
+        }];
+        self.told = true;
+        self.finish(env, id, Ok((payload, named)), 0);
+        self.told = false;
+    }
+
+    /// Ends a background refresh of an account whose grant another tab found gone while it
+    /// waited: nothing is sent (an explicit `refreshToken` still is).
+    fn end_gone(&mut self, env: &mut impl Env, id: RequestId, key: &AccountKey) {
+        let message = "refreshToken was not sent: the grant is gone (another tab learnt it); \
+                       the account needs reconnecting";
+        let mut error =
+            crate::error::IntegrationError::new(crate::error::ErrorKind::Http, message, env.uuid())
+                .with_account(Some(&key.0), Some(&key.1));
+        error.retryable = false;
+        self.told = true;
+        self.finish(env, id, Err(error.into()), 0);
+        self.told = false;
     }
 
     /// What a refresh that ends tells the other tabs, and the lock it lets go.
     pub(super) fn refresh_told(&mut self, id: RequestId, lock: Lock, message: Option<TabMessage>) {
-        if matches!(lock, Lock::Waiting | Lock::Held) {
-            self.push(Effect::Unlock(id));
-        }
+        // Told before the lock goes: the tab granted it next has heard the outcome by then.
         if let Some(message) = message.filter(|_| self.config.cross_tab && !self.told) {
             self.push(Effect::Broadcast(message));
+        }
+        if matches!(lock, Lock::Waiting | Lock::Held) {
+            self.push(Effect::Unlock(id));
         }
     }
 
@@ -207,26 +249,51 @@ impl<V: Value> Client<V> {
                 expires_at,
                 expires_text,
             } => {
+                // An outcome not newer than one already heard (messages may cross) changes
+                // nothing; the token map and the store only ever move forward.
+                let known = self
+                    .heard
+                    .iter()
+                    .find(|(k, _, _)| *k == account)
+                    .map(|h| h.1);
+                if known.is_some_and(|at| at >= expires_at) {
+                    return;
+                }
                 self.heard.retain(|(k, _, _)| *k != account);
                 self.heard
                     .push((account.clone(), expires_at, expires_text.clone()));
-                self.tokens
-                    .borrow_mut()
-                    .set_expiry(&account.0, &account.1, expires_at);
-                let refreshed = V::object(vec![("expiresAt".to_owned(), V::string(&expires_text))]);
+                let behind = self
+                    .tokens
+                    .borrow()
+                    .get(&account.0, &account.1)
+                    .is_some_and(|e| e.expires_at < expires_at);
+                if behind {
+                    self.tokens
+                        .borrow_mut()
+                        .set_expiry(&account.0, &account.1, expires_at);
+                }
                 if self
                     .data
-                    .set_expiry(&account, &refreshed, expires_at, env.now())
+                    .expiry_of(&account)
+                    .is_none_or(|at| at < expires_at)
                 {
-                    self.push(Effect::Notify);
+                    let refreshed =
+                        V::object(vec![("expiresAt".to_owned(), V::string(&expires_text))]);
+                    if self
+                        .data
+                        .set_expiry(&account, &refreshed, expires_at, env.now())
+                    {
+                        self.push(Effect::Notify);
+                    }
                 }
                 let correlation_id = env.uuid();
                 self.grant_back(env, &account, &correlation_id);
             }
             TabMessage::Failed { account, terminal } => {
-                let expiry = self.data.expiry_of(&account);
-                if terminal && self.data.mark_gone(&account, expiry) {
-                    self.push(Effect::Notify);
+                if terminal {
+                    let correlation_id = env.uuid();
+                    let why = "another tab found the grant gone";
+                    self.grant_gone(env, &account, &correlation_id, why);
                 }
             }
             TabMessage::Changed => {
