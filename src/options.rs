@@ -422,5 +422,10 @@ mod tests {
         assert_eq!(read.cache.deduping_interval, 10.0);
         assert!(!read.auto_refresh);
         assert_eq!(read.log_level, Level::Debug);
+        assert!(read.cross_tab, "crossTab defaults to true");
+        let off = read_client_options(Some(&json!({ "crossTab": false }))).unwrap();
+        assert!(!off.cross_tab);
+        let bad = read_client_options(Some(&json!({ "crossTab": "no" }))).unwrap_err();
+        assert_eq!(bad, "crossTab must be a boolean");
     }
 }
