@@ -46,11 +46,9 @@ pub struct View<'a, V> {
     pub updated_at: Option<EpochMs>,
 }
 
-impl<V> View<'_, V> {
-    /// Which of the two snapshot slots this is (idle, validating).
-    pub fn slot(&self) -> usize {
-        usize::from(self.is_validating)
-    }
+/// Which of the two snapshot slots (idle, validating) a snapshot key belongs to.
+pub fn slot((_, _, validating): (u64, bool, bool)) -> usize {
+    usize::from(validating)
 }
 
 /// What an optimistic removal needs to be undone.
@@ -88,16 +86,23 @@ impl<V: Value> Data<V> {
         }
     }
 
-    pub fn view(&self) -> View<'_, V> {
+    /// The identity of the snapshot [`Data::view`] would show: cheap, for a caller that keeps
+    /// the snapshot it built and asks on every render whether it still holds.
+    pub fn snapshot_key(&self) -> (u64, bool, bool) {
         let (loading, validating) = (self.store.is_loading(), self.store.is_validating());
+        (self.generation, loading, validating)
+    }
+
+    pub fn view(&self) -> View<'_, V> {
+        let key = self.snapshot_key();
         View {
-            key: (self.generation, loading, validating),
+            key,
             data: self.data.as_ref(),
             by_provider: group_by_provider(self.accounts.iter().map(|a| a.provider.as_str())),
             error: self.error.as_ref(),
             needs_reconnect: self.needs_reconnect(),
-            is_loading: loading,
-            is_validating: validating,
+            is_loading: key.1,
+            is_validating: key.2,
             updated_at: self.store.updated_at(),
         }
     }
@@ -107,7 +112,10 @@ impl<V: Value> Data<V> {
             .accounts
             .iter()
             .enumerate()
-            .filter(|(_, a)| self.is_gone(&(a.provider.clone(), a.account_id.clone())))
+            .filter(|(_, a)| {
+                let gone = |((p, id), _): &(AccountKey, _)| *p == a.provider && *id == a.account_id;
+                self.gone.iter().any(gone)
+            })
             .map(|(i, a)| (i, a.provider.as_str()))
             .collect();
         group_by_provider(shown.iter().map(|(_, p)| *p))

@@ -27,7 +27,7 @@ mod tabs;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod testing;
 
-pub use data::{Removal, View};
+pub use data::{slot, Removal, View};
 pub use health::{is_terminal, Deferred};
 pub use request::Outgoing;
 pub use tabs::TabMessage;
@@ -663,6 +663,12 @@ impl<V: Value> Client<V> {
     /// What a subscriber's `getSnapshot()` shows.
     pub fn view(&self) -> View<'_, V> {
         self.data.view()
+    }
+
+    /// The identity of the snapshot [`Client::view`] would show, without building the view:
+    /// the same key, the same snapshot.
+    pub fn snapshot_key(&self) -> (u64, bool, bool) {
+        self.data.snapshot_key()
     }
 }
 

@@ -490,15 +490,16 @@ impl Driver {
     /// The current snapshot: the same object as last time unless the core's key changed.
     pub fn snapshot(&self) -> JsValue {
         let core = self.core.borrow();
-        let view = core.view();
-        let slot = view.slot();
-        if let Some((key, snapshot)) = &self.snapshots.borrow()[slot] {
-            if *key == view.key {
+        // Asked on every render: the key first, the view only when it changed.
+        let key = core.snapshot_key();
+        let slot = crate::client::slot(key);
+        if let Some((built, snapshot)) = &self.snapshots.borrow()[slot] {
+            if *built == key {
                 return snapshot.clone();
             }
         }
-        let snapshot = super::snapshot::build(&view);
-        self.snapshots.borrow_mut()[slot] = Some((view.key, snapshot.clone()));
+        let snapshot = super::snapshot::build(&core.view());
+        self.snapshots.borrow_mut()[slot] = Some((key, snapshot.clone()));
         snapshot
     }
 }
