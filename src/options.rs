@@ -18,16 +18,28 @@ fn type_error(name: &str, expected: &str) -> OptionError {
     [name, " must be ", expected].concat()
 }
 
+/// An optional field, read by `read` (`None` when it is of another type, then refused as not
+/// `expected`).
+fn opt<V: JsonView, T>(
+    object: &V,
+    key: &str,
+    name: &str,
+    expected: &str,
+    read: fn(&V) -> Option<T>,
+) -> Result<Option<T>, OptionError> {
+    object
+        .get(key)
+        .map(|v| read(&v).ok_or_else(|| type_error(name, expected)))
+        .transpose()
+}
+
 /// An optional number field.
 pub fn opt_number<V: JsonView>(
     object: &V,
     key: &str,
     name: &str,
 ) -> Result<Option<f64>, OptionError> {
-    object
-        .get(key)
-        .map(|v| v.as_f64().ok_or_else(|| type_error(name, "a number")))
-        .transpose()
+    opt(object, key, name, "a number", V::as_f64)
 }
 
 /// An optional boolean field.
@@ -36,10 +48,7 @@ pub fn opt_bool<V: JsonView>(
     key: &str,
     name: &str,
 ) -> Result<Option<bool>, OptionError> {
-    object
-        .get(key)
-        .map(|v| v.as_bool().ok_or_else(|| type_error(name, "a boolean")))
-        .transpose()
+    opt(object, key, name, "a boolean", V::as_bool)
 }
 
 /// An optional string field.
@@ -48,10 +57,7 @@ pub fn opt_string<V: JsonView>(
     key: &str,
     name: &str,
 ) -> Result<Option<String>, OptionError> {
-    object
-        .get(key)
-        .map(|v| v.as_str().ok_or_else(|| type_error(name, "a string")))
-        .transpose()
+    opt(object, key, name, "a string", V::as_str)
 }
 
 /// Reads the optional non-negative numbers `{prefix}{key}` into their slots (left as they are
