@@ -331,6 +331,26 @@ mod tests {
         c.effects().collect()
     }
 
+    /// The request that asked for a lock among the effects queued now.
+    fn lock_asked(c: &mut Client<J>) -> RequestId {
+        let effects = effects(c);
+        let asked = effects.iter().find_map(|e| match e {
+            Effect::Lock { request, .. } => Some(*request),
+            _ => None,
+        });
+        asked.unwrap_or_else(|| panic!("no lock asked: {effects:?}"))
+    }
+
+    /// The attempt sent among the effects queued now.
+    fn sent(c: &mut Client<J>) -> super::super::AttemptId {
+        let effects = effects(c);
+        let sent = effects.iter().find_map(|e| match e {
+            Effect::Send(attempt) => Some(*attempt),
+            _ => None,
+        });
+        sent.unwrap_or_else(|| panic!("nothing sent: {effects:?}"))
+    }
+
     /// Another tab's refresh of `id`, to an expiry far beyond the refresh window.
     fn refreshed(id: &str) -> TabMessage {
         let text = "2030-01-01T00:00:00Z";
@@ -400,13 +420,10 @@ mod tests {
             1,
             Call::RefreshToken(("instagram".into(), "a".into())),
         );
-        let request = effects(&mut c).iter().find_map(|e| match e {
-            Effect::Lock { request, .. } => Some(*request),
-            _ => None,
-        });
+        let request = lock_asked(&mut c);
         c.heard(&mut env, refreshed("a"));
         effects(&mut c);
-        c.locked(&mut env, request.unwrap());
+        c.locked(&mut env, request);
         let end = effects(&mut c);
         assert!(
             !end.iter().any(|e| matches!(e, Effect::Send(_))),
@@ -416,7 +433,7 @@ mod tests {
             !end.iter().any(|e| matches!(e, Effect::Broadcast(_))),
             "nothing told back"
         );
-        assert!(end.contains(&Effect::Unlock(request.unwrap())));
+        assert!(end.contains(&Effect::Unlock(request)));
         let Some(Effect::Settle {
             calls,
             outcome: Ok(super::super::Answer::Value(payload)),
@@ -436,13 +453,10 @@ mod tests {
     fn what_another_tab_tells_reaches_the_token_map_and_the_store() {
         let (mut c, mut env) = tab();
         c.call(&mut env, 1, Call::Status { force: false });
-        let attempt = effects(&mut c).iter().find_map(|e| match e {
-            Effect::Send(a) => Some(*a),
-            _ => None,
-        });
+        let attempt = sent(&mut c);
         let body =
             super::super::testing::status_body(&[("instagram", "a", "2020-01-01T00:00:00Z")]);
-        c.response(&mut env, attempt.unwrap(), ok(body));
+        c.response(&mut env, attempt, ok(body));
         effects(&mut c);
         c.tokens()
             .borrow_mut()
@@ -502,11 +516,8 @@ mod tests {
             1,
             Call::Disconnect(("instagram".into(), "a".into())),
         );
-        let attempt = effects(&mut c).iter().find_map(|e| match e {
-            Effect::Send(a) => Some(*a),
-            _ => None,
-        });
-        c.response(&mut env, attempt.unwrap(), ok(json!({"success": true, "provider": "instagram", "accountId": "a", "message": "ok"})));
+        let attempt = sent(&mut c);
+        c.response(&mut env, attempt, ok(json!({"success": true, "provider": "instagram", "accountId": "a", "message": "ok"})));
         assert!(effects(&mut c).contains(&Effect::Broadcast(TabMessage::Changed)));
         // The other tab, with data, revalidates when told; one without data does not.
         let (mut other, mut env2) = tab();
@@ -524,21 +535,9 @@ mod tests {
             1,
             Call::RefreshToken(("instagram".into(), "a".into())),
         );
-        let request = effects(&mut c)
-            .iter()
-            .find_map(|e| match e {
-                Effect::Lock { request, .. } => Some(*request),
-                _ => None,
-            })
-            .unwrap();
+        let request = lock_asked(&mut c);
         c.locked(&mut env, request);
-        let attempt = effects(&mut c)
-            .iter()
-            .find_map(|e| match e {
-                Effect::Send(a) => Some(*a),
-                _ => None,
-            })
-            .unwrap();
+        let attempt = sent(&mut c);
         c.response(&mut env, attempt, status_code(401, None));
         let told: Vec<_> = effects(&mut c)
             .into_iter()
@@ -557,13 +556,7 @@ mod tests {
             2,
             Call::RefreshToken(("instagram".into(), "b".into())),
         );
-        let request = effects(&mut c)
-            .iter()
-            .find_map(|e| match e {
-                Effect::Lock { request, .. } => Some(*request),
-                _ => None,
-            })
-            .unwrap();
+        let request = lock_asked(&mut c);
         c.leave(&mut env, 2);
         let end = effects(&mut c);
         assert!(end.contains(&Effect::Unlock(request)));
