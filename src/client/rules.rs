@@ -316,6 +316,14 @@ fn error_response(status: u16, body: Json) -> Response<J> {
     }
 }
 
+/// `connect(provider)` without a redirect.
+fn connect(provider: &str) -> Call {
+    Call::Connect {
+        provider: provider.to_owned(),
+        redirect_uri: None,
+    }
+}
+
 fn key(provider: &str, account_id: &str) -> AccountKey {
     (provider.to_owned(), account_id.to_owned())
 }
@@ -475,14 +483,7 @@ fn a_fixable_failure_logs_warn_an_unfixable_one_error_and_an_aborted_one_info() 
         )]
     );
     let not_retryable = run(&|h| {
-        let provider = "instagram".to_owned();
-        h.call(
-            1,
-            Call::Connect {
-                provider,
-                redirect_uri: None,
-            },
-        );
+        h.call(1, connect("instagram"));
         let attempt = h.only_open();
         h.respond(attempt, status_code(404, None));
     });
@@ -495,14 +496,7 @@ fn a_fixable_failure_logs_warn_an_unfixable_one_error_and_an_aborted_one_info() 
         )]
     );
     let aborted = run(&|h| {
-        let provider = "instagram".to_owned();
-        h.call(
-            1,
-            Call::Connect {
-                provider,
-                redirect_uri: None,
-            },
-        );
+        h.call(1, connect("instagram"));
         h.leave(1);
     });
     assert_eq!(
@@ -525,14 +519,7 @@ fn without_metrics_no_metric_is_emitted_and_nothing_else_changes() {
         h.set_token("instagram", "a", "tok-a", T0 + 60_000);
         h.load(1, status_body(&[("instagram", "a", FAR)]));
         h.call(2, Call::Status { force: false }); // cached
-        let provider = "tiktok".to_owned();
-        h.call(
-            3,
-            Call::Connect {
-                provider,
-                redirect_uri: None,
-            },
-        );
+        h.call(3, connect("tiktok"));
         let attempt = h.only_open();
         h.respond(attempt, status_code(400, None));
         h.call(4, Call::RefreshExpiring);
@@ -805,14 +792,7 @@ fn a_payload_of_the_wrong_shape_is_invalid_response_with_its_path() {
         Some(ErrorKind::InvalidResponse)
     );
     // An authUrl that is no http(s) URL.
-    let provider = "instagram".to_owned();
-    h.call(
-        2,
-        Call::Connect {
-            provider,
-            redirect_uri: None,
-        },
-    );
+    h.call(2, connect("instagram"));
     let attempt = h.only_open();
     let mut body = connect_body();
     body["authUrl"] = json!("javascript:alert(1)");
@@ -1477,14 +1457,7 @@ fn a_caller_leaving_a_shared_request_is_aborted_at_once_and_the_request_goes_on(
 #[test]
 fn a_single_caller_leaving_its_connect_aborts_the_request() {
     let mut h = H::new(config());
-    let provider = "instagram".to_owned();
-    h.call(
-        1,
-        Call::Connect {
-            provider,
-            redirect_uri: None,
-        },
-    );
+    h.call(1, connect("instagram"));
     let attempt = h.only_open();
     let effects = h.leave(1);
     assert!(effects.contains(&Effect::Abort(attempt)));
@@ -1497,15 +1470,7 @@ fn a_single_caller_leaving_its_connect_aborts_the_request() {
 #[test]
 fn a_connect_whose_signal_already_fired_sends_nothing_and_settles_aborted() {
     let mut h = H::new(config());
-    let provider = "instagram".to_owned();
-    h.c.call_aborted(
-        &mut h.env,
-        1,
-        Call::Connect {
-            provider,
-            redirect_uri: None,
-        },
-    );
+    h.c.call_aborted(&mut h.env, 1, connect("instagram"));
     let effects = h.pump();
     assert!(sends(&effects).is_empty());
     assert!(set_timers(&effects).is_empty());
@@ -1528,14 +1493,7 @@ fn dispose_aborts_every_request_clears_every_timer_and_refuses_later_calls() {
     // A status in flight, a connect waiting out its backoff, a refresh in flight, a
     // requestRefresh waiting for its debounce.
     h.call(2, Call::Status { force: false });
-    let provider = "instagram".to_owned();
-    h.call(
-        3,
-        Call::Connect {
-            provider,
-            redirect_uri: None,
-        },
-    );
+    h.call(3, connect("instagram"));
     let connect = h.open_to("/connect/instagram")[0];
     h.respond(connect, status_code(503, None));
     h.call(4, Call::RefreshToken(key("instagram", "a")));
@@ -2185,10 +2143,6 @@ fn a_successful_connect_of_its_provider_takes_the_account_out_of_needs_reconnect
         ("tiktok".to_owned(), vec![1]),
     ];
     assert_eq!(needs_reconnect(&h), both);
-    let connect = |provider: &str| Call::Connect {
-        provider: provider.to_owned(),
-        redirect_uri: None,
-    };
     // A failed connect changes nothing.
     h.call(4, connect("instagram"));
     let attempt = h.only_open();
@@ -2227,13 +2181,7 @@ fn a_change_of_needs_reconnect_notifies_subscribers() {
     assert!(h.c.view().key != before && !needs_reconnect(&h).is_empty());
     assert!(effects.contains(&Effect::Notify), "gone: {effects:?}");
     // Out of it by a connect of its provider.
-    h.call(
-        3,
-        Call::Connect {
-            provider: "instagram".to_owned(),
-            redirect_uri: None,
-        },
-    );
+    h.call(3, connect("instagram"));
     let attempt = h.only_open();
     let before = h.c.view().key;
     let effects = h.respond(attempt, ok(connect_body()));
