@@ -10,43 +10,9 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { APP_URL, CHROMIUM_ARGS, control, count, eventually, refreshedAccounts, requests, WAIT } from './support.mjs';
 
-const { APP_URL, MOCK_URL } = process.env;
-if (!APP_URL || !MOCK_URL) throw new Error('APP_URL and MOCK_URL must be set: run scripts/test-browser.sh');
-
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-extensions',
-];
-const WAIT = 10_000; // the longest any single wait may take
 const SCREENSHOT = fileURLToPath(new URL('../../target/screenshots/react-app.png', import.meta.url));
-
-// ---- mock server control API -----------------------------------------------------------------
-async function control(method, op, body) {
-  const res = await fetch(`${MOCK_URL}/__control/${op}`, {
-    method,
-    ...(body !== undefined && { body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } }),
-  });
-  assert.equal(res.status, 200, `control ${method} ${op}`);
-  return res.json();
-}
-const requests = async (route, method) =>
-  (await control('GET', `requests?route=${route}${method ? `&method=${method}` : ''}`)).requests;
-const count = async (route) => (await requests(route)).length;
-const refreshedAccounts = async () => (await requests('refresh')).map((r) => r.accountId).sort();
-
-/** Polls `check` (which throws while not yet true) until it passes or `timeout` ms have gone. */
-async function eventually(check, { timeout = WAIT, interval = 50 } = {}) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, interval));
-    }
-  }
-}
 const expectCount = (route, n, options) =>
   eventually(async () => assert.equal(await count(route), n, `${route} requests`), options);
 

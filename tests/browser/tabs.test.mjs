@@ -10,53 +10,17 @@
 import { after, afterEach, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
+import { APP_URL, CHROMIUM_ARGS, control, count, eventually, refreshedAccounts, requests, sleep, WAIT } from './support.mjs';
 
-const { APP_URL, MOCK_URL } = process.env;
-if (!APP_URL || !MOCK_URL) throw new Error('APP_URL and MOCK_URL must be set: run scripts/test-browser.sh');
-
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-extensions',
-];
-const WAIT = 10_000; // the longest any single wait may take
 // How long another tab may take to show a change made in one tab. The client polls every 5 minutes
 // and no page gets a focus event here, so only the cross-tab broadcast can make it in time.
 const CROSS_TAB = 5_000;
 const QUIET = 1_500; // no request for this long, and every page idle: a round of traffic is over
 // The query of the other browser tests.
 const APP_PATH = '/?focusThrottleInterval=0';
-
-// ---- mock server control API -----------------------------------------------------------------
-async function control(method, op, body) {
-  const res = await fetch(`${MOCK_URL}/__control/${op}`, {
-    method,
-    ...(body !== undefined && { body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } }),
-  });
-  assert.equal(res.status, 200, `control ${method} ${op}`);
-  return res.json();
-}
-const requests = async (route, method) =>
-  (await control('GET', `requests?route=${route}${method ? `&method=${method}` : ''}`)).requests;
 const allRequests = async () => (await control('GET', 'requests')).requests;
-const count = async (route) => (await requests(route)).length;
-const refreshedAccounts = async () => (await requests('refresh')).map((r) => r.accountId).sort();
 const storedAccount = async (provider, accountId) =>
   (await control('GET', 'accounts')).integrations.find((a) => a.provider === provider && a.accountId === accountId);
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls `check` (which throws while not yet true) until it passes or `timeout` ms have gone. */
-async function eventually(check, { timeout = WAIT, interval = 50 } = {}) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await sleep(interval);
-    }
-  }
-}
 const expectAtLeast = (route, n, options) =>
   eventually(async () => assert.ok(await count(route) >= n, `at least ${n} ${route} requests`), options);
 
