@@ -20,6 +20,9 @@ pub(super) struct Data<V> {
     generation: u64,
     /// Successful status fetches so far, whether their data changed or not.
     fetches: u64,
+    /// The JSON text of the last status payload, while `data` is what it held: the next one
+    /// with the same text is no change, without comparing the trees.
+    text: Option<V>,
 }
 
 /// What a snapshot shows. `key` is the snapshot's identity: the boundary keeps the object it
@@ -83,6 +86,7 @@ impl<V: Value> Data<V> {
             gone: Vec::new(),
             generation: 0,
             fetches: 0,
+            text: None,
         }
     }
 
@@ -181,6 +185,7 @@ impl<V: Value> Data<V> {
 
     fn set_data(&mut self, data: V, accounts: Vec<AccountRef>) {
         self.data = Some(data);
+        self.text = None;
         self.accounts = accounts;
         self.generation += 1;
     }
@@ -189,11 +194,14 @@ impl<V: Value> Data<V> {
     /// that subscribers see no change. Returns the data callers get.
     pub fn succeeded(&mut self, now: EpochMs, data: V, accounts: Vec<AccountRef>) -> V {
         self.fetches += 1;
-        let changed = self.data.as_ref().is_none_or(|old| !old.equal(&data));
+        let text = data.text();
+        let same_text = matches!((&self.text, &text), (Some(old), Some(new)) if old.same(new));
+        let changed = !same_text && self.data.as_ref().is_none_or(|old| !old.equal(&data));
         self.store.succeeded(now, changed);
         if changed {
             self.set_data(data, accounts);
         }
+        self.text = text;
         if self.error.take().is_some() {
             self.generation += 1;
         }

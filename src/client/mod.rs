@@ -78,6 +78,11 @@ pub trait Value: JsonView + Clone {
     fn equal(&self, other: &Self) -> bool {
         crate::json::deep_equal(self, other)
     }
+    /// The value's JSON text, where the platform makes it in one call (`JSON.stringify`), as a
+    /// value that [`Value::same`] compares by content; `None` where it does not.
+    fn text(&self) -> Option<Self> {
+        None
+    }
     /// A copy of an object with `key` set to `value`.
     fn with(&self, key: &str, value: Self) -> Self;
     /// A copy of an object without `key`.
