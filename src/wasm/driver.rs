@@ -43,13 +43,13 @@ pub(crate) struct Js;
 
 impl Env for Js {
     fn now(&self) -> EpochMs {
-        js_sys::Date::now() as EpochMs
+        super::now()
     }
     fn clock(&self) -> f64 {
         performance_now()
     }
     fn random(&mut self) -> f64 {
-        js_sys::Math::random()
+        super::random()
     }
     fn uuid(&mut self) -> String {
         new_uuid()
