@@ -21,7 +21,7 @@ export interface UseIntegrationsResult {
   byProvider: Record<Provider, IntegrationData[]>;
   /** Accounts whose grant is gone, by provider: offer the user to reconnect them. */
   needsReconnect: Record<Provider, IntegrationData[]>;
-  /** True until the first data or error arrives. */
+  /** The snapshot's `isLoading`: no data yet, and a request in flight or no error to show. */
   loading: boolean;
   /** A request is in flight (a revalidation included). */
   isValidating: boolean;

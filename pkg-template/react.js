@@ -20,7 +20,7 @@ export function useIntegrations(client) {
       summary: snapshot.summary,
       byProvider: snapshot.byProvider,
       needsReconnect: snapshot.needsReconnect,
-      loading: snapshot.isLoading || (snapshot.data === undefined && snapshot.error === undefined),
+      loading: snapshot.isLoading,
       isValidating: snapshot.isValidating,
       error: snapshot.error,
       connect: (provider, options) => client.connect(provider, options),

@@ -159,9 +159,12 @@ impl Store {
             .then_some(self.config.refresh_interval)
     }
 
-    /// No data yet and a request in flight.
+    /// The one rule of "loading", for the snapshot's `isLoading` and the hook's `loading` alike:
+    /// no data yet, and either a request in flight or no error to show instead — so a client
+    /// that has not fetched yet (the first render, server rendering) is loading, and one whose
+    /// first request failed shows its error until it tries again.
     pub fn is_loading(&self) -> bool {
-        self.in_flight && !self.has_data
+        !self.has_data && (self.in_flight || !self.has_error)
     }
 
     /// A request in flight.
@@ -243,10 +246,18 @@ mod tests {
     }
 
     #[test]
-    fn loading_only_before_the_first_data_validating_whenever_in_flight() {
+    fn loading_until_the_first_data_or_error_validating_whenever_in_flight() {
         let mut s = store();
+        assert!(s.is_loading() && !s.is_validating(), "nothing fetched yet");
         s.started();
         assert!(s.is_loading() && s.is_validating());
+        s.failed();
+        assert!(
+            !s.is_loading(),
+            "a first request that failed shows its error"
+        );
+        s.started();
+        assert!(s.is_loading(), "no data, trying again");
         s.succeeded(10, true);
         assert!(!s.is_loading() && !s.is_validating());
         s.started();

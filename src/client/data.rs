@@ -4,7 +4,7 @@
 
 use super::{Rejection, Value};
 use crate::model::AccountRef;
-use crate::store::{group_by_provider, Store};
+use crate::store::{group_by_provider, CacheConfig, Store};
 use crate::time::EpochMs;
 use crate::tokens::AccountKey;
 
@@ -41,12 +41,29 @@ pub struct View<'a, V> {
     /// The accounts that need reconnecting, grouped by provider, as indices into
     /// `data.integrations`.
     pub needs_reconnect: Vec<(String, Vec<usize>)>,
-    /// No data yet and a request in flight.
+    /// No data yet, and a request in flight or no error to show ([`crate::store::Store::is_loading`]).
     pub is_loading: bool,
     /// A request in flight.
     pub is_validating: bool,
     /// When the data last changed.
     pub updated_at: Option<EpochMs>,
+}
+
+impl<V> View<'static, V> {
+    /// The constant snapshot of server rendering: what a client that has fetched nothing shows.
+    pub fn idle() -> Self {
+        let store = Store::new(CacheConfig::default());
+        View {
+            key: (0, store.is_loading(), store.is_validating()),
+            data: None,
+            by_provider: Vec::new(),
+            error: None,
+            needs_reconnect: Vec::new(),
+            is_loading: store.is_loading(),
+            is_validating: store.is_validating(),
+            updated_at: None,
+        }
+    }
 }
 
 /// Which of the two snapshot slots (idle, validating) a snapshot key belongs to.

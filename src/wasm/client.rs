@@ -9,7 +9,7 @@ use super::signal::CallerSignal;
 use super::tokens::{shared_map, MultiAccountTokenManager};
 use super::transport::Transport;
 use super::{try_own_copy, well_formed};
-use crate::client::{Call, Client, Config, TabMessage};
+use crate::client::{Call, Client, Config, TabMessage, View};
 use crate::log::Level;
 use crate::model::{check_account_id, check_provider};
 use crate::options::{check_options_object, opt_bool, opt_string, read_retry, read_timeout};
@@ -38,7 +38,11 @@ export interface IntegrationsSnapshot {
   needsReconnect: Record<Provider, IntegrationData[]>;
   /** The last revalidation's error; the data stays the last good one. */
   error?: IntegrationError;
-  /** No data yet and a request in flight. */
+  /**
+   * No data yet, and a request in flight or no error to show: true before the first fetch (the
+   * first render, server rendering) and while a first fetch runs; false once there is data, or
+   * while the first fetch's error is shown. The hook's `loading` is this.
+   */
   isLoading: boolean;
   /** A request in flight. */
   isValidating: boolean;
@@ -169,7 +173,7 @@ impl IntegrationsClient {
         Ok(Self {
             driver: Driver::new(core, transport, observer, channel),
             tokens: tokens_js,
-            idle: super::snapshot::idle(),
+            idle: super::snapshot::build(&View::idle()),
         })
     }
 

@@ -42,14 +42,3 @@ pub(crate) fn build(view: &View<'_, JsValue>) -> JsValue {
     set_some(&snapshot, "updatedAt", view.updated_at.map(|at| at as f64));
     frozen(snapshot)
 }
-
-/// The constant idle snapshot of server rendering.
-pub(crate) fn idle() -> JsValue {
-    let snapshot: JsValue = Object::new().into();
-    set(&snapshot, "integrations", frozen(Array::new().into()));
-    set(&snapshot, "byProvider", frozen(Object::new().into()));
-    set(&snapshot, "needsReconnect", frozen(Object::new().into()));
-    set(&snapshot, "isLoading", false);
-    set(&snapshot, "isValidating", false);
-    frozen(snapshot)
-}

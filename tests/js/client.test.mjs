@@ -677,7 +677,7 @@ describe('options', () => {
   test('without baseUrl outside a browser, the client constructs (server rendering) and rejects only what would send a request', async () => {
     for (const options of [undefined, {}, { logLevel: 'silent' }]) {
       const client = new IntegrationsClient(options);
-      assert.equal(client.getSnapshot().isLoading, false);
+      assert.equal(client.getSnapshot().isLoading, true, 'nothing fetched yet');
       for (const call of [() => client.status(), () => client.connect('instagram'), () => client.disconnect('instagram', 'a'), () => client.refreshToken('instagram', 'a')]) {
         const err = await rejection(call);
         assertIntegrationError(err, { kind: 'invalid_input', attempts: 0 });

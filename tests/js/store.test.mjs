@@ -29,10 +29,11 @@ const clockPast = (ms) => waitFor(() => Date.now() > ms, 'the clock to move on',
 /** The seeded accounts without instagram/account_456: a real change of the status data. */
 const withoutSecondInstagram = () => server.accounts().filter((a) => a.accountId !== 'account_456');
 
+/** Nothing fetched yet: no data, no error, so loading (the first render's state). */
 function assertIdle(snap) {
   assert.deepEqual(snap.integrations, []);
   assert.deepEqual(snap.byProvider, {});
-  assert.equal(snap.isLoading, false);
+  assert.equal(snap.isLoading, true);
   assert.equal(snap.isValidating, false);
   assert.equal(snap.data, undefined);
   assert.equal(snap.summary, undefined);
@@ -86,7 +87,7 @@ describe('status(): deduplication', () => {
 
 // ------------------------------------------------------------------------------------------
 describe('getSnapshot()', () => {
-  test('before any data: idle, the same object (and the same integrations array) on every call', () => {
+  test('before any data: idle and loading, the same object (and the same integrations array) on every call', () => {
     const client = makeClient();
     const s1 = client.getSnapshot();
     const s2 = client.getSnapshot();
@@ -236,9 +237,9 @@ describe('errors in the store', () => {
     assert.equal(statusCount(), 3);
   });
 
-  test('a failed first request: error set, no data, not loading', async () => {
+  test('a failed first request: error set, no data, not loading; trying again: loading again', async () => {
     const client = makeClient({ retry: { maxRetries: 0 } });
-    server.fault({ match: { route: 'status' }, action: faults.status(503) });
+    server.fault({ match: { route: 'status' }, action: faults.status(503), times: 1 });
     const err = await rejection(() => client.status());
     assertIntegrationError(err, { kind: 'http', statusCode: 503 });
     const s = client.getSnapshot();
@@ -248,6 +249,15 @@ describe('errors in the store', () => {
     assert.deepEqual(s.integrations, []);
     assert.equal(s.isLoading, false);
     assert.equal(s.isValidating, false);
+
+    server.fault({ match: { route: 'status' }, action: { delayMs: 150 } });
+    const again = client.revalidate();
+    await waitFor(() => statusCount() === 2, 'the second status request to arrive');
+    const during = client.getSnapshot();
+    assert.equal(during.isLoading, true, 'no data and a request in flight');
+    assert.equal(during.error?.statusCode, 503, 'the error stays shown while it tries again');
+    await again;
+    assert.equal(client.getSnapshot().isLoading, false);
   });
 });
 
