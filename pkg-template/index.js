@@ -3,6 +3,7 @@
 // scripts/build-pkg.mjs bundles this file into pkg/index.js (ESM) and pkg/index.cjs (CJS).
 import { initSync, __registerErrorClass, __defaultRetryConfig } from './integrations_client.js';
 import { IntegrationError } from './error.js';
+import './tokens.js';
 import { decoder, packed, size } from './wasm-bytes.js';
 import { unpack } from './unpack.js';
 

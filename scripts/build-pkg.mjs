@@ -117,7 +117,7 @@ const entry = readFileSync(join(build, 'index.js'), 'utf8').replace('/* EXPORTS 
 writeFileSync(join(build, 'index.js'), entry);
 rmSync(pkg, { recursive: true, force: true });
 mkdirSync(pkg);
-const entries = readdirSync(template).filter((f) => f.endsWith('.js') && !['error.js', 'unpack.js'].includes(f));
+const entries = readdirSync(template).filter((f) => f.endsWith('.js') && !['error.js', 'tokens.js', 'unpack.js'].includes(f));
 for (const name of entries) {
   for (const [format, ext] of [['esm', 'js'], ['cjs', 'cjs']]) {
     run(join(bin, 'esbuild'), [

@@ -70,6 +70,8 @@ pub struct TokenMap {
     index: OrdMap,
     /// What redaction scans with; made when first needed after the token texts change.
     prefilter: OnceCell<Prefilter>,
+    /// Changes on every write (wrapping): a reader may keep what it read while it is the same.
+    version: u32,
 }
 
 /// The token texts as redaction needs them: which byte pairs can start a token, so that most
@@ -172,7 +174,13 @@ impl TokenMap {
             self.count_text(text, true);
         }
         self.slots[slot as usize] = Some(((provider.to_owned(), account_id.to_owned()), entry));
+        self.version = self.version.wrapping_add(1);
         Ok(())
+    }
+
+    /// Changes on every write, and only then: what was read is still so while it is the same.
+    pub fn version(&self) -> u32 {
+        self.version
     }
 
     /// The entry of the pair.
@@ -223,6 +231,7 @@ impl TokenMap {
             self.count_text(text, false);
         }
         self.free.push(slot);
+        self.version = self.version.wrapping_add(1);
         true
     }
 
@@ -241,12 +250,17 @@ impl TokenMap {
         let at = expiry_bytes(expires_at);
         self.index
             .insert(pair_key(EXPIRY, &at, provider, account_id), slot);
+        self.version = self.version.wrapping_add(1);
         true
     }
 
     /// Removes every entry.
     pub fn clear(&mut self) {
-        *self = Self::default();
+        let version = self.version.wrapping_add(1);
+        *self = Self {
+            version,
+            ..Self::default()
+        };
     }
 
     /// How many pairs have a token.
@@ -533,6 +547,42 @@ mod tests {
             Some("t2")
         );
         assert!(!map.remove("a", "b_c"));
+    }
+
+    #[test]
+    fn the_version_changes_on_every_write_and_on_nothing_else() {
+        let mut map = TokenMap::new();
+        let mut seen = vec![map.version()];
+        let mut wrote = |map: &TokenMap, changed: bool| {
+            let now = map.version();
+            assert_eq!(!seen.contains(&now), changed, "{seen:?} then {now}");
+            seen.push(now);
+        };
+        map.set("instagram", "a1", entry("t1", 5)).unwrap();
+        wrote(&map, true);
+        map.set("instagram", "a1", entry("t2", 6)).unwrap();
+        wrote(&map, true);
+        assert!(map.set("Instagram", "a1", entry("x", 1)).is_err());
+        let _ = (
+            map.get("instagram", "a1"),
+            map.is_expired("instagram", "a1", 0.0, 1),
+        );
+        let _ = (
+            map.providers(),
+            map.redact("t2"),
+            map.expiring_within(10, 0).count(),
+        );
+        wrote(&map, false);
+        assert!(map.set_expiry("instagram", "a1", 9));
+        wrote(&map, true);
+        assert!(!map.set_expiry("instagram", "nobody", 9) && !map.remove("instagram", "nobody"));
+        wrote(&map, false);
+        assert!(map.remove("instagram", "a1"));
+        wrote(&map, true);
+        map.set("tiktok", "b", entry("t3", 5)).unwrap();
+        wrote(&map, true);
+        map.clear();
+        wrote(&map, true);
     }
 
     #[test]

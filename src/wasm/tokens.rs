@@ -22,6 +22,16 @@ export interface TokenInput {
   expiresAt: Date | string | number;
 }
 
+export interface MultiAccountTokenManager {
+  /**
+   * The token of one account, or `undefined`. While the map is unchanged, the same `TokenData`
+   * object (read from a JavaScript `Map` the package keeps in step with the map in wasm, so that a
+   * read costs about what a `Map` lookup does); any write (`setToken`, `removeToken`, `clearAll`,
+   * or the client's own after a refresh or a disconnect) starts that cache afresh.
+   */
+  getToken(provider: Provider, accountId: string): TokenData | undefined;
+}
+
 /** One entry of `expiringWithin`, soonest first. */
 export interface ExpiringToken {
   provider: Provider;
@@ -255,8 +265,9 @@ impl MultiAccountTokenManager {
             .map_err(invalid_input)
     }
 
-    /// The token of one account, or `undefined`.
-    #[wasm_bindgen(js_name = getToken)]
+    /// The token of one account, or `undefined`: what `getToken` (pkg-template/tokens.js) reads
+    /// when the pair is not in its cache.
+    #[wasm_bindgen(js_name = __getToken, skip_typescript)]
     pub fn get_token(
         &self,
         #[wasm_bindgen(unchecked_param_type = "Provider")] provider: JsValue,
@@ -385,6 +396,12 @@ impl MultiAccountTokenManager {
         ]
         .concat()
         .into()
+    }
+
+    /// Changes on every write to the map: `getToken`'s cache holds while it is the same.
+    #[wasm_bindgen(js_name = __version, skip_typescript)]
+    pub fn version(&self) -> u32 {
+        self.map.borrow().version()
     }
 
     /// Lets a client given this manager share its map.

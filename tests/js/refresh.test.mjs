@@ -149,6 +149,8 @@ describe('refreshToken keeps the store and tokens in step', () => {
     client.tokens.setToken('instagram', 'account_123', { accessToken: 'at_123', refreshToken: 'rt_123', expiresAt: old123 });
     client.tokens.setToken('instagram', 'account_456', { accessToken: 'at_456', expiresAt: old456 });
     await client.status();
+    // Read before the refresh too: what getToken keeps must not outlive the client's write.
+    assert.equal(client.tokens.getToken('instagram', 'account_123').expiresAt.getTime(), old123);
     const res = await client.refreshToken('instagram', 'account_123');
     const e = client.tokens.getToken('instagram', 'account_123');
     assert.equal(e.expiresAt.getTime(), Date.parse(res.expiresAt));

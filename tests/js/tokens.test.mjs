@@ -99,6 +99,46 @@ describe('setToken / getToken', () => {
     assert.equal(m.getToken('instagram', 'account_123'), undefined);
   });
 
+  test('getToken gives the same entry while the map is unchanged, and what the map holds after every write', () => {
+    const m = new MultiAccountTokenManager();
+    m.setToken('instagram', 'a', { accessToken: 'A1', expiresAt: 1_000 });
+    m.setToken('tiktok', 'b', { accessToken: 'B1', expiresAt: 2_000 });
+    const first = m.getToken('instagram', 'a');
+    assert.equal(m.getToken('instagram', 'a'), first, 'the same object while nothing was written');
+    assert.notEqual(first.expiresAt, first.expiresAt, 'a fresh Date on every read');
+    first.expiresAt.setTime(0);
+    assert.equal(m.getToken('instagram', 'a').expiresAt.getTime(), 1_000, 'changing a Date read changes nothing');
+    const writes = [
+      () => m.setToken('tiktok', 'b', { accessToken: 'B2', expiresAt: 3_000 }),
+      () => m.setToken('instagram', 'a', { accessToken: 'A2', expiresAt: 4_000 }),
+      () => m.removeToken('instagram', 'a'),
+      () => m.setToken('instagram', 'a', { accessToken: 'A3', expiresAt: 5_000 }),
+      () => m.clearAll(),
+      () => m.setToken('instagram', 'a', { accessToken: 'A4', expiresAt: 6_000 }),
+    ];
+    for (const write of writes) {
+      const before = [m.getToken('instagram', 'a'), m.getToken('tiktok', 'b')];
+      write();
+      const after = [m.getToken('instagram', 'a'), m.getToken('tiktok', 'b')];
+      const held = after.map((e) => e && [e.accessToken, e.expiresAt.getTime()]);
+      const truth = dump(m);
+      for (const [i, [provider, id]] of [['instagram', 'a'], ['tiktok', 'b']].entries()) {
+        const stored = truth.find((t) => t[0] === provider && t[1] === id);
+        assert.deepEqual(held[i], stored && [stored[2], stored[4]], `${provider}/${id} after ${write}`);
+      }
+      assert.ok(before.some((e, i) => e !== after[i]) || before.every((e) => e === undefined), `a write starts afresh: ${write}`);
+    }
+  });
+
+  test('an entry freed by its holder is read again, not handed out dead', () => {
+    const m = new MultiAccountTokenManager();
+    m.setToken('instagram', 'a', { accessToken: 'A1', expiresAt: 1_000 });
+    m.getToken('instagram', 'a').free();
+    const again = m.getToken('instagram', 'a');
+    assert.equal(again.accessToken, 'A1');
+    assert.equal(again.expiresAt.getTime(), 1_000);
+  });
+
   test('TokenData.toJSON is { provider, accountId, expiresAt (RFC 3339), hasRefreshToken }', () => {
     const m = new MultiAccountTokenManager();
     m.setToken('instagram', 'account_123', { accessToken: SECRET, refreshToken: REFRESH_SECRET, expiresAt: '2030-01-02T03:04:05Z' });
