@@ -52,6 +52,19 @@ test('the server-rendered page shows the loading state and sent no request', asy
   assert.equal(await statusRequests(), 0, 'server rendering must not call the API');
 });
 
+test("the /slim page's snippet is the README's slim snippet, as it is", () => {
+  const snippet = /^## Slim entry\n[\s\S]*?```js\n([\s\S]*?)```/m.exec(read('README.md'))?.[1];
+  assert.ok(snippet, 'README has a "## Slim entry" section with a js block');
+  assert.equal(read('examples/next/app/slim/accounts.js'), snippet, 'update examples/next/app/slim/accounts.js with the README snippet');
+});
+
+// Before any browser test: a page left open there may still revalidate, and this counts requests.
+test('the server-rendered /slim page shows the loading state and sent no request', async () => {
+  const html = await (await fetch(`${APP_URL}/slim`)).text();
+  assert.match(html, /<p>Loading…<\/p>/);
+  assert.equal(await statusRequests(), 0, 'server rendering must not call the API');
+});
+
 test('in Chromium the page hydrates and shows the accounts from the mock API', { timeout: 30_000 }, async () => {
   const page = await browser.newPage();
   const problems = [];
@@ -68,19 +81,6 @@ test('in Chromium the page hydrates and shows the accounts from the mock API', {
   assert.equal(await page.locator('main [role=alert]').count(), 0, 'no error shown'); // Next's route announcer is an alert too
   assert.ok((await statusRequests()) >= 1, 'the browser fetched the status through /api');
   assert.deepEqual(problems, [], 'errors in the page');
-});
-
-test("the /slim page's snippet is the README's slim snippet, as it is", () => {
-  const snippet = /^## Slim entry\n[\s\S]*?```js\n([\s\S]*?)```/m.exec(read('README.md'))?.[1];
-  assert.ok(snippet, 'README has a "## Slim entry" section with a js block');
-  assert.equal(read('examples/next/app/slim/accounts.js'), snippet, 'update examples/next/app/slim/accounts.js with the README snippet');
-});
-
-test('the server-rendered /slim page shows the loading state and sent no request', async () => {
-  const before = await statusRequests();
-  const html = await (await fetch(`${APP_URL}/slim`)).text();
-  assert.match(html, /<p>Loading…<\/p>/);
-  assert.equal(await statusRequests(), before, 'server rendering must not call the API');
 });
 
 test('in Chromium /slim lists the accounts, with the wasm emitted by Next.js as its own file and compiled while streaming', { timeout: 30_000 }, async () => {
