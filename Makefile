@@ -56,11 +56,12 @@ test-js: pkg
 test-types: pkg
 	scripts/test-types.sh
 
-## The React example (examples/react) in Chromium, against the packed package and the mock API.
+## The React example (examples/react) in Chromium, against the packed package and the mock API;
+## and the slim entry's page (examples/slim) built by Vite and by webpack 5.
 test-browser: pkg
 	scripts/test-browser.sh
 
-## The README's React snippet in a Next.js 15 app (examples/next): next build, next start, Chromium.
+## The README's React and slim-entry snippets in a Next.js 15 app (examples/next): next build, next start, Chromium.
 test-next: pkg
 	scripts/test-next.sh
 
@@ -77,7 +78,7 @@ bench: pkg
 	cd bench && npm ci --no-audit --no-fund && node run.mjs
 
 clean:
-	rm -rf pkg target/pkg-build target/pack* tests/js/node_modules tests/types/node_modules examples/node/node_modules examples/react/node_modules examples/react/dist examples/next/node_modules examples/next/.next
+	rm -rf pkg target/pkg-build target/pack* tests/js/node_modules tests/types/node_modules examples/node/node_modules examples/react/node_modules examples/react/dist examples/next/node_modules examples/next/.next examples/slim/node_modules examples/slim/dist examples/slim/webpack/dist
 
 ## The deterministic simulator of the client core (src/client/sim.rs): SEEDS seeds (10000 by
 ## default), each a scenario against a faulty simulated server; a failure names its seed.

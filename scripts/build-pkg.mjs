@@ -1,19 +1,21 @@
 #!/usr/bin/env node
 // Builds the npm package into pkg/ from the Rust crate and pkg-template/:
 //   1. the wasm, as a cdylib alone so that LTO stays on (../shared/TOOLCHAIN.md, "Pitfalls met"), with the pinned nightly;
-//   2. wasm-bindgen's `web` glue (the only target whose init takes bytes synchronously);
+//   2. wasm-bindgen's `web` glue (the only target whose init takes bytes synchronously, and whose
+//      async init streams a Response, for the slim entry);
 //   3. npm binaryen's wasm-opt -Oz (two rounds), with short import/export names (the glue rewritten);
 //      then the wasm LZMA-packed (base64) and the decoder wasm of unlzma/ (a latin1 string);
 //   4. each entry bundled by esbuild twice, ESM and CJS, with both inlined so that the wasm
-//      is ready when the import resolves, in Node, bundlers and browsers alike; then terser;
+//      is ready when the import resolves, in Node, bundlers and browsers alike; then terser.
+//      The slim entry (ESM only) inlines nothing: the wasm ships beside it as a file of its own;
 //   5. the types: wasm-bindgen's d.ts without its loader API, plus .d.cts twins for `require`;
 //   6. package.json with the crate's version; then weighs the default entry against the budget
-//      (scripts/check-budget.mjs; reported, not yet enforced: README, "Size").
+//      (scripts/check-budget.mjs; reported, not yet enforced: README, "Size"), and the slim entry.
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
 import { minify } from 'terser';
 import { checkBudget } from './check-budget.mjs';
 
@@ -22,6 +24,8 @@ const bin = join(root, 'node_modules', '.bin');
 const build = join(root, 'target', 'pkg-build');
 const pkg = join(root, 'pkg');
 const template = join(root, 'pkg-template');
+// The slim entry's wasm file, as slim.js names it.
+const WASM_FILE = 'integrations_client_bg.wasm';
 // lc=3 lp=0 pb=0 (what unlzma/ decodes), the strongest preset, a dictionary larger than the wasm.
 const LZMA_ENCODE = `
 import lzma, sys
@@ -108,6 +112,8 @@ writeFileSync(
 let dts = readFileSync(join(build, 'integrations_client.d.ts'), 'utf8');
 dts = dts.slice(0, dts.indexOf('export type InitInput')).replace(/^\s*\[Symbol\.dispose\]\(\): void;\n/gm, '');
 const exported = [...dts.matchAll(/^export (?:declare )?(?:function|class) (\w+)/gm)].map((m) => m[1]).sort();
+// The functions that return a promise: before init(), slim.js makes them reject instead of throw.
+const asyncExported = [...dts.matchAll(/^export (?:declare )?function (\w+)\(.*\): Promise<.*;$/gm)].map((m) => m[1]).sort();
 
 // 4. The entries.
 for (const file of readdirSync(template)) {
@@ -115,11 +121,17 @@ for (const file of readdirSync(template)) {
 }
 const entry = readFileSync(join(build, 'index.js'), 'utf8').replace('/* EXPORTS */', exported.join(', '));
 writeFileSync(join(build, 'index.js'), entry);
+const slim = readFileSync(join(build, 'slim.js'), 'utf8')
+  .replace('/* EXPORTS */', exported.join(', '))
+  .replace('/* ASYNC EXPORTS */', asyncExported.map((name) => JSON.stringify(name)).join(', '));
+writeFileSync(join(build, 'slim.js'), slim);
 rmSync(pkg, { recursive: true, force: true });
 mkdirSync(pkg);
 const entries = readdirSync(template).filter((f) => f.endsWith('.js') && !['error.js', 'tokens.js', 'unpack.js'].includes(f));
+// slim.js is ESM only: its wasm's URL comes from import.meta.url.
+const ESM_ONLY = ['slim.js'];
 for (const name of entries) {
-  for (const [format, ext] of [['esm', 'js'], ['cjs', 'cjs']]) {
+  for (const [format, ext] of ESM_ONLY.includes(name) ? [['esm', 'js']] : [['esm', 'js'], ['cjs', 'cjs']]) {
     run(join(bin, 'esbuild'), [
       join(build, name),
       '--bundle',
@@ -153,6 +165,14 @@ for (const file of readdirSync(pkg).filter((f) => /\.c?js$/.test(f))) {
   writeFileSync(join(pkg, file), code.replace(placeholder, () => decoderLiteral), 'utf8');
 }
 
+// The slim entry's wasm, beside it; bundlers find it only through this exact pattern, so the
+// build fails if minifying changed it.
+writeFileSync(join(pkg, WASM_FILE), wasm);
+const slimCode = readFileSync(join(pkg, 'slim.js'), 'utf8');
+if (!new RegExp(`new URL\\((["'])\\./${WASM_FILE.replaceAll('.', '\\.')}\\1, ?import\\.meta\\.url\\)`).test(slimCode)) {
+  throw new Error(`build-pkg: pkg/slim.js lost the literal new URL('./${WASM_FILE}', import.meta.url)`);
+}
+
 // 5. Types, and their CJS twins (a .d.ts in a "type": "module" package describes ESM only).
 writeFileSync(join(build, 'integrations_client.d.ts'), dts);
 const typeFiles = [join(build, 'integrations_client.d.ts'), ...readdirSync(template).filter((f) => f.endsWith('.d.ts')).map((f) => join(template, f))];
@@ -160,6 +180,7 @@ for (const file of typeFiles) {
   const name = file.split('/').pop();
   const text = readFileSync(file, 'utf8');
   writeFileSync(join(pkg, name), text);
+  if (ESM_ONLY.includes(name.replace(/\.d\.ts$/, '.js'))) continue;
   writeFileSync(join(pkg, name.replace(/\.d\.ts$/, '.d.cts')), text.replace(/(from\s+["']\.\/[\w-]+)\.js(["'])/g, '$1.cjs$2'));
 }
 
@@ -170,12 +191,23 @@ manifest.version = version;
 writeFileSync(join(pkg, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 cpSync(join(root, 'README.md'), join(pkg, 'README.md'));
 
-const weigh = (bytes) => `${(bytes.length / 1024).toFixed(1)} KB raw, ${(gzipSync(bytes, { level: 9 }).length / 1024).toFixed(1)} KB gzip`;
+const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+const weigh = (bytes) => `${kb(bytes.length)} raw, ${kb(gzipSync(bytes, { level: 9 }).length)} gzip`;
+// What most hosts serve: gzip -9 and brotli -11 (the slim entry's files are fetched as they are).
+const served = (bytes) => {
+  const gz = gzipSync(bytes, { level: 9 }).length;
+  const br = brotliCompressSync(bytes, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: bytes.length } }).length;
+  return { gz, br, line: `${kb(bytes.length)} raw, ${kb(gz)} gzip -9 (${gz} bytes), ${kb(br)} brotli -11 (${br} bytes)` };
+};
 const entryWeight = checkBudget(join(pkg, 'index.js'));
+const [slimJs, slimWasm] = [served(Buffer.from(slimCode)), served(wasm)];
 console.log(`pkg/ written (integrations-client ${version})`);
 console.log(`  wasm alone:                      ${weigh(wasm)}`);
 console.log(`  wasm LZMA-packed, and decoder:   ${(packed.length / 1024).toFixed(1)} KB, ${weigh(decoder)}`);
 console.log(`  default entry (wasm inlined+JS): ${entryWeight.line}`);
+console.log(`  slim entry, slim.js:             ${slimJs.line}`);
+console.log(`  slim entry, its wasm file:       ${slimWasm.line}`);
+console.log(`  slim entry, both:                ${kb(slimJs.gz + slimWasm.gz)} gzip -9, ${kb(slimJs.br + slimWasm.br)} brotli -11`);
 // Reported, not enforced: the hostile-input fixes took the entry 1.3 KB over 45 KB (README,
 // "Size"). Enforcing is one line here once the weight is back under: process.exitCode = 1.
 if (!entryWeight.ok) {

@@ -6,7 +6,7 @@ const missing = [];
 for (const file of process.argv.slice(2)) {
   const lines = readFileSync(file, 'utf8').split('\n');
   lines.forEach((line, i) => {
-    const item = /^(?:export (?:declare )?(?:function|class|interface|type|const) (\w+))|^ {4}(?!free\(|private constructor)(\w+)\(.*\): /.exec(line);
+    const item = /^(?:export (?:declare )?(?:function|class|interface|type|const|let) (\w+))|^ {4}(?!free\(|private constructor)(\w+)\(.*\): /.exec(line);
     if (!item) return;
     let j = i - 1;
     while (j >= 0 && lines[j].trim() === '') j--;

@@ -9,7 +9,7 @@ if grep -nE '(:\s*any\b|<any>|\bany\[\]|\|\s*any\b)' pkg/*.d.ts pkg/*.d.cts; the
   echo "types: an exported signature uses any" >&2
   exit 1
 fi
-node scripts/check-dts-docs.mjs pkg/integrations_client.d.ts pkg/error.d.ts pkg/index.d.ts pkg/react.d.ts
+node scripts/check-dts-docs.mjs pkg/integrations_client.d.ts pkg/error.d.ts pkg/index.d.ts pkg/react.d.ts pkg/slim.d.ts
 for config in tests/types/tsconfig.*.json; do
   echo "tsc -p $config"
   tsc -p "$config"

@@ -1,11 +1,13 @@
-// Next.js test of the README's React snippet (examples/next/app/integrations.jsx), run by
-// scripts/test-next.sh after `next build` (which prerendered the page in Node) and `next start`:
+// Next.js test of the README's React snippet (examples/next/app/integrations.jsx) and of its
+// slim-entry snippet (examples/next/app/slim/accounts.js, at /slim), run by scripts/test-next.sh
+// after `next build` (which prerendered the pages in Node) and `next start`:
 //   APP_URL   the app, whose /api goes to the mock API
 //   MOCK_URL  the mock server, for its control API (reset, request log)
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
+import { assertLoadedSlim, BASE64_BLOB, openSlimPage } from '../browser/slim-page.mjs';
 
 const { APP_URL, MOCK_URL } = process.env;
 if (!APP_URL || !MOCK_URL) throw new Error('APP_URL and MOCK_URL must be set: run scripts/test-next.sh');
@@ -50,6 +52,19 @@ test('the server-rendered page shows the loading state and sent no request', asy
   assert.equal(await statusRequests(), 0, 'server rendering must not call the API');
 });
 
+test("the /slim page's snippet is the README's slim snippet, as it is", () => {
+  const snippet = /^## Slim entry\n[\s\S]*?```js\n([\s\S]*?)```/m.exec(read('README.md'))?.[1];
+  assert.ok(snippet, 'README has a "## Slim entry" section with a js block');
+  assert.equal(read('examples/next/app/slim/accounts.js'), snippet, 'update examples/next/app/slim/accounts.js with the README snippet');
+});
+
+// Before any browser test: a page left open there may still revalidate, and this counts requests.
+test('the server-rendered /slim page shows the loading state and sent no request', async () => {
+  const html = await (await fetch(`${APP_URL}/slim`)).text();
+  assert.match(html, /<p>Loading…<\/p>/);
+  assert.equal(await statusRequests(), 0, 'server rendering must not call the API');
+});
+
 test('in Chromium the page hydrates and shows the accounts from the mock API', { timeout: 30_000 }, async () => {
   const page = await browser.newPage();
   const problems = [];
@@ -66,4 +81,25 @@ test('in Chromium the page hydrates and shows the accounts from the mock API', {
   assert.equal(await page.locator('main [role=alert]').count(), 0, 'no error shown'); // Next's route announcer is an alert too
   assert.ok((await statusRequests()) >= 1, 'the browser fetched the status through /api');
   assert.deepEqual(problems, [], 'errors in the page');
+});
+
+test('in Chromium /slim lists the accounts, with the wasm emitted by Next.js as its own file and compiled while streaming', { timeout: 30_000 }, async () => {
+  const seen = await openSlimPage(browser, `${APP_URL}/slim`);
+  assertLoadedSlim(seen, new URL('../../examples/next/node_modules/integrations-client/integrations_client_bg.wasm', import.meta.url));
+  assert.match(new URL(seen.wasm[0].url).pathname, /^\/_next\/static\/media\/.+\.wasm$/);
+});
+
+test('the default entry, by contrast, loads no wasm file: its page carries the wasm in a script', { timeout: 30_000 }, async () => {
+  const page = await browser.newPage();
+  const wasm = [];
+  const scripts = [];
+  page.on('response', (response) => {
+    if (new URL(response.url()).pathname.endsWith('.wasm')) wasm.push(response.url());
+    else if (response.request().resourceType() === 'script') scripts.push(response.text());
+  });
+  await page.goto(APP_URL);
+  await page.getByText('@user2').waitFor({ timeout: WAIT });
+  assert.deepEqual(wasm, []);
+  assert.ok((await Promise.all(scripts)).some((text) => BASE64_BLOB.test(text)), 'a script carries the packed wasm');
+  await page.close();
 });
