@@ -175,9 +175,9 @@ fn round(quotient: u64, scale: i64, inexact: bool) -> f64 {
     if !(1..=64).contains(&dropped) {
         return 0.0; // past half the smallest subnormal (and, defensively, below one bit)
     }
-    let quotient = u128::from(quotient);
-    let mut kept = quotient >> dropped;
-    let rest = quotient & ((1 << dropped) - 1);
+    // In u64 (u128 shifts bring in compiler builtins): no shift here is by 64.
+    let mut kept = quotient >> (dropped - 1) >> 1;
+    let rest = quotient & (u64::MAX >> (64 - dropped));
     let half = 1 << (dropped - 1);
     if rest > half || (rest == half && (inexact || kept & 1 == 1)) {
         kept += 1;
