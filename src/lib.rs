@@ -10,6 +10,7 @@
 //! - [`time`]: RFC 3339 and HTTP-date parsing, without a date library.
 //! - [`json`]: a read-only view of parsed JSON, so that validation runs on JS values and in tests.
 //! - [`model`]: the deep validation of the wire types.
+//! - [`tape`]: JSON text parsed in wasm memory, so that the same checks run on a body's text.
 //! - [`wire`]: the wire types, with their generated TypeScript.
 //! - [`options`]: reading and checking the options callers give.
 //! - [`retry`]: the backoff schedule, `Retry-After`, and when to give up.
@@ -34,6 +35,7 @@ pub mod options;
 pub mod ordmap;
 pub mod retry;
 pub mod store;
+pub mod tape;
 pub mod time;
 pub mod tokens;
 pub mod wire;
