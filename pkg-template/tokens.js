@@ -22,3 +22,18 @@ MultiAccountTokenManager.prototype.getToken = function getToken(provider, accoun
   }
   return entry;
 };
+
+// `expiringWithin` as objects: the wasm gives their texts as one string and, for each, its
+// provider's and account's lengths and its expiry (two values out of wasm, not a dozen each).
+const { __expiringWithin: expiring } = MultiAccountTokenManager.prototype;
+
+MultiAccountTokenManager.prototype.expiringWithin = function expiringWithin(ms) {
+  const [texts, parts] = expiring.call(this, ms);
+  const out = [];
+  for (let i = 0, at = 0; i < parts.length; i += 3) {
+    const provider = texts.slice(at, (at += parts[i]));
+    const accountId = texts.slice(at, (at += parts[i + 1]));
+    out.push({ provider, accountId, expiresAt: new Date(parts[i + 2]) });
+  }
+  return out;
+};

@@ -30,6 +30,11 @@ export interface MultiAccountTokenManager {
    * or the client's own after a refresh or a disconnect) starts that cache afresh.
    */
   getToken(provider: Provider, accountId: string): TokenData | undefined;
+  /**
+   * The accounts whose token expires within `ms` from now (already expired ones included),
+   * soonest first. Reads only those accounts, not every token.
+   */
+  expiringWithin(ms: number): ExpiringToken[];
 }
 
 /** One entry of `expiringWithin`, soonest first. */
@@ -349,8 +354,10 @@ impl MultiAccountTokenManager {
     }
 
     /// The accounts whose token expires within `ms` from now (already expired ones included),
-    /// soonest first. Reads only those accounts, not every token.
-    #[wasm_bindgen(js_name = expiringWithin, unchecked_return_type = "ExpiringToken[]")]
+    /// soonest first, for `expiringWithin` (pkg-template/tokens.js) to make into objects: their
+    /// texts as one string, and for each its provider's and account's length (UTF-16) and its
+    /// expiry: two values out of wasm whatever the count, where an object each took a dozen.
+    #[wasm_bindgen(js_name = __expiringWithin, skip_typescript)]
     pub fn expiring_within(
         &self,
         #[wasm_bindgen(unchecked_param_type = "number")] ms: JsValue,
@@ -364,16 +371,16 @@ impl MultiAccountTokenManager {
             i64::MIN
         };
         let map = self.map.borrow();
-        Ok(map
-            .expiring_within(within, now())
-            .map(|((provider, account_id), at)| {
-                let item: JsValue = Object::new().into();
-                set(&item, "provider", provider.as_str());
-                set(&item, "accountId", account_id.as_str());
-                set(&item, "expiresAt", date(at));
-                item
-            })
-            .collect())
+        let (mut texts, parts) = (String::new(), Array::new());
+        for ((provider, account_id), at) in map.expiring_within(within, now()) {
+            texts.push_str(provider);
+            texts.push_str(account_id);
+            for text in [provider, account_id] {
+                parts.push(&(text.encode_utf16().count() as f64).into());
+            }
+            parts.push(&(at as f64).into());
+        }
+        Ok(Array::of2(&texts.into(), &parts))
     }
 
     /// `{ size, providers }`: no token text.

@@ -391,6 +391,17 @@ describe('expiringWithin', () => {
     assert.equal(m.expiringWithin(60 * DAY).length, 5);
   });
 
+  test('account ids of any text come back whole: astral, accented, NUL, one that looks like the next', () => {
+    const m = new MultiAccountTokenManager();
+    const now = Date.now();
+    const ids = ['😀 café', 'a\u0000b', 'é', 'x'.repeat(256), '𝒳𝒴'];
+    ids.forEach((id, i) => m.setToken(i % 2 ? 'tiktok' : 'instagram', id, { accessToken: `t${i}`, expiresAt: now + i * 1000 }));
+    assert.deepEqual(
+      plainExpiring(m.expiringWithin(MINUTE)),
+      ids.map((id, i) => [i % 2 ? 'tiktok' : 'instagram', id, now + i * 1000]),
+    );
+  });
+
   test('a replaced or removed token moves or leaves the expiry order', () => {
     const m = new MultiAccountTokenManager();
     const now = Date.now();
