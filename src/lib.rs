@@ -44,9 +44,10 @@ pub mod wire;
 pub mod wasm;
 
 // Single-threaded wasm: power-of-two free lists instead of dlmalloc (README, "Size").
-#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+// Native builds compile it too, for its tests; only wasm32 uses it.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod alloc;
 
 #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 #[global_allocator]
-static ALLOCATOR: alloc::SizeClasses = alloc::SizeClasses::new();
+static ALLOCATOR: alloc::SizeClasses<alloc::Linear> = alloc::SizeClasses::new(alloc::Linear);
