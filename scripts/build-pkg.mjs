@@ -109,8 +109,11 @@ writeFileSync(
 // 5 (first, since the entry's export list comes from it). The types: drop the loader API that
 // index.js keeps to itself, and `[Symbol.dispose]`, which would force consumers onto
 // lib `esnext.disposable` (the method still exists at run time).
+// The hand-written types (pkg-template/types.d.ts: options, wire types, snapshots, logs) go first,
+// then wasm-bindgen's classes and functions, whose signatures name them.
 let dts = readFileSync(join(build, 'integrations_client.d.ts'), 'utf8');
 dts = dts.slice(0, dts.indexOf('export type InitInput')).replace(/^\s*\[Symbol\.dispose\]\(\): void;\n/gm, '');
+dts = `${readFileSync(join(template, 'types.d.ts'), 'utf8').replace(/^(?:\/\/.*\n)+/, '')}\n${dts}`;
 const exported = [...dts.matchAll(/^export (?:declare )?(?:function|class) (\w+)/gm)].map((m) => m[1]).sort();
 // The functions that return a promise: before init(), slim.js makes them reject instead of throw.
 const asyncExported = [...dts.matchAll(/^export (?:declare )?function (\w+)\(.*\): Promise<.*;$/gm)].map((m) => m[1]).sort();
@@ -175,7 +178,7 @@ if (!new RegExp(`new URL\\((["'])\\./${WASM_FILE.replaceAll('.', '\\.')}\\1, ?im
 
 // 5. Types, and their CJS twins (a .d.ts in a "type": "module" package describes ESM only).
 writeFileSync(join(build, 'integrations_client.d.ts'), dts);
-const typeFiles = [join(build, 'integrations_client.d.ts'), ...readdirSync(template).filter((f) => f.endsWith('.d.ts')).map((f) => join(template, f))];
+const typeFiles = [join(build, 'integrations_client.d.ts'), ...readdirSync(template).filter((f) => f.endsWith('.d.ts') && f !== 'types.d.ts').map((f) => join(template, f))];
 for (const file of typeFiles) {
   const name = file.split('/').pop();
   const text = readFileSync(file, 'utf8');

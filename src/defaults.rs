@@ -1,5 +1,5 @@
 //! The client's defaults, in one place: the options read here when they are absent, and the
-//! README's "Defaults" table and the `@default` of every option in the generated TypeScript are
+//! README's "Defaults" table and the `@default` of every option in `pkg-template/types.d.ts` are
 //! checked against them (the tests below), so that the three can never disagree.
 
 use crate::error::{int_text, number_text};
@@ -111,9 +111,9 @@ mod tests {
         found
     }
 
-    /// The `@default` of each field of the options interfaces in the TypeScript of `wasm/config.rs`.
+    /// The `@default` of each field of the options interfaces in `pkg-template/types.d.ts`.
     fn typescript_defaults() -> BTreeMap<String, String> {
-        let source = include_str!("wasm/config.rs");
+        let source = include_str!("../pkg-template/types.d.ts");
         let mut found = BTreeMap::new();
         let (mut prefix, mut pending) = ("", None::<String>);
         for line in source.lines().map(str::trim) {

@@ -11,7 +11,6 @@
 //! - [`json`]: a read-only view of parsed JSON, so that validation runs on JS values and in tests.
 //! - [`model`]: the deep validation of the wire types.
 //! - [`tape`]: JSON text parsed in wasm memory, so that the same checks run on a body's text.
-//! - [`wire`]: the wire types, with their generated TypeScript.
 //! - [`options`]: reading and checking the options callers give.
 //! - [`retry`]: the backoff schedule, `Retry-After`, and when to give up.
 //! - [`store`]: the SWR-style state machine: dedupe, sharing, polling, focus, error retry.
@@ -38,7 +37,6 @@ pub mod store;
 pub mod tape;
 pub mod time;
 pub mod tokens;
-pub mod wire;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

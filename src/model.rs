@@ -1,11 +1,32 @@
-//! The deep validation of the integrations API's wire types (API.md §4; the types themselves,
-//! with their generated TypeScript, are in [`crate::wire`]), written once over [`JsonView`] so
+//! The deep validation of the integrations API's wire types (API.md §4; their TypeScript is
+//! `pkg-template/types.d.ts`), written once over [`JsonView`] so
 //! that the same checks guard the client's responses in wasm and run natively in tests.
 
 use crate::json::{JsonKind, JsonView};
 use crate::time::{parse_rfc3339, EpochMs};
 
-pub use crate::wire::*;
+/// The state of one connected account (`IntegrationData.status`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IntegrationStatus {
+    /// The account's token is valid.
+    Connected,
+    /// The account's token has expired and must be refreshed or reconnected.
+    Expired,
+    /// The provider reported an error for this account.
+    Error,
+}
+
+impl IntegrationStatus {
+    /// Reads `'connected' | 'expired' | 'error'`.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "connected" => Some(Self::Connected),
+            "expired" => Some(Self::Expired),
+            "error" => Some(Self::Error),
+            _ => None,
+        }
+    }
+}
 
 // ---------------------------------------------------------------------------------------------
 // Input rules (§2)

@@ -20,45 +20,6 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-#[wasm_bindgen(typescript_custom_section)]
-const CLIENT_TS: &str = r#"
-/** What `getSnapshot()` returns: the same object until the state changes. */
-export interface IntegrationsSnapshot {
-  data?: IntegrationStatusResponse;
-  /** `data.integrations`, or an empty array before the first data. */
-  integrations: IntegrationData[];
-  summary?: IntegrationSummary;
-  /** The accounts grouped by provider, several per provider where the user has several. */
-  byProvider: Record<Provider, IntegrationData[]>;
-  /**
-   * Accounts whose last refresh said the grant is gone (a 4xx other than 408 and 429), by
-   * provider: not refreshed again automatically until a status fetch shows them connected with a
-   * later expiry, a refresh of theirs succeeds, or their provider is connected again.
-   */
-  needsReconnect: Record<Provider, IntegrationData[]>;
-  /** The last revalidation's error; the data stays the last good one. */
-  error?: IntegrationError;
-  /**
-   * No data yet, and a request in flight or no error to show: true before the first fetch (the
-   * first render, server rendering) and while a first fetch runs; false once there is data, or
-   * while the first fetch's error is shown. The hook's `loading` is this.
-   */
-  isLoading: boolean;
-  /** A request in flight. */
-  isValidating: boolean;
-  /** When the data last changed (epoch ms), not when it was last fetched. */
-  updatedAt?: number;
-}
-
-/** What `refreshExpiring()` resolves with. */
-export interface RefreshExpiringResult {
-  refreshed: RefreshTokenResponse[];
-  failed: IntegrationError[];
-  /** Due accounts not tried because their provider is paused by a 429/503 `Retry-After`. */
-  deferred: { provider: Provider; accountId: string; retryAfterMs: number }[];
-}
-"#;
-
 /// The client for one integrations API: typed operations with retry, validated responses, an
 /// SWR-style store for React, and a token map kept in step with the server.
 ///

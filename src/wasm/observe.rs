@@ -8,51 +8,6 @@ use js_sys::{Function, Object};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-#[wasm_bindgen(typescript_custom_section)]
-const LOG_TS: &str = r#"
-/** A log level; `'silent'` turns logging off. */
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
-
-/** The operations that log and measure. */
-export type OperationName = 'status' | 'connect' | 'disconnect' | 'refreshToken' | 'refreshExpiring' | 'fetchWithRetry';
-
-/** One structured log entry, given synchronously to `logger`. Never holds token text. */
-export interface LogEntry {
-  level: Exclude<LogLevel, 'silent'>;
-  message: string;
-  /** RFC 3339. */
-  timestamp: string;
-  operation: OperationName;
-  /** The operation's uuid, as sent in `X-Correlation-Id` and set on its error. */
-  correlationId?: string;
-  provider?: Provider;
-  accountId?: string;
-  /** Which attempt (1-based) the entry is about. */
-  attempt?: number;
-  statusCode?: number;
-  durationMs?: number;
-  /** The wait before the next attempt. */
-  retryInMs?: number;
-  errorKind?: IntegrationErrorKind;
-}
-
-/** One metric per logical operation, given to `onMetric`. Never holds token text. */
-export interface OperationMetric {
-  operation: OperationName;
-  success: boolean;
-  /** Waits included. */
-  durationMs: number;
-  /** 0 when served from the cache or refused before any request. */
-  attempts: number;
-  /** Served from the cache, without a request. */
-  cached: boolean;
-  correlationId: string;
-  statusCode?: number;
-  provider?: Provider;
-  accountId?: string;
-}
-"#;
-
 /// Where logs and metrics go. The core has filtered and redacted them.
 pub(crate) struct Observer {
     pub logger: Option<Function>,

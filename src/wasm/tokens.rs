@@ -13,38 +13,6 @@ use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-#[wasm_bindgen(typescript_custom_section)]
-const TOKENS_TS: &str = r#"
-/** What `setToken` takes. `expiresAt` is a `Date`, an RFC 3339 string or epoch milliseconds. */
-export interface TokenInput {
-  accessToken: string;
-  refreshToken?: string;
-  expiresAt: Date | string | number;
-}
-
-export interface MultiAccountTokenManager {
-  /**
-   * The token of one account, or `undefined`. While the map is unchanged, the same `TokenData`
-   * object (read from a JavaScript `Map` the package keeps in step with the map in wasm, so that a
-   * read costs about what a `Map` lookup does); any write (`setToken`, `removeToken`, `clearAll`,
-   * or the client's own after a refresh or a disconnect) starts that cache afresh.
-   */
-  getToken(provider: Provider, accountId: string): TokenData | undefined;
-  /**
-   * The accounts whose token expires within `ms` from now (already expired ones included),
-   * soonest first. Reads only those accounts, not every token.
-   */
-  expiringWithin(ms: number): ExpiringToken[];
-}
-
-/** One entry of `expiringWithin`, soonest first. */
-export interface ExpiringToken {
-  provider: Provider;
-  accountId: string;
-  expiresAt: Date;
-}
-"#;
-
 thread_local! {
     /// The maps of live managers, so that a client given a manager in its options shares it,
     /// each under an object of its own that only its manager hands out: another copy of the
