@@ -50,6 +50,18 @@ pub trait JsonView: Sized {
     /// The own enumerable keys of an object, in order (empty for anything else).
     fn keys(&self) -> Vec<String>;
 
+    /// The string, when this is one with no lone surrogate (JavaScript strings can hold them; a
+    /// copy into Rust would put U+FFFD in their place, and two texts would then meet).
+    fn as_well_formed_str(&self) -> Option<String> {
+        self.as_str()
+    }
+
+    /// A date object's epoch milliseconds (`NaN` for an invalid date, or for what only looks
+    /// like a date); `None` for anything else.
+    fn as_date_ms(&self) -> Option<f64> {
+        None
+    }
+
     /// Whether this is a string, without copying it.
     fn is_str(&self) -> bool {
         self.kind() == JsonKind::String

@@ -2,9 +2,10 @@
 //! index by expiry so that "which tokens expire soon" reads only the tokens that do, and an index
 //! of token texts so that redaction does not scan every token.
 
-use crate::model::{check_account_id, check_provider, AccountRef, InputProblem};
+use crate::json::JsonView;
+use crate::model::{check_account_id, check_provider, truncate, AccountRef, InputProblem};
 use crate::ordmap::OrdMap;
-use crate::time::EpochMs;
+use crate::time::{parse_rfc3339, EpochMs};
 use std::cell::OnceCell;
 
 /// The exact (provider, accountId) pair. Never a joined string: `("a:b", "c")` and `("a", "b:c")`
@@ -93,6 +94,50 @@ impl Prefilter {
         };
         self.starts[pair / 64] & (1 << (pair % 64)) != 0
     }
+}
+
+/// Reads `setToken`'s token: `{ accessToken, refreshToken?, expiresAt }`, each text well-formed,
+/// `expiresAt` a valid date, an RFC 3339 string or epoch milliseconds within a `Date`'s range.
+pub fn read_token<V: JsonView>(token: &V) -> Result<TokenEntry, InputProblem> {
+    const EXPIRY: &str =
+        "token.expiresAt must be a valid Date, an RFC 3339 string or epoch milliseconds";
+    if !token.is_object() {
+        return Err("token must be an object { accessToken, refreshToken?, expiresAt }".into());
+    }
+    let access_token = token
+        .get("accessToken")
+        .and_then(|t| t.as_well_formed_str())
+        .ok_or("token.accessToken must be a well-formed string")?;
+    let refresh_token = match token.get("refreshToken") {
+        None => None,
+        Some(t) => Some(
+            t.as_well_formed_str()
+                .ok_or("token.refreshToken must be a well-formed string")?,
+        ),
+    };
+    let expiry = token.get("expiresAt");
+    let ms = match expiry.as_ref().map(|e| (e.as_date_ms(), e.as_str())) {
+        Some((Some(ms), _)) => ms,
+        Some((None, Some(text))) => {
+            return parse_rfc3339(&text)
+                .map(|at| TokenEntry {
+                    access_token,
+                    refresh_token,
+                    expires_at: at,
+                })
+                .ok_or_else(|| [EXPIRY, ", got '", truncate(&text, 40), "'"].concat());
+        }
+        _ => expiry.and_then(|e| e.as_f64()).ok_or(EXPIRY)?,
+    };
+    // A Date's own range: ±8.64e15 ms.
+    if !(ms.is_finite() && ms.abs() <= 8.64e15) {
+        return Err(EXPIRY.into());
+    }
+    Ok(TokenEntry {
+        access_token,
+        refresh_token,
+        expires_at: ms as EpochMs,
+    })
 }
 
 impl TokenMap {
@@ -583,6 +628,52 @@ mod tests {
         wrote(&map, true);
         map.clear();
         wrote(&map, true);
+    }
+
+    #[test]
+    fn a_token_is_read_with_its_rules_and_refused_with_a_reason() {
+        use serde_json::json;
+        let read = |v: serde_json::Value| read_token(&v);
+        let entry =
+            read(json!({ "accessToken": "a", "refreshToken": "r", "expiresAt": 5 })).unwrap();
+        assert_eq!(
+            entry,
+            TokenEntry {
+                access_token: "a".into(),
+                refresh_token: Some("r".into()),
+                expires_at: 5
+            }
+        );
+        let at = read(json!({ "accessToken": "a", "expiresAt": "1970-01-01T00:00:01.5+00:00" }))
+            .unwrap();
+        assert_eq!((at.refresh_token, at.expires_at), (None, 1500));
+        let refused = |v: serde_json::Value, why: &str| {
+            let problem = read(v.clone()).expect_err(&v.to_string());
+            assert!(problem.contains(why), "{v}: {problem}");
+        };
+        refused(json!("a token"), "token must be an object");
+        refused(json!({ "expiresAt": 5 }), "token.accessToken must be");
+        refused(
+            json!({ "accessToken": 7, "expiresAt": 5 }),
+            "token.accessToken must be",
+        );
+        refused(
+            json!({ "accessToken": "a", "refreshToken": null, "expiresAt": 5 }),
+            "token.refreshToken must be",
+        );
+        refused(json!({ "accessToken": "a" }), "token.expiresAt must be");
+        refused(
+            json!({ "accessToken": "a", "expiresAt": "tomorrow" }),
+            "got 'tomorrow'",
+        );
+        refused(
+            json!({ "accessToken": "a", "expiresAt": 8.7e15 }),
+            "token.expiresAt must be",
+        );
+        refused(
+            json!({ "accessToken": "a", "expiresAt": true }),
+            "token.expiresAt must be",
+        );
     }
 
     #[test]

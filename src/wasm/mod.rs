@@ -36,6 +36,9 @@ extern "C" {
     fn try_object_keys(value: &JsValue) -> Result<Array, JsValue>;
     #[wasm_bindgen(catch, js_namespace = Array, js_name = isArray)]
     fn try_is_array(value: &JsValue) -> Result<bool, JsValue>;
+    /// `Date.prototype.getTime.call(value)`: throws for what only looks like a `Date`.
+    #[wasm_bindgen(catch, js_namespace = ["Date", "prototype", "getTime"], js_name = call)]
+    fn try_get_time(value: &JsValue) -> Result<f64, JsValue>;
     #[wasm_bindgen(catch, js_name = encodeURIComponent)]
     fn try_encode_uri_component(value: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_namespace = Object, js_name = entries)]
@@ -153,6 +156,16 @@ impl JsonView for JsValue {
 
     fn as_str(&self) -> Option<String> {
         self.as_string()
+    }
+
+    fn as_well_formed_str(&self) -> Option<String> {
+        well_formed(self)
+    }
+
+    fn as_date_ms(&self) -> Option<f64> {
+        // A Date-like object (`Object.create(Date.prototype)`, a proxy) throws in `getTime`.
+        self.is_instance_of::<Date>()
+            .then(|| try_get_time(self).unwrap_or(f64::NAN))
     }
 
     fn as_str_within(&self, max: usize) -> Option<String> {

@@ -4,9 +4,8 @@
 
 use super::errors::{invalid_input, set};
 use super::{date, get, now, well_formed};
-use crate::model::truncate;
-use crate::time::{parse_rfc3339, EpochMs};
-use crate::tokens::{TokenEntry, TokenMap};
+use crate::time::EpochMs;
+use crate::tokens::{read_token, TokenEntry, TokenMap};
 use js_sys::{Array, Date, Object};
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
@@ -33,13 +32,6 @@ pub(crate) fn shared_map(value: &JsValue) -> Option<Rc<RefCell<TokenMap>>> {
     })
 }
 
-#[wasm_bindgen]
-extern "C" {
-    /// `Date.prototype.getTime.call(value)`: throws for what only looks like a `Date`.
-    #[wasm_bindgen(catch, js_namespace = ["Date", "prototype", "getTime"], js_name = call)]
-    fn try_get_time(value: &JsValue) -> Result<f64, JsValue>;
-}
-
 /// An optional number argument: `undefined`, `null` or a number (`NaN` refused).
 fn number_arg(value: &JsValue, name: &str) -> Result<Option<f64>, JsValue> {
     match value.as_f64() {
@@ -47,46 +39,6 @@ fn number_arg(value: &JsValue, name: &str) -> Result<Option<f64>, JsValue> {
         Some(n) if !n.is_nan() => Ok(Some(n)),
         _ => Err(invalid_input([name, " must be a number"].concat())),
     }
-}
-
-/// Reads `expiresAt`: a valid `Date`, an RFC 3339 string, or finite epoch milliseconds.
-fn read_expiry(value: &JsValue) -> Result<EpochMs, String> {
-    const BAD: &str =
-        "token.expiresAt must be a valid Date, an RFC 3339 string or epoch milliseconds";
-    let ms = if value.is_instance_of::<Date>() {
-        // A Date-like object (`Object.create(Date.prototype)`, a proxy) throws here.
-        try_get_time(value).map_err(|_| BAD)?
-    } else if let Some(text) = value.as_string() {
-        return parse_rfc3339(&text)
-            .ok_or_else(|| [BAD, ", got '", truncate(&text, 40), "'"].concat());
-    } else {
-        value.as_f64().ok_or(BAD)?
-    };
-    // A Date's own range: ±8.64e15 ms.
-    if ms.is_finite() && ms.abs() <= 8.64e15 {
-        Ok(ms as EpochMs)
-    } else {
-        Err(BAD.to_owned())
-    }
-}
-
-fn read_token(token: &JsValue) -> Result<TokenEntry, String> {
-    if !token.is_object() {
-        return Err("token must be an object { accessToken, refreshToken?, expiresAt }".into());
-    }
-    let access_token = get(token, "accessToken")
-        .and_then(|t| well_formed(&t))
-        .ok_or("token.accessToken must be a well-formed string")?;
-    let refresh_token = match get(token, "refreshToken") {
-        None => None,
-        Some(t) => Some(well_formed(&t).ok_or("token.refreshToken must be a well-formed string")?),
-    };
-    let expires_at = read_expiry(&get(token, "expiresAt").unwrap_or(JsValue::UNDEFINED))?;
-    Ok(TokenEntry {
-        access_token,
-        refresh_token,
-        expires_at,
-    })
 }
 
 /// A stored token, as `getToken` returns it. Its `expiresAt` is a fresh `Date` on every read;
