@@ -257,9 +257,14 @@ impl<V: Value> Client<V> {
             ]
             .concat();
         }
-        let metric = info.metric(bad == 0, duration_ms, ok + bad, None);
-        self.log(entry.level, || entry);
-        self.metric(metric);
+        // The run after a status fetch (`autoRefresh`) that found nothing due did nothing: no
+        // log line and no metric for it, where a caller's `refreshExpiring()` always has both.
+        let idle = batch.call.is_none() && ok + bad == 0 && batch.deferred.is_empty();
+        if !idle {
+            let metric = info.metric(bad == 0, duration_ms, ok + bad, None);
+            self.log(entry.level, || entry);
+            self.metric(metric);
+        }
         let calls = batch
             .call
             .filter(|call| self.calls.iter().any(|(c, _)| c == call));

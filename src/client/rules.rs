@@ -897,6 +897,28 @@ fn auto_refresh_refreshes_due_accounts_after_a_status_and_its_revalidation_does_
     assert!(h.url(sent[0]).ends_with("/refresh/instagram/a"));
 }
 
+#[test]
+fn auto_refresh_that_finds_nothing_due_writes_no_log_and_no_metric() {
+    let mut config = config();
+    config.auto_refresh = true;
+    config.metrics = true;
+    config.log_level = Level::Debug;
+    let mut h = H::new(config);
+    h.set_token("tiktok", "b", "tok-b", FAR_MS);
+    h.call(1, Call::Status { force: false });
+    let attempt = h.only_open();
+    let effects = h.respond(attempt, ok(status_body(&[("tiktok", "b", FAR)])));
+    let operations: Vec<_> = metrics(&effects).into_iter().map(|m| m.operation).collect();
+    assert_eq!(operations, ["status"], "the status alone");
+    assert!(logs(&h.all)
+        .iter()
+        .all(|e| e.operation != "refreshExpiring"));
+    // A caller's refreshExpiring() with nothing due is measured and logged all the same.
+    let effects = h.call(2, Call::RefreshExpiring);
+    let operations: Vec<_> = metrics(&effects).into_iter().map(|m| m.operation).collect();
+    assert_eq!(operations, ["refreshExpiring"]);
+}
+
 // --- 5. refreshExpiring ----------------------------------------------------------------------
 
 #[test]
