@@ -30,23 +30,33 @@ async function count(fn, per = 1) {
 }
 
 const status = makeStatus(1000);
-const body = JSON.stringify(makeStatus(5));
 const one = status.integrations[0];
-const fakeFetch = async () => new Response(body, { status: 200, headers: { 'content-type': 'application/json' } });
-const client = new IntegrationsClient({ baseUrl: 'http://127.0.0.1:9', fetch: fakeFetch, autoRefresh: false, cache: { dedupingInterval: 0 }, logLevel: 'silent' });
+// A client whose fetch answers the same body of `accounts` accounts every time; 5 and 50, so that
+// the table shows how the crossings of a status() grow with the accounts.
+const clientOf = (accounts) => {
+  const body = JSON.stringify(makeStatus(accounts));
+  const fakeFetch = async () => new Response(body, { status: 200, headers: { 'content-type': 'application/json' } });
+  return new IntegrationsClient({ baseUrl: 'http://127.0.0.1:9', fetch: fakeFetch, autoRefresh: false, cache: { dedupingInterval: 0 }, logLevel: 'silent' });
+};
+const client = clientOf(5);
+const client50 = clientOf(50);
 const tokens = new MultiAccountTokenManager();
 for (let i = 0; i < 1000; i++) tokens.setToken('instagram', `acct_${i}`, { accessToken: `at_${i}`, refreshToken: `rt_${i}`, expiresAt: Date.now() + (i < 10 ? 1000 : 86_400_000) });
 
+// `key` names a row for run.mjs (and matches a row of the baseline's run); `op` is what the table shows.
 const rows = [
-  { op: '`isIntegrationData(account)`', ...(await count(() => isIntegrationData(one))) },
-  { op: '`parseIntegrationStatus`, per account (1 000 accounts)', ...(await count(() => parseIntegrationStatus(status), 1000)) },
-  { op: '`client.status()`, 5 accounts, fetch stubbed: the first (no data to compare with)', ...(await count(() => client.status())) },
-  { op: '`client.status()`, the same again (compared with the current data)', ...(await count(() => client.status())) },
-  { op: '`tokens.getToken(p, a)`', ...(await count(() => tokens.getToken('instagram', 'acct_500'))) },
-  { op: '`tokens.getToken(p, a).accessToken`', ...(await count(() => tokens.getToken('instagram', 'acct_500').accessToken)) },
-  { op: '`tokens.setToken(p, a, token)`', ...(await count(() => tokens.setToken('instagram', 'acct_x', { accessToken: 'a', refreshToken: 'r', expiresAt: Date.now() + 5000 }))) },
-  { op: '`tokens.expiringWithin(60 s)`, 11 due among 1 001', ...(await count(() => tokens.expiringWithin(60_000))) },
-  { op: '`createIntegrationError(...)`', ...(await count(() => createIntegrationError('x', 'instagram', 'a', 409))) },
+  { key: 'guard', op: '`isIntegrationData(account)`', ...(await count(() => isIntegrationData(one))) },
+  { key: 'parsePerAccount', op: '`parseIntegrationStatus`, per account (1 000 accounts)', ...(await count(() => parseIntegrationStatus(status), 1000)) },
+  { key: 'statusFirst', accounts: 5, op: '`client.status()`, 5 accounts, fetch stubbed: the first (no data to compare with)', ...(await count(() => client.status())) },
+  { key: 'status', accounts: 5, op: '`client.status()`, 5 accounts, the same again (compared with the current data)', ...(await count(() => client.status())) },
+  { key: 'statusFirst50', accounts: 50, op: '`client.status()`, 50 accounts, fetch stubbed: the first', ...(await count(() => client50.status())) },
+  { key: 'status50', accounts: 50, op: '`client.status()`, 50 accounts, the same again', ...(await count(() => client50.status())) },
+  { key: 'getToken', op: '`tokens.getToken(p, a)`', ...(await count(() => tokens.getToken('instagram', 'acct_500'))) },
+  { key: 'getTokenAccess', op: '`tokens.getToken(p, a).accessToken`', ...(await count(() => tokens.getToken('instagram', 'acct_500').accessToken)) },
+  { key: 'setToken', op: '`tokens.setToken(p, a, token)`', ...(await count(() => tokens.setToken('instagram', 'acct_x', { accessToken: 'a', refreshToken: 'r', expiresAt: Date.now() + 5000 }))) },
+  { key: 'expiring', op: '`tokens.expiringWithin(60 s)`, 11 due among 1 001', ...(await count(() => tokens.expiringWithin(60_000))) },
+  { key: 'error', op: '`createIntegrationError(...)`', ...(await count(() => createIntegrationError('x', 'instagram', 'a', 409))) },
 ];
 client.dispose();
+client50.dispose();
 report({ package: which, rows });
