@@ -75,22 +75,26 @@ pub(crate) fn iso(ms: EpochMs) -> String {
 
 thread_local! {
     /// Property names already made into JS strings: validation reads the same few names for
-    /// every account, and making a JS string from Rust text costs a decode each time.
-    static KEYS: std::cell::RefCell<Vec<(String, JsValue)>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// every account, and making a JS string from Rust text costs a decode each time. Kept for
+    /// the instance's life (64 at most), so that a read borrows one: cloning a JS value and
+    /// dropping the clone are two calls into JavaScript each.
+    static KEYS: std::cell::RefCell<Vec<(String, &'static JsValue)>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// The JS string of a property name, from the cache when it is there.
-fn key(name: &str) -> JsValue {
+fn key(name: &str) -> std::borrow::Cow<'static, JsValue> {
+    use std::borrow::Cow;
     KEYS.with(|keys| {
         let mut keys = keys.borrow_mut();
         if let Some((_, js)) = keys.iter().find(|(n, _)| n == name) {
-            return js.clone();
+            return Cow::Borrowed(*js);
         }
-        let js = JsValue::from_str(name);
-        if keys.len() < 64 {
-            keys.push((name.to_owned(), js.clone()));
+        if keys.len() >= 64 {
+            return Cow::Owned(JsValue::from_str(name));
         }
-        js
+        let js: &'static JsValue = Box::leak(Box::new(JsValue::from_str(name)));
+        keys.push((name.to_owned(), js));
+        Cow::Borrowed(js)
     })
 }
 
@@ -101,6 +105,7 @@ pub(crate) fn get(target: &JsValue, name: &str) -> Option<JsValue> {
     if !target.is_object() && !target.is_function() {
         return None;
     }
+    // No borrow of the cache is held here: a getter may call back into the client.
     match Reflect::get(target, &key(name)) {
         Ok(value) => Some(value).filter(|v| !v.is_undefined()),
         Err(_) => Some(JsValue::symbol(Some("unreadable"))),
