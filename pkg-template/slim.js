@@ -32,14 +32,22 @@ export function init(input = new URL('./integrations_client_bg.wasm', import.met
   return loading;
 }
 
+// Bytes or a compiled module, which need no `Response`: in Node, reading the `Response` global
+// loads its fetch library (~50 ms), which a script that never fetches has no need of.
+const isCode = (x) => x instanceof ArrayBuffer || ArrayBuffer.isView(x) || x instanceof WebAssembly.Module;
+const isResponse = (x) => !isCode(x) && typeof Response === 'function' && x instanceof Response;
+
 async function load(input) {
   const { source, fetched } = await obtain(input);
-  if (typeof Response === 'function' && source instanceof Response && !source.ok) {
+  if (isResponse(source) && !source.ok) {
     const from = source.url ? ` from ${source.url}` : '';
     throw failure('http', `could not load the wasm${from}: ${source.status} ${source.statusText}`, { statusCode: source.status });
   }
   try {
-    await initWasm({ module_or_path: source });
+    // Node compiles bytes at once (no page to keep responsive, and wasm-bindgen's async loader
+    // would read `Response`); a browser compiles them off the main thread.
+    if (isCode(source) && globalThis.process?.versions?.node) glue.initSync({ module: source });
+    else await initWasm({ module_or_path: source });
   } catch (cause) {
     // Bytes the package fetched or read are a bad response; bytes the caller gave, bad input.
     throw failure(fetched ? 'invalid_response' : 'invalid_input', `the wasm did not compile or instantiate: ${cause?.message ?? cause}`, { cause });
@@ -56,8 +64,9 @@ async function obtain(input) {
   let source;
   try {
     source = await input;
+    if (isCode(source)) return { source, fetched: false };
     const location = typeof source === 'string' || source instanceof URL || (typeof Request === 'function' && source instanceof Request);
-    if (!location) return { source, fetched: typeof Response === 'function' && source instanceof Response };
+    if (!location) return { source, fetched: isResponse(source) };
     const fs = globalThis.process?.getBuiltinModule?.('node:fs');
     const file = fs && String(source).startsWith('file:');
     return { source: await (file ? fs.promises.readFile(new URL(source)) : fetch(source)), fetched: true };

@@ -149,3 +149,18 @@ test('a Node script may give init() the bytes or a compiled module instead, and 
     assert.deepEqual(JSON.parse(run.stdout), { before: true, accounts: 5 }, source);
   }
 });
+
+test("init() in Node reads and compiles the wasm without loading Node's fetch library (undici: ~50 ms) that a script never fetching has no need of", async () => {
+  for (const source of ['', 'bytes', 'await WebAssembly.compile(bytes)']) {
+    const script = `
+      import { readFile } from 'node:fs/promises';
+      const { init, MultiAccountTokenManager } = await import(${JSON.stringify(SLIM_URL)});
+      const bytes = await readFile(new URL(${JSON.stringify(WASM_URL)}));
+      await init(${source});
+      new MultiAccountTokenManager().setToken('instagram', 'a', { accessToken: 'x', expiresAt: 1 });
+      console.log(JSON.stringify({ fetchLibrary: process.moduleLoadList.some((m) => m.includes('undici')) }));`;
+    const run = await runNodeScript(script);
+    assert.equal(run.code, 0, `exit code; stderr: ${run.stderr}`);
+    assert.deepEqual(JSON.parse(run.stdout), { fetchLibrary: false }, `init(${source})`);
+  }
+});
