@@ -9,8 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { APP_URL, CHROMIUM_ARGS, control, count, eventually, refreshedAccounts, requests, WAIT } from './support.mjs';
+import { APP_URL, control, count, eventually, launchChromium, refreshedAccounts, requests, WAIT } from './support.mjs';
 
 const SCREENSHOT = fileURLToPath(new URL('../../target/screenshots/react-app.png', import.meta.url));
 const expectCount = (route, n, options) =>
@@ -20,7 +19,7 @@ const expectCount = (route, n, options) =>
 let browser, context, page, pageErrors;
 
 before(async () => {
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();

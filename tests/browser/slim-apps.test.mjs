@@ -5,10 +5,8 @@
 //   MOCK_URL                         the mock API, which the pages call directly (it sends CORS headers)
 import { after, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS, control, count, MOCK_URL } from './support.mjs';
-import { assertLoadedSlim, openSlimPage } from './slim-page.mjs';
+import { control, count, launchChromium, MOCK_URL } from './support.mjs';
+import { assertLoadedSlim, assertReadmeSlimSnippet, openSlimPage } from './slim-page.mjs';
 
 const { SLIM_VITE_URL, SLIM_WEBPACK_URL } = process.env;
 if (!SLIM_VITE_URL || !SLIM_WEBPACK_URL) throw new Error('SLIM_VITE_URL and SLIM_WEBPACK_URL must be set: run scripts/test-browser.sh');
@@ -17,7 +15,7 @@ const WASM_FILE = new URL('node_modules/integrations-client/integrations_client_
 
 let browser;
 before(async () => {
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();
@@ -25,10 +23,7 @@ after(async () => {
 beforeEach(() => control('POST', 'reset'));
 
 test("the example's snippet is the README's slim snippet, as it is", () => {
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-  const snippet = /^## Slim entry\n[\s\S]*?```js\n([\s\S]*?)```/m.exec(readme)?.[1];
-  assert.ok(snippet, 'README has a "## Slim entry" section with a js block');
-  assert.equal(readFileSync(new URL('src/accounts.js', app), 'utf8'), snippet, 'update examples/slim/src/accounts.js with the README snippet');
+  assertReadmeSlimSnippet(new URL('src/accounts.js', app));
 });
 
 for (const [bundler, url] of [['Vite', SLIM_VITE_URL], ['webpack 5', SLIM_WEBPACK_URL]]) {

@@ -4,6 +4,14 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
+/** Asserts that `file` (a URL) holds the README's slim-entry snippet, as it is. */
+export function assertReadmeSlimSnippet(file) {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const snippet = /^## Slim entry\n[\s\S]*?```js\n([\s\S]*?)```/m.exec(readme)?.[1];
+  assert.ok(snippet, 'README has a "## Slim entry" section with a js block');
+  assert.equal(readFileSync(file, 'utf8'), snippet, `update ${file.pathname.replace(/^.*\/examples\//, 'examples/')} with the README snippet`);
+}
+
 /** The mock API's accounts as the README's slim snippet lists them (`provider/accountName`). */
 export const MOCK_ACCOUNTS = ['instagram/@user1', 'instagram/@user2', 'linkedin/Jane Doe', 'tiktok/@dancer', 'youtube/My Channel'];
 

@@ -1,15 +1,20 @@
-// What the browser tests share: the URLs scripts/test-browser.sh passes, Chromium's flags, the mock
-// server's control API and bounded polling. Not a test file itself (node --test runs *.test.mjs).
+// What the browser tests share (tests/browser and tests/next): the URLs scripts/test-browser.sh and
+// scripts/test-next.sh pass, Debian's Chromium with its flags, the mock server's control API and
+// bounded polling. Not a test file itself (node --test runs *.test.mjs).
 import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
 
 export const { APP_URL, MOCK_URL } = process.env;
-if (!APP_URL || !MOCK_URL) throw new Error('APP_URL and MOCK_URL must be set: run scripts/test-browser.sh');
+if (!APP_URL || !MOCK_URL) throw new Error('APP_URL and MOCK_URL must be set: run scripts/test-browser.sh or scripts/test-next.sh');
 
 export const CHROMIUM_ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-extensions',
 ];
 export const WAIT = 10_000; // the longest any single wait may take
+
+/** Debian's headless Chromium, as every browser test runs it. */
+export const launchChromium = () => chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 
 // ---- mock server control API -----------------------------------------------------------------
 export async function control(method, op, body) {

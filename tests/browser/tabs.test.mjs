@@ -9,8 +9,7 @@
 // Every count below is read from the mock server's request log, and every wait is bounded.
 import { after, afterEach, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
-import { APP_URL, CHROMIUM_ARGS, control, count, eventually, refreshedAccounts, requests, sleep, WAIT } from './support.mjs';
+import { APP_URL, control, count, eventually, launchChromium, refreshedAccounts, requests, sleep, WAIT } from './support.mjs';
 
 // How long another tab may take to show a change made in one tab. The client polls every 5 minutes
 // and no page gets a focus event here, so only the cross-tab broadcast can make it in time.
@@ -28,7 +27,7 @@ const expectAtLeast = (route, n, options) =>
 let browser, contexts, pageErrors;
 
 before(async () => {
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();

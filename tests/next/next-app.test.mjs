@@ -6,30 +6,16 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { chromium } from 'playwright-core';
-import { assertLoadedSlim, BASE64_BLOB, openSlimPage } from '../browser/slim-page.mjs';
+import { APP_URL, control, count, launchChromium, WAIT } from '../browser/support.mjs';
+import { assertLoadedSlim, assertReadmeSlimSnippet, BASE64_BLOB, openSlimPage } from '../browser/slim-page.mjs';
 
-const { APP_URL, MOCK_URL } = process.env;
-if (!APP_URL || !MOCK_URL) throw new Error('APP_URL and MOCK_URL must be set: run scripts/test-next.sh');
-
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-extensions',
-];
-const WAIT = 10_000;
 const read = (path) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
-
-async function control(method, op) {
-  const res = await fetch(`${MOCK_URL}/__control/${op}`, { method });
-  assert.equal(res.status, 200, `control ${method} ${op}`);
-  return res.json();
-}
-const statusRequests = async () => (await control('GET', 'requests?route=status')).requests.length;
+const statusRequests = () => count('status');
 
 let browser;
 before(async () => {
   await control('POST', 'reset');
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();
@@ -53,9 +39,7 @@ test('the server-rendered page shows the loading state and sent no request', asy
 });
 
 test("the /slim page's snippet is the README's slim snippet, as it is", () => {
-  const snippet = /^## Slim entry\n[\s\S]*?```js\n([\s\S]*?)```/m.exec(read('README.md'))?.[1];
-  assert.ok(snippet, 'README has a "## Slim entry" section with a js block');
-  assert.equal(read('examples/next/app/slim/accounts.js'), snippet, 'update examples/next/app/slim/accounts.js with the README snippet');
+  assertReadmeSlimSnippet(new URL('../../examples/next/app/slim/accounts.js', import.meta.url));
 });
 
 // Before any browser test: a page left open there may still revalidate, and this counts requests.
