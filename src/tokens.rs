@@ -99,8 +99,6 @@ impl Prefilter {
 /// Reads `setToken`'s token: `{ accessToken, refreshToken?, expiresAt }`, each text well-formed,
 /// `expiresAt` a valid date, an RFC 3339 string or epoch milliseconds within a `Date`'s range.
 pub fn read_token<V: JsonView>(token: &V) -> Result<TokenEntry, InputProblem> {
-    const EXPIRY: &str =
-        "token.expiresAt must be a valid Date, an RFC 3339 string or epoch milliseconds";
     if !token.is_object() {
         return Err("token must be an object { accessToken, refreshToken?, expiresAt }".into());
     }
@@ -115,29 +113,33 @@ pub fn read_token<V: JsonView>(token: &V) -> Result<TokenEntry, InputProblem> {
                 .ok_or("token.refreshToken must be a well-formed string")?,
         ),
     };
-    let expiry = token.get("expiresAt");
-    let ms = match expiry.as_ref().map(|e| (e.as_date_ms(), e.as_str())) {
-        Some((Some(ms), _)) => ms,
-        Some((None, Some(text))) => {
-            return parse_rfc3339(&text)
-                .map(|at| TokenEntry {
-                    access_token,
-                    refresh_token,
-                    expires_at: at,
-                })
-                .ok_or_else(|| [EXPIRY, ", got '", truncate(&text, 40), "'"].concat());
-        }
-        _ => expiry.and_then(|e| e.as_f64()).ok_or(EXPIRY)?,
-    };
-    // A Date's own range: ±8.64e15 ms.
-    if !(ms.is_finite() && ms.abs() <= 8.64e15) {
-        return Err(EXPIRY.into());
-    }
     Ok(TokenEntry {
         access_token,
         refresh_token,
-        expires_at: ms as EpochMs,
+        expires_at: read_expiry(token.get("expiresAt").as_ref())?,
     })
+}
+
+/// `expiresAt`: a valid date, an RFC 3339 string, or epoch milliseconds within a `Date`'s range
+/// (±8.64e15 ms).
+fn read_expiry<V: JsonView>(value: Option<&V>) -> Result<EpochMs, InputProblem> {
+    const EXPIRY: &str =
+        "token.expiresAt must be a valid Date, an RFC 3339 string or epoch milliseconds";
+    let value = value.ok_or(EXPIRY)?;
+    let ms = match value.as_date_ms() {
+        Some(ms) => ms,
+        None => match value.as_str() {
+            Some(text) => {
+                return parse_rfc3339(&text)
+                    .ok_or_else(|| [EXPIRY, ", got '", truncate(&text, 40), "'"].concat())
+            }
+            None => value.as_f64().ok_or(EXPIRY)?,
+        },
+    };
+    match ms.is_finite() && ms.abs() <= 8.64e15 {
+        true => Ok(ms as EpochMs),
+        false => Err(EXPIRY.into()),
+    }
 }
 
 impl TokenMap {
