@@ -219,7 +219,9 @@ mod tests {
         let allocator = SizeClasses::new(arena);
         let mut live: Vec<Live> = Vec::new();
         let mut next_fill = 0u8;
-        let mut check_new = |live: &[Live], ptr: *mut u8, layout: Layout| {
+        // A new block: inside the memory, aligned, apart from every live one; then filled with a
+        // byte of its own and kept.
+        let mut place = |live: &mut Vec<Live>, ptr: *mut u8, layout: Layout| {
             let (at, len) = (ptr as usize, layout.size().max(1));
             prop_assert!(
                 at % layout.align() == 0,
@@ -230,7 +232,7 @@ mod tests {
                 low <= at && at + len <= high,
                 "{at:#x}+{len} outside the memory"
             );
-            for other in live {
+            for other in live.iter() {
                 let (o, olen) = (other.ptr as usize, other.layout.size().max(1));
                 prop_assert!(
                     at + len <= o || o + olen <= at,
@@ -238,41 +240,41 @@ mod tests {
                 );
             }
             next_fill = next_fill.wrapping_add(1).max(1);
-            Ok(next_fill)
+            let block = Live {
+                ptr,
+                layout,
+                fill: next_fill,
+            };
+            fill(&block);
+            live.push(block);
+            Ok(())
+        };
+        // A live block, taken out of the model with its bytes checked.
+        let take = |live: &mut Vec<Live>, at: usize| {
+            let block = live.swap_remove(at % live.len());
+            prop_assert!(
+                intact(&block, block.layout.size()),
+                "a block was overwritten"
+            );
+            Ok(block)
         };
         for op in ops {
             match *op {
                 Op::Alloc { size, align } => {
                     let layout = Layout::from_size_align(size, align).unwrap();
-                    // SAFETY: a layout of a non-zero size or not, as GlobalAlloc callers give.
+                    // SAFETY: a layout of a non-zero size, as GlobalAlloc callers give.
                     let ptr = unsafe { allocator.alloc(layout) };
-                    if ptr.is_null() {
-                        continue;
+                    if !ptr.is_null() {
+                        place(&mut live, ptr, layout)?;
                     }
-                    let fill_byte = check_new(&live, ptr, layout)?;
-                    let block = Live {
-                        ptr,
-                        layout,
-                        fill: fill_byte,
-                    };
-                    fill(&block);
-                    live.push(block);
                 }
                 Op::Free(at) if !live.is_empty() => {
-                    let block = live.swap_remove(at % live.len());
-                    prop_assert!(
-                        intact(&block, block.layout.size()),
-                        "a block was overwritten"
-                    );
+                    let block = take(&mut live, at)?;
                     // SAFETY: live, with the layout it was made with.
                     unsafe { allocator.dealloc(block.ptr, block.layout) };
                 }
                 Op::Realloc(at, size) if !live.is_empty() => {
-                    let block = live.swap_remove(at % live.len());
-                    prop_assert!(
-                        intact(&block, block.layout.size()),
-                        "a block was overwritten"
-                    );
+                    let block = take(&mut live, at)?;
                     // SAFETY: live, with the layout it was made with.
                     let ptr = unsafe { allocator.realloc(block.ptr, block.layout, size) };
                     if ptr.is_null() {
@@ -289,14 +291,7 @@ mod tests {
                         intact(&kept, size.min(block.layout.size())),
                         "realloc lost bytes"
                     );
-                    let fill_byte = check_new(&live, ptr, layout)?;
-                    let grown = Live {
-                        ptr,
-                        layout,
-                        fill: fill_byte,
-                    };
-                    fill(&grown);
-                    live.push(grown);
+                    place(&mut live, ptr, layout)?;
                 }
                 Op::Free(_) | Op::Realloc(..) => {}
             }
