@@ -49,20 +49,11 @@ pub struct View<'a, V> {
     pub updated_at: Option<EpochMs>,
 }
 
-impl<V> View<'static, V> {
-    /// The constant snapshot of server rendering: what a client that has fetched nothing shows.
-    pub fn idle() -> Self {
-        let store = Store::new(CacheConfig::default());
-        View {
-            key: (0, store.is_loading(), store.is_validating()),
-            data: None,
-            by_provider: Vec::new(),
-            error: None,
-            needs_reconnect: Vec::new(),
-            is_loading: store.is_loading(),
-            is_validating: store.is_validating(),
-            updated_at: None,
-        }
+impl<V: Value> View<'_, V> {
+    /// Shows the constant snapshot of server rendering: the view of a client that has fetched
+    /// nothing, made by the same [`Data::view`] as every other.
+    pub fn idle<R>(show: impl FnOnce(&View<'_, V>) -> R) -> R {
+        show(&Data::new(Store::new(CacheConfig::default())).view())
     }
 }
 

@@ -2249,3 +2249,18 @@ fn a_batch_skips_a_queued_account_whose_grant_went_while_it_waited() {
         "only the foreground refresh"
     );
 }
+
+#[test]
+fn the_server_snapshot_is_the_view_of_a_client_that_has_fetched_nothing_loading() {
+    let h = H::new(config());
+    let fresh = h.c.view();
+    View::<J>::idle(|idle| {
+        assert!(
+            idle.is_loading && !idle.is_validating,
+            "nothing fetched: loading"
+        );
+        assert!(idle.data.is_none() && idle.error.is_none() && idle.updated_at.is_none());
+        assert!(idle.by_provider.is_empty() && idle.needs_reconnect.is_empty());
+        assert_eq!(idle.key, fresh.key);
+    });
+}

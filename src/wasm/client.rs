@@ -134,7 +134,7 @@ impl IntegrationsClient {
         Ok(Self {
             driver: Driver::new(core, transport, observer, channel),
             tokens: tokens_js,
-            idle: super::snapshot::build(&View::idle()),
+            idle: View::idle(super::snapshot::build),
         })
     }
 
