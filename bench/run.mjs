@@ -194,9 +194,9 @@ const expPass = expFaster >= AIM.expiringFaster;
 const getRatio = tokens.get.ours.medianMs / tokens.get.js.medianMs;
 
 // The slim entry's compile + instantiate in Node, whichever way its init() did them.
-const slimCompile = (x) => (x.asyncApi
-  ? { ms: x.asyncMs, how: `\`WebAssembly.${x.asyncApi}\` (asynchronous)` }
-  : { ms: x.moduleMs + x.instanceMs, how: '`new WebAssembly.Module` + `Instance` (synchronous)' });
+const slimCompile = !hasSlim ? null : st.slim.asyncApi
+  ? { ms: st.slim.asyncMs, how: `\`WebAssembly.${st.slim.asyncApi}\` (asynchronous)` }
+  : { ms: st.slim.moduleMs + st.slim.instanceMs, how: '`new WebAssembly.Module` + `Instance` (synchronous)' };
 
 // ---- the summary table --------------------------------------------------------------------------
 // With a baseline, two more columns after ours ("now"): "before (commit X)" and "now / before".
@@ -235,7 +235,7 @@ const summary = table([
     `${ratio(st.ours.importToFirstCallMs, st.ky.importToFirstCallMs)} ky`, `≤ ${AIM.startupMs} ms in Node`, ok(startPass)],
   cmp && [`${ms(cmp.start.was.importToFirstCallMs)} (decode ${ms(cmp.start.was.decodeMs)}, compile ${ms(cmp.start.was.moduleMs)}, instantiate ${ms(cmp.start.was.instanceMs)}); Chromium blocked ${ms(cmp.browser.was.blockedMs)}`,
     `**${ratio(cmp.start.now.importToFirstCallMs, cmp.start.was.importToFirstCallMs)}**; Chromium blocked ${ratio(cmp.browser.now.blockedMs, cmp.browser.was.blockedMs)}`]),
-  ...(hasSlim ? [cmpCols(['5', 'start-up of the slim entry: `await import()` + `await init()` + first call, fresh Node process; Chromium, from the navigation\'s start', `**${ms(st.slim.importToFirstCallMs)}** in Node (\`init()\` ${ms(st.slim.initMs)}, of which ${slimCompile(st.slim).how} ${ms(slimCompile(st.slim).ms)}); in Chromium ready at ${ms(sbSlim.readyAt)}, first call done at ${ms(sbSlim.firstCallAt)}${sbSlim.trace ? `; wasm work on the main thread ${ms(sbSlim.trace.wasmMainMs)}, the longest task with wasm work in it ${ms(sbSlim.trace.longestWasmTaskMs)}` : ''}`,
+  ...(hasSlim ? [cmpCols(['5', 'start-up of the slim entry: `await import()` + `await init()` + first call, fresh Node process; Chromium, from the navigation\'s start', `**${ms(st.slim.importToFirstCallMs)}** in Node (\`init()\` ${ms(st.slim.initMs)}, of which ${slimCompile.how} ${ms(slimCompile.ms)}); in Chromium ready at ${ms(sbSlim.readyAt)}, first call done at ${ms(sbSlim.firstCallAt)}${sbSlim.trace ? `; wasm work on the main thread ${ms(sbSlim.trace.wasmMainMs)}, the longest task with wasm work in it ${ms(sbSlim.trace.longestWasmTaskMs)}` : ''}`,
     `the default entry: Node ${ms(st.ours.importToFirstCallMs)}; Chromium ready at ${ms(sb.readyAt)}, first call at ${ms(sb.firstCallAt)}${sb.trace && sbSlim.trace ? `, wasm work on the main thread ${ms(sb.trace.wasmMainMs)}, longest task with wasm work ${ms(sb.trace.longestWasmTaskMs)}` : ''}`,
     `Node ${ratio(st.slim.importToFirstCallMs, st.ours.importToFirstCallMs)}; Chromium first call ${ratio(sbSlim.firstCallAt, sb.firstCallAt)}${sb.trace && sbSlim.trace ? `, longest task ${ratio(sbSlim.trace.longestWasmTaskMs, sb.trace.longestWasmTaskMs)}` : ''}`, '—', 'ℹ️'])] : []),
   cmpCols(['6', 'wasm memory growth, 1 000 → 100 000 mixed operations', `**${signed(growth)}** (${mb(memAt(1_000).wasmBytes)} → ${mb(memAt(100_000).wasmBytes)}; then ${signed(growthLater)} over 100 000 more)`,
@@ -449,8 +449,8 @@ if (!startPass) {
 In a fresh Node process the default entry's import decodes the LZMA-packed wasm (${ms(st.ours.decodeMs)}, the decoder wasm's compile included),
 compiles the client wasm (${ms(st.ours.moduleMs)}) and instantiates it (${ms(st.ours.instanceMs)}), all synchronously; the rest of the import,
 ${ms(rest)}, is loading the ${kb(w.ours.raw)} entry and running its glue. The first call takes ${ms(st.ours.firstCallMs)}.${hasSlim ? `
-The slim entry's import takes ${ms(st.slim.importMs)} and its \`await init()\` ${ms(st.slim.initMs)}, of which ${slimCompile(st.slim).how} (compile and
-instantiate) is ${ms(slimCompile(st.slim).ms)}: ${ms(st.slim.importToFirstCallMs)} to the first call in all${undici === null ? '.' : `. With Node's fetch implementation (undici) loaded
+The slim entry's import takes ${ms(st.slim.importMs)} and its \`await init()\` ${ms(st.slim.initMs)}, of which ${slimCompile.how} (compile and
+instantiate) is ${ms(slimCompile.ms)}: ${ms(st.slim.importToFirstCallMs)} to the first call in all${undici === null ? '.' : `. With Node's fetch implementation (undici) loaded
 before the import, \`init()\` takes ${ms(st.slimUndici.initMs)}, against ${ms(st.slim.initMs)} without: \`init()\` reads no \`Response\` or \`Request\` in Node, whose first read would load undici.`}` : ''}
 
 In Chromium (§5) the default entry's decode, compile and instantiate block the main thread ${ms(sb.blockedMs)}${sb.trace ? `, inside one task of

@@ -53,6 +53,15 @@ impl H {
         }
     }
 
+    /// Answers the one open attempt with a 503 and waits out the backoff (1 s, no jitter): the
+    /// retry's attempt.
+    fn retried_after_503(&mut self) -> AttemptId {
+        let attempt = self.only_open();
+        self.respond(attempt, status_code(503, None));
+        self.advance(1000);
+        self.only_open()
+    }
+
     /// Drains the effects, keeping track of attempts and timers.
     fn pump(&mut self) -> Vec<Effect<J>> {
         let mut out = Vec::new();
@@ -341,9 +350,7 @@ fn an_operation_logs_start_retry_and_success_and_emits_one_metric() {
     let cid = header(h.outgoing(first), "X-Correlation-Id")
         .unwrap()
         .to_owned();
-    h.respond(first, status_code(503, None));
-    h.advance(1000);
-    let second = h.only_open();
+    let second = h.retried_after_503();
     let effects = h.respond(second, ok(status_body(&[("instagram", "a", FAR)])));
     assert!(matches!(outcome(&effects, 1), Ok(Answer::Value(_))));
 
@@ -402,10 +409,7 @@ fn at_log_level_info_retries_show_but_starts_and_successes_do_not() {
     config.log_level = Level::Info;
     let mut h = H::new(config);
     h.call(1, Call::Status { force: false });
-    let first = h.only_open();
-    h.respond(first, status_code(503, None));
-    h.advance(1000);
-    let second = h.only_open();
+    let second = h.retried_after_503();
     h.respond(second, ok(status_body(&[])));
     let shown: Vec<_> = logs(&h.all)
         .into_iter()
@@ -427,10 +431,7 @@ fn with_log_level_warn_only_failures_are_logged() {
     let mut h = H::new(config);
     // A success after a retry: nothing at `warn`.
     h.call(1, Call::Status { force: false });
-    let first = h.only_open();
-    h.respond(first, status_code(503, None));
-    h.advance(1000);
-    let second = h.only_open();
+    let second = h.retried_after_503();
     h.respond(second, ok(status_body(&[])));
     assert_eq!(logs(&h.all), []);
     // A failure after every retry: one entry, at `warn` (retrying could fix it).
@@ -1448,9 +1449,7 @@ fn a_caller_leaving_a_shared_request_is_aborted_at_once_and_the_request_goes_on(
     let cid = header(h.outgoing(first), "X-Correlation-Id")
         .unwrap()
         .to_owned();
-    h.respond(first, status_code(503, None));
-    h.advance(1000);
-    let second = h.only_open();
+    let second = h.retried_after_503();
     let effects = h.leave(1);
     let error = rejected(&effects, 1).error;
     assert_eq!(
