@@ -51,7 +51,7 @@ pub struct View<'a, V> {
 
 impl<V: Value> View<'_, V> {
     /// Shows the constant snapshot of server rendering: the view of a client that has fetched
-    /// nothing, made by the same [`Data::view`] as every other.
+    /// nothing, made by the same `Data::view` as every other.
     pub fn idle<R>(show: impl FnOnce(&View<'_, V>) -> R) -> R {
         show(&Data::new(Store::new(CacheConfig::default())).view())
     }
