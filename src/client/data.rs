@@ -8,6 +8,9 @@ use crate::store::{group_by_provider, CacheConfig, Store};
 use crate::time::EpochMs;
 use crate::tokens::AccountKey;
 
+/// A snapshot's identity: the data's generation, loading, validating.
+pub type Key = (u64, bool, bool);
+
 pub(super) struct Data<V> {
     pub store: Store,
     pub data: Option<V>,
@@ -23,15 +26,17 @@ pub(super) struct Data<V> {
     /// The JSON text of the last status payload, while `data` is what it held: the next one
     /// with the same text is no change, without comparing the trees.
     text: Option<V>,
+    /// The last snapshot of each slot (idle, validating) and the key it was built for.
+    snapshots: [Option<(Key, V)>; 2],
 }
 
-/// What a snapshot shows. `key` is the snapshot's identity: the boundary keeps the object it
-/// built for a key and returns it again until the key changes.
+/// What a snapshot shows. `key` is the snapshot's identity: [`Client::snapshot`](super::Client::snapshot) keeps the object
+/// it built for a key and returns it again until the key changes.
 pub struct View<'a, V> {
     /// Changes exactly when something the snapshot shows changes. Revalidating has a slot of
     /// its own (`key.2`), so that a revalidation that changes nothing ends on the very object it
     /// started from.
-    pub key: (u64, bool, bool),
+    pub key: Key,
     /// The payload.
     pub data: Option<&'a V>,
     /// The accounts grouped by provider, as indices into `data.integrations`, in first-seen order.
@@ -58,7 +63,7 @@ impl<V: Value> View<'_, V> {
 }
 
 /// Which of the two snapshot slots (idle, validating) a snapshot key belongs to.
-pub fn slot((_, _, validating): (u64, bool, bool)) -> usize {
+fn slot((_, _, validating): Key) -> usize {
     usize::from(validating)
 }
 
@@ -95,12 +100,29 @@ impl<V: Value> Data<V> {
             generation: 0,
             fetches: 0,
             text: None,
+            snapshots: [None, None],
         }
+    }
+
+    /// The snapshot (`getSnapshot()`): the very object of the last call while its key holds,
+    /// one per slot, so that a revalidation that changes nothing ends on the object it started
+    /// from.
+    pub fn snapshot(&mut self) -> V {
+        let key = self.snapshot_key();
+        let slot = slot(key);
+        if let Some((built, snapshot)) = &self.snapshots[slot] {
+            if *built == key {
+                return snapshot.clone();
+            }
+        }
+        let snapshot = super::objects::snapshot(&self.view());
+        self.snapshots[slot] = Some((key, snapshot.clone()));
+        snapshot
     }
 
     /// The identity of the snapshot [`Data::view`] would show: cheap, for a caller that keeps
     /// the snapshot it built and asks on every render whether it still holds.
-    pub fn snapshot_key(&self) -> (u64, bool, bool) {
+    pub fn snapshot_key(&self) -> Key {
         let (loading, validating) = (self.store.is_loading(), self.store.is_validating());
         (self.generation, loading, validating)
     }

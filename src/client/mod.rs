@@ -16,6 +16,7 @@
 mod background;
 mod data;
 mod health;
+pub mod objects;
 mod operations;
 mod refresh;
 mod request;
@@ -27,7 +28,7 @@ mod tabs;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod testing;
 
-pub use data::{slot, Removal, View};
+pub use data::{Removal, View};
 pub use health::{is_terminal, Deferred};
 pub use request::Outgoing;
 pub use tabs::TabMessage;
@@ -99,6 +100,21 @@ pub trait Value: JsonView + Clone {
     fn object(entries: Vec<(String, Self)>) -> Self;
     /// `null`.
     fn null() -> Self;
+    /// A new empty object, for [`Value::set`].
+    fn new_object() -> Self;
+    /// Sets a field of an object made by [`Value::new_object`] (in the order set).
+    fn set(&mut self, key: &str, value: Self);
+    /// The value made read-only, where the platform can (`Object.freeze`).
+    fn frozen(self) -> Self {
+        self
+    }
+    /// Epoch milliseconds as RFC 3339 text (`Date#toISOString`).
+    fn timestamp(ms: EpochMs) -> Self;
+    /// An error object of `fields` ([`objects::error_fields`]): an `IntegrationError` in
+    /// JavaScript, the fields themselves where there is no such class.
+    fn error(fields: Self) -> Self {
+        fields
+    }
 }
 
 /// A method call, its arguments already read and checked.
@@ -670,10 +686,10 @@ impl<V: Value> Client<V> {
         self.data.view()
     }
 
-    /// The identity of the snapshot [`Client::view`] would show, without building the view:
-    /// the same key, the same snapshot.
-    pub fn snapshot_key(&self) -> (u64, bool, bool) {
-        self.data.snapshot_key()
+    /// The snapshot subscribers read (`getSnapshot()`): the same object until what it shows
+    /// changes.
+    pub fn snapshot(&mut self) -> V {
+        self.data.snapshot()
     }
 }
 

@@ -2263,3 +2263,38 @@ fn the_server_snapshot_is_the_view_of_a_client_that_has_fetched_nothing_loading(
         assert_eq!(idle.key, fresh.key);
     });
 }
+
+#[test]
+fn the_snapshot_is_the_same_object_until_what_it_shows_changes() {
+    let mut h = H::new(config());
+    let fresh = h.c.snapshot();
+    assert!(fresh.same(&h.c.snapshot()), "asked twice, nothing changed");
+    assert_eq!(
+        (fresh.0["isLoading"].clone(), fresh.0.get("data")),
+        (json!(true), None)
+    );
+    h.call(1, Call::Status { force: false });
+    let attempt = h.only_open();
+    h.respond(attempt, ok(status_body(&[("instagram", "a", FAR)])));
+    let shown = h.c.snapshot();
+    assert!(!shown.same(&fresh) && shown.same(&h.c.snapshot()));
+    assert_eq!(
+        shown.0["byProvider"]["instagram"][0],
+        shown.0["integrations"][0]
+    );
+    assert_eq!(shown.0["summary"]["total"], json!(1));
+    h.call(2, Call::Status { force: true });
+    let validating = h.c.snapshot();
+    assert!(!validating.same(&shown) && validating.0["isValidating"] == json!(true));
+    let attempt = h.only_open();
+    h.respond(attempt, ok(status_body(&[("instagram", "a", FAR)])));
+    assert!(
+        h.c.snapshot().same(&shown),
+        "a revalidation that changed nothing ends on the object it started from"
+    );
+    h.call(3, Call::Status { force: true });
+    let attempt = h.only_open();
+    h.respond(attempt, ok(status_body(&[])));
+    let emptied = h.c.snapshot();
+    assert!(!emptied.same(&shown) && emptied.0["integrations"] == json!([]));
+}

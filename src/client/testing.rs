@@ -90,6 +90,32 @@ impl Value for J {
     fn null() -> Self {
         J::new(Json::Null)
     }
+    fn new_object() -> Self {
+        J::new(json!({}))
+    }
+    fn set(&mut self, key: &str, value: Self) {
+        if let Some(object) = Rc::make_mut(&mut self.0).as_object_mut() {
+            object.insert(key.to_owned(), (*value.0).clone());
+        }
+    }
+    fn timestamp(ms: EpochMs) -> Self {
+        J::new(json!(rfc3339(ms)))
+    }
+}
+
+/// Epoch ms as `Date#toISOString` writes it (days to a civil date: H. Hinnant's algorithm).
+pub(crate) fn rfc3339(ms: EpochMs) -> String {
+    let (days, ms) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
+    let z = days + 719_468;
+    let (era, doe) = (z.div_euclid(146_097), z.rem_euclid(146_097));
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (h, m, sec, milli) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
+    format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{sec:02}.{milli:03}Z")
 }
 
 /// A virtual clock, a seeded generator (xorshift64*), and a page that is visible or not.

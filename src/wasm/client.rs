@@ -9,7 +9,7 @@ use super::signal::CallerSignal;
 use super::tokens::{shared_map, MultiAccountTokenManager};
 use super::transport::Transport;
 use super::{try_own_copy, well_formed};
-use crate::client::{Call, Client, Config, TabMessage, View};
+use crate::client::{objects, Call, Client, Config, TabMessage, View};
 use crate::log::Level;
 use crate::model::{check_account_id, check_provider};
 use crate::options::{check_options_object, opt_bool, opt_string, read_retry, read_timeout};
@@ -134,7 +134,7 @@ impl IntegrationsClient {
         Ok(Self {
             driver: Driver::new(core, transport, observer, channel),
             tokens: tokens_js,
-            idle: View::idle(super::snapshot::build),
+            idle: View::idle(objects::snapshot),
         })
     }
 

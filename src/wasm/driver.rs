@@ -5,14 +5,16 @@
 //! One Rust closure per client (`wake`) is the callback of everything JavaScript calls back:
 //! each timer, response and signal listener is `wake` bound to a kind and a number.
 
-use super::errors::{rejection_to_js, set};
+use super::errors::rejection_to_js;
 use super::observe::Observer;
 use super::tabs::Tabs;
 use super::transport::{describe_network_error, read_response, Transport};
 use super::{clear_timeout, get, global, new_uuid, set_timeout};
-use crate::client::{Answer, Call, CallId, Client, Effect, Env, Rejection, Response, TabMessage};
+use crate::client::{
+    objects, Answer, Call, CallId, Client, Effect, Env, Rejection, Response, TabMessage,
+};
 use crate::time::EpochMs;
-use js_sys::{Array, Function, Object, Promise};
+use js_sys::{Function, Promise};
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
@@ -68,9 +70,6 @@ impl Env for Js {
 /// An attempt in flight: its controller, and its response while the body is read.
 type InFlight = (u32, AbortController, Option<Response<JsValue>>);
 
-/// A snapshot, and the core's key it was built for.
-type Built = Option<((u64, bool, bool), JsValue)>;
-
 /// A call's promise functions, and the listener on its caller's signal.
 struct Pending {
     call: CallId,
@@ -93,8 +92,6 @@ pub(crate) struct Driver {
     timers: RefCell<Vec<(u32, JsValue)>>,
     subscribers: RefCell<Vec<(u32, Function)>>,
     next: Cell<u32>,
-    /// The last snapshot of each slot (idle, validating) and the core's key it was built for.
-    snapshots: RefCell<[Built; 2]>,
     me: Weak<Self>,
     /// Web Locks and the channel to the other tabs, where the platform has them.
     tabs: Option<Tabs>,
@@ -143,7 +140,6 @@ impl Driver {
                 timers: RefCell::default(),
                 subscribers: RefCell::default(),
                 next: Cell::new(0),
-                snapshots: RefCell::default(),
                 me: weak_self,
                 tabs,
                 ignore: get(&global(), "Boolean")
@@ -419,7 +415,7 @@ impl Driver {
             false => None,
         };
         let value = match outcome {
-            Ok(answer) => Ok(answer_to_js(answer)),
+            Ok(answer) => Ok(objects::answer(answer).unwrap_or_default()),
             Err(rejection) => Err(rejection_to_js(rejection)),
         };
         for p in settled {
@@ -487,20 +483,9 @@ impl Driver {
 
     // --- the snapshot --------------------------------------------------------------------
 
-    /// The current snapshot: the same object as last time unless the core's key changed.
+    /// The current snapshot: the same object as last time unless it changed (the core decides).
     pub fn snapshot(&self) -> JsValue {
-        let core = self.core.borrow();
-        // Asked on every render: the key first, the view only when it changed.
-        let key = core.snapshot_key();
-        let slot = crate::client::slot(key);
-        if let Some((built, snapshot)) = &self.snapshots.borrow()[slot] {
-            if *built == key {
-                return snapshot.clone();
-            }
-        }
-        let snapshot = super::snapshot::build(&core.view());
-        self.snapshots.borrow_mut()[slot] = Some((key, snapshot.clone()));
-        snapshot
+        self.core.borrow_mut().snapshot()
     }
 }
 
@@ -509,37 +494,4 @@ extern "C" {
     /// `JSON.parse` on a JS string, without copying it through wasm memory.
     #[wasm_bindgen(catch, js_namespace = JSON, js_name = parse)]
     fn parse_json(text: &JsValue) -> Result<JsValue, JsValue>;
-}
-
-fn answer_to_js(answer: Answer<JsValue>) -> JsValue {
-    match answer {
-        Answer::Value(value) => value,
-        Answer::Nothing => JsValue::UNDEFINED,
-        Answer::Expiring {
-            refreshed,
-            failed,
-            deferred,
-        } => {
-            let result: JsValue = Object::new().into();
-            set(
-                &result,
-                "refreshed",
-                refreshed.into_iter().collect::<Array>(),
-            );
-            let failed: Array = failed.into_iter().map(rejection_to_js).collect();
-            set(&result, "failed", failed);
-            let deferred: Array = deferred
-                .into_iter()
-                .map(|d| {
-                    let item: JsValue = Object::new().into();
-                    set(&item, "provider", d.account.0.as_str());
-                    set(&item, "accountId", d.account.1.as_str());
-                    set(&item, "retryAfterMs", d.retry_after_ms);
-                    item
-                })
-                .collect();
-            set(&result, "deferred", deferred);
-            result
-        }
-    }
 }

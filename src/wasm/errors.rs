@@ -2,10 +2,12 @@
 //! (a class that extends `Error` needs JS syntax); the package entry registers it at load time,
 //! and without it (wasm tests) a plain `Error` carries the same fields and brand.
 
+use crate::client::{objects, Rejection};
 use crate::error::{ErrorKind, IntegrationError};
 use js_sys::{Function, Object, Reflect};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 thread_local! {
     static ERROR_CLASS: RefCell<Option<Function>> = const { RefCell::new(None) };
@@ -29,68 +31,34 @@ pub(crate) fn set(target: &JsValue, key: &str, value: impl Into<JsValue>) {
     let _ = Reflect::set(target, &JsValue::from_str(key), &value.into());
 }
 
-/// Sets `key` only when the value is present, so that `'key' in object` tells.
-pub(crate) fn set_some<T: Into<JsValue>>(target: &JsValue, key: &str, value: Option<T>) {
-    if let Some(value) = value {
-        set(target, key, value);
-    }
-}
-
-/// Turns a core error (and the server's `details` object, if any) into an `IntegrationError`.
-pub(crate) fn to_js(error: &IntegrationError, details: Option<JsValue>) -> JsValue {
-    let fields: JsValue = Object::new().into();
-    set(&fields, "message", error.message.as_str());
-    set(&fields, "kind", error.kind.as_str());
-    set(&fields, "userMessage", error.user_message.as_str());
-    set_some(&fields, "statusCode", error.status_code);
-    set(&fields, "retryable", error.retryable);
-    set_some(&fields, "provider", error.provider.as_deref());
-    set_some(&fields, "accountId", error.account_id.as_deref());
-    set(&fields, "correlationId", error.correlation_id.as_str());
-    set(&fields, "attempts", error.attempts);
-    set_some(&fields, "retryAfterMs", error.retry_after_ms);
-    set_some(&fields, "type", error.type_.as_deref());
-    let details = match (&error.path, details) {
-        (Some(path), _) => {
-            let d: JsValue = Object::new().into();
-            set(&d, "path", path.as_str());
-            Some(d)
-        }
-        (None, details) => details,
-    };
-    set_some(&fields, "details", details);
-
+/// An `IntegrationError` of `fields` (`crate::client::objects::error_fields`): an instance of
+/// the class the entry registered, or without it a plain `Error` with the same fields and brand.
+pub(crate) fn make_error(fields: JsValue) -> JsValue {
     let class = ERROR_CLASS.with(|slot| slot.borrow().clone());
     if let Some(class) = class {
         if let Ok(made) = Reflect::construct(&class, &js_sys::Array::of1(&fields)) {
             return made;
         }
     }
-    let plain: JsValue = js_sys::Error::new(&error.message).into();
+    let message = super::get(&fields, "message").unwrap_or_default();
+    let plain: JsValue = js_sys::Error::new(&message.as_string().unwrap_or_default()).into();
     set(&plain, "name", "IntegrationError");
-    let _ = Reflect::delete_property(
-        fields.unchecked_ref::<Object>(),
-        &JsValue::from_str("message"),
-    );
-    let _ = Object::assign(
-        plain.unchecked_ref::<Object>(),
-        fields.unchecked_ref::<Object>(),
-    );
+    let fields: &Object = fields.unchecked_ref();
+    let _ = Reflect::delete_property(fields, &JsValue::from_str("message"));
+    let _ = Object::assign(plain.unchecked_ref::<Object>(), fields);
     let _ = Reflect::set(&plain, &brand(), &JsValue::TRUE);
     plain
 }
 
 /// A core rejection as an `IntegrationError`.
-pub(crate) fn rejection_to_js(rejection: crate::client::Rejection<JsValue>) -> JsValue {
-    to_js(&rejection.error, rejection.details)
+pub(crate) fn rejection_to_js(rejection: Rejection<JsValue>) -> JsValue {
+    objects::error(rejection)
 }
 
 /// An `invalid_input` error as a JS value, with a fresh correlation id.
 pub(crate) fn invalid_input(message: impl Into<String>) -> JsValue {
-    to_js(
-        &IntegrationError::invalid_input(message, super::new_uuid()),
-        None,
-    )
+    let error = IntegrationError::invalid_input(message, super::new_uuid());
+    rejection_to_js(error.into())
 }
 
 /// Whether `value` is an `IntegrationError` of this package (any copy of it, any realm).
@@ -138,5 +106,5 @@ pub fn create_integration_error(
         error = error.with_status(status);
     }
     error.retryable = retryable.as_bool().unwrap_or(false);
-    to_js(&error, None)
+    rejection_to_js(error.into())
 }

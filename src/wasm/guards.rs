@@ -1,7 +1,7 @@
 //! The runtime type guards (API.md §4). Each delegates to the one validator in `model`, so a guard
 //! and the client's own response check can never disagree.
 
-use super::errors::to_js;
+use super::errors::rejection_to_js;
 use crate::failure;
 use crate::json::JsonView;
 use crate::model::{check_integration_data, check_status_response, is_api_response};
@@ -109,9 +109,9 @@ pub fn parse_integration_status(
 ) -> Result<JsValue, JsValue> {
     match check_status_response(&value) {
         Ok(_) => Ok(value),
-        Err(invalid) => Err(to_js(
-            &failure::invalid_response("The value", &invalid, &super::new_uuid()),
-            None,
-        )),
+        Err(invalid) => {
+            let error = failure::invalid_response("The value", &invalid, &super::new_uuid());
+            Err(rejection_to_js(error.into()))
+        }
     }
 }

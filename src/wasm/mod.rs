@@ -9,7 +9,6 @@ mod errors;
 mod guards;
 mod observe;
 mod signal;
-mod snapshot;
 mod tabs;
 mod tokens;
 mod transport;
@@ -256,6 +255,26 @@ impl crate::client::Value for JsValue {
 
     fn null() -> Self {
         JsValue::NULL
+    }
+
+    fn new_object() -> Self {
+        js_sys::Object::new().into()
+    }
+
+    fn set(&mut self, key: &str, value: Self) {
+        errors::set(self, key, value);
+    }
+
+    fn frozen(self) -> Self {
+        js_sys::Object::freeze(self.unchecked_ref::<js_sys::Object>()).into()
+    }
+
+    fn timestamp(ms: EpochMs) -> Self {
+        date(ms).to_iso_string().into()
+    }
+
+    fn error(fields: Self) -> Self {
+        errors::make_error(fields)
     }
 }
 

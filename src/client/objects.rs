@@ -1,0 +1,205 @@
+//! The objects callers see — log entries, metrics, errors, `refreshExpiring`'s result and the
+//! store's snapshots — built here through [`Value`], so that their shape (each name, which
+//! fields are present, what is frozen) is the core's and is tested natively. The boundary only
+//! gives them to JavaScript.
+
+use super::data::View;
+use super::{Answer, Rejection, Value};
+use crate::error::IntegrationError;
+use crate::log::{LogEntry, Metric};
+
+/// An object being built: its fields in the order set, an absent one left out (so that
+/// `'key' in object` tells).
+struct Record<V>(V);
+
+impl<V: Value> Record<V> {
+    fn new() -> Self {
+        Self(V::new_object())
+    }
+
+    fn with(mut self, key: &str, value: impl Into<Option<V>>) -> Self {
+        if let Some(value) = value.into() {
+            self.0.set(key, value);
+        }
+        self
+    }
+
+    fn text(self, key: &str, text: Option<&str>) -> Self {
+        self.with(key, text.map(V::string))
+    }
+
+    fn number(self, key: &str, n: Option<impl Into<f64>>) -> Self {
+        self.with(key, n.map(|n| V::number(n.into())))
+    }
+}
+
+/// A log entry, as the caller's `logger` (or `console`) gets it.
+pub fn log_entry<V: Value>(entry: &LogEntry) -> V {
+    Record::new()
+        .text("level", Some(entry.level.as_str()))
+        .text("message", Some(&entry.message))
+        .with("timestamp", V::timestamp(entry.timestamp))
+        .text("operation", Some(entry.operation))
+        .text("correlationId", entry.correlation_id.as_deref())
+        .text("provider", entry.provider.as_deref())
+        .text("accountId", entry.account_id.as_deref())
+        .number("attempt", entry.attempt)
+        .number("statusCode", entry.status_code)
+        .number("durationMs", entry.duration_ms)
+        .number("retryInMs", entry.retry_in_ms)
+        .text("errorKind", entry.error_kind)
+        .0
+}
+
+/// A metric, as `onMetric` gets it.
+pub fn metric<V: Value>(metric: &Metric) -> V {
+    Record::new()
+        .text("operation", Some(metric.operation))
+        .with("success", V::boolean(metric.success))
+        .number("durationMs", Some(metric.duration_ms))
+        .number("attempts", Some(metric.attempts))
+        .with("cached", V::boolean(metric.cached))
+        .text("correlationId", Some(&metric.correlation_id))
+        .number("statusCode", metric.status_code)
+        .text("provider", metric.provider.as_deref())
+        .text("accountId", metric.account_id.as_deref())
+        .0
+}
+
+/// The fields of an `IntegrationError`; `details` is the server's, unless the error names the
+/// failing path of a response (`details: { path }`).
+pub fn error_fields<V: Value>(error: &IntegrationError, details: Option<V>) -> V {
+    let details = match &error.path {
+        Some(path) => Some(Record::new().text("path", Some(path)).0),
+        None => details,
+    };
+    Record::new()
+        .text("message", Some(&error.message))
+        .text("kind", Some(error.kind.as_str()))
+        .text("userMessage", Some(&error.user_message))
+        .number("statusCode", error.status_code)
+        .with("retryable", V::boolean(error.retryable))
+        .text("provider", error.provider.as_deref())
+        .text("accountId", error.account_id.as_deref())
+        .text("correlationId", Some(&error.correlation_id))
+        .number("attempts", Some(error.attempts))
+        .number("retryAfterMs", error.retry_after_ms)
+        .text("type", error.type_.as_deref())
+        .with("details", details)
+        .0
+}
+
+/// A rejection as the error a promise rejects with.
+pub fn error<V: Value>(rejection: Rejection<V>) -> V {
+    V::error(error_fields(&rejection.error, rejection.details))
+}
+
+/// What a call resolves with; `None` for `undefined`.
+pub fn answer<V: Value>(answer: Answer<V>) -> Option<V> {
+    match answer {
+        Answer::Value(value) => Some(value),
+        Answer::Nothing => None,
+        Answer::Expiring {
+            refreshed,
+            failed,
+            deferred,
+        } => {
+            let deferred = deferred.into_iter().map(|d| {
+                Record::new()
+                    .text("provider", Some(&d.account.0))
+                    .text("accountId", Some(&d.account.1))
+                    .number("retryAfterMs", Some(d.retry_after_ms))
+                    .0
+            });
+            let record = Record::new()
+                .with("refreshed", V::array(refreshed))
+                .with("failed", V::array(failed.into_iter().map(error).collect()))
+                .with("deferred", V::array(deferred.collect()));
+            Some(record.0)
+        }
+    }
+}
+
+/// The store's snapshot of `view`: frozen, its groups made of the very account objects of
+/// `data.integrations`.
+pub fn snapshot<V: Value>(view: &View<'_, V>) -> V {
+    let integrations = view.data.and_then(|data| data.get("integrations"));
+    let groups = |groups: &[(String, Vec<usize>)]| {
+        let item = |i: &usize| integrations.as_ref().and_then(|all| all.index(*i));
+        let mut by_provider = V::new_object();
+        for (provider, indices) in groups {
+            by_provider.set(
+                provider,
+                V::array(indices.iter().filter_map(item).collect()),
+            );
+        }
+        by_provider.frozen()
+    };
+    let record = Record::new()
+        .with("data", view.data.cloned())
+        .with("summary", view.data.and_then(|data| data.get("summary")))
+        .with("byProvider", groups(&view.by_provider))
+        .with("needsReconnect", groups(&view.needs_reconnect))
+        .with(
+            "integrations",
+            integrations
+                .clone()
+                .unwrap_or_else(|| V::array(Vec::new()).frozen()),
+        )
+        .with("error", view.error.cloned().map(error))
+        .with("isLoading", V::boolean(view.is_loading))
+        .with("isValidating", V::boolean(view.is_validating))
+        .number("updatedAt", view.updated_at.map(|at| at as f64));
+    record.0.frozen()
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::super::testing::{rfc3339, J};
+    use super::*;
+    use crate::error::ErrorKind;
+    use crate::log::{Level, OperationInfo};
+    use serde_json::json;
+
+    #[test]
+    fn a_log_entry_names_its_fields_and_leaves_out_the_absent_ones() {
+        let info = OperationInfo {
+            operation: "status",
+            correlation_id: "c-1",
+            provider: None,
+            account_id: None,
+        };
+        let mut entry = info.entry(Level::Warn, "slow".into(), 1_700_000_000_123);
+        entry.attempt = Some(2);
+        let value: J = log_entry(&entry);
+        assert_eq!(
+            *value.0,
+            json!({
+                "level": "warn", "message": "slow", "timestamp": "2023-11-14T22:13:20.123Z",
+                "operation": "status", "correlationId": "c-1", "attempt": 2.0,
+            })
+        );
+    }
+
+    #[test]
+    fn an_error_names_its_failing_path_as_details_else_carries_the_servers() {
+        let mut error = IntegrationError::new(ErrorKind::Http, "boom", "c-2").with_status(409);
+        let server = J::new(json!({ "limit": 3 }));
+        let fields: J = error_fields(&error, Some(server));
+        assert_eq!(fields.0["details"], json!({ "limit": 3 }));
+        assert_eq!(
+            (fields.0["statusCode"].as_f64(), fields.0.get("provider")),
+            (Some(409.0), None)
+        );
+        error.path = Some("integrations[0].id".into());
+        let fields: J = error_fields(&error, Some(J::new(json!({ "limit": 3 }))));
+        assert_eq!(fields.0["details"], json!({ "path": "integrations[0].id" }));
+    }
+
+    #[test]
+    fn timestamps_are_written_as_date_to_iso_string_does() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(rfc3339(951_782_400_000), "2000-02-29T00:00:00.000Z");
+        assert_eq!(rfc3339(-1), "1969-12-31T23:59:59.999Z");
+    }
+}
