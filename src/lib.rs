@@ -19,6 +19,7 @@
 //! - [`failure`]: what a failed attempt or an unusable reply becomes (each error and its texts).
 //! - [`log`]: log levels, entries and operation metrics.
 //! - [`tokens`]: the multi-account token map, its expiry index and token redaction.
+//! - [`held`]: what the boundary holds under the numbers the core hands out.
 //! - [`ordmap`]: the small ordered map (a treap) under the token map's indexes.
 //! - `wasm`: the JavaScript boundary (fetch, timers, abort signals, JS values).
 #![warn(missing_docs)]
@@ -27,6 +28,7 @@ pub mod client;
 pub mod defaults;
 pub mod error;
 pub mod failure;
+pub mod held;
 pub mod json;
 pub mod log;
 pub mod model;

@@ -13,6 +13,7 @@ use super::{clear_timeout, get, global, new_uuid, set_timeout};
 use crate::client::{
     objects, Answer, Call, CallId, Client, Effect, Env, Rejection, Response, TabMessage,
 };
+use crate::held::Held;
 use crate::time::EpochMs;
 use js_sys::{Function, Promise};
 use std::cell::{Cell, RefCell};
@@ -68,11 +69,10 @@ impl Env for Js {
 }
 
 /// An attempt in flight: its controller, and its response while the body is read.
-type InFlight = (u32, AbortController, Option<Response<JsValue>>);
+type InFlight = (AbortController, Option<Response<JsValue>>);
 
 /// A call's promise functions, and the listener on its caller's signal.
 struct Pending {
-    call: CallId,
     resolve: Function,
     reject: Function,
     listening: Option<super::signal::Listening>,
@@ -86,11 +86,13 @@ pub(crate) struct Driver {
     wake: Function,
     /// `wake` bound to focus, online and visibility: the same functions to add and remove.
     window: [Function; 3],
-    pending: RefCell<Vec<Pending>>,
-    /// Attempts in flight: their controller, and the response while its body is read.
-    attempts: RefCell<Vec<InFlight>>,
-    timers: RefCell<Vec<(u32, JsValue)>>,
-    subscribers: RefCell<Vec<(u32, Function)>>,
+    /// Calls not settled yet, by call.
+    pending: Held<Pending>,
+    /// Attempts in flight, by attempt.
+    attempts: Held<InFlight>,
+    /// `setTimeout` handles, by the core's timer.
+    timers: Held<JsValue>,
+    subscribers: Held<Function>,
     next: Cell<u32>,
     me: Weak<Self>,
     /// Web Locks and the channel to the other tabs, where the platform has them.
@@ -135,10 +137,10 @@ impl Driver {
                 observer,
                 window: [on(FOCUS), on(ONLINE), on(VISIBILITY)],
                 wake,
-                pending: RefCell::default(),
-                attempts: RefCell::default(),
-                timers: RefCell::default(),
-                subscribers: RefCell::default(),
+                pending: Held::default(),
+                attempts: Held::default(),
+                timers: Held::default(),
+                subscribers: Held::default(),
                 next: Cell::new(0),
                 me: weak_self,
                 tabs,
@@ -184,19 +186,17 @@ impl Driver {
         match effect {
             Effect::Send(attempt) => self.send(attempt),
             Effect::Abort(attempt) => {
-                let mut attempts = self.attempts.borrow_mut();
-                if let Some(at) = attempts.iter().position(|a| a.0 == attempt) {
-                    attempts.remove(at).1.abort();
+                if let Some((controller, _)) = self.attempts.take(attempt) {
+                    controller.abort();
                 }
             }
             Effect::SetTimer { timer, delay_ms } => {
                 let handle = set_timeout(&self.bound(TIMER, timer), delay_ms);
-                self.timers.borrow_mut().push((timer, handle));
+                self.timers.put(timer, handle);
             }
             Effect::ClearTimer(timer) => {
-                let mut timers = self.timers.borrow_mut();
-                if let Some(at) = timers.iter().position(|t| t.0 == timer) {
-                    clear_timeout(&timers.remove(at).1);
+                if let Some(handle) = self.timers.take(timer) {
+                    clear_timeout(&handle);
                 }
             }
             Effect::Settle { calls, outcome } => self.settle(&calls, outcome),
@@ -234,13 +234,13 @@ impl Driver {
                 }
             }
             TIMER => {
-                self.timers.borrow_mut().retain(|t| t.0 != id);
+                self.timers.take(id);
                 self.event(|core, env| core.timer(env, id));
             }
             RESPONSE => self.response(id, &value),
             TEXT => self.text(id, value),
             NETWORK => {
-                self.attempts.borrow_mut().retain(|a| a.0 != id);
+                self.attempts.take(id);
                 let detail = describe_network_error(&value);
                 self.event(|core, env| core.network_error(env, id, &detail));
             }
@@ -248,16 +248,8 @@ impl Driver {
             FOCUS => self.event(|core, env| core.focus(env)),
             VISIBILITY => self.event(|core, env| core.visibility(env)),
             ONLINE => self.event(|core, env| core.online(env)),
-            UNSUBSCRIBE => {
-                let removed = {
-                    let mut subscribers = self.subscribers.borrow_mut();
-                    let before = subscribers.len();
-                    subscribers.retain(|s| s.0 != id);
-                    before != subscribers.len()
-                };
-                if removed {
-                    self.event(|core, _| core.unsubscribe());
-                }
+            UNSUBSCRIBE if self.subscribers.take(id).is_some() => {
+                self.event(|core, _| core.unsubscribe());
             }
             _ => {}
         }
@@ -283,7 +275,7 @@ impl Driver {
             return self.event(|core, env| core.network_error(env, attempt, detail));
         };
         let signal = controller.signal();
-        self.attempts.borrow_mut().push((attempt, controller, None));
+        self.attempts.put(attempt, (controller, None));
         // Built under the core's borrow, sent after it: the caller's `fetch` may call the client.
         let built = self.read(|core| {
             core.outgoing(attempt)
@@ -312,12 +304,11 @@ impl Driver {
         let Ok((head, text)) = read else {
             return drop(self.wake(NETWORK, attempt, read.err().unwrap_or_default()));
         };
+        if !self
+            .attempts
+            .update(attempt, |(_, response)| *response = Some(head))
         {
-            let mut attempts = self.attempts.borrow_mut();
-            let Some(entry) = attempts.iter_mut().find(|a| a.0 == attempt) else {
-                return;
-            };
-            entry.2 = Some(head);
+            return;
         }
         let body = Promise::resolve(&text);
         super::signal::forward(
@@ -329,14 +320,7 @@ impl Driver {
 
     /// The body was read: parsed by `JSON.parse` where it is (never copied into wasm).
     fn text(&self, attempt: u32, text: JsValue) {
-        let head = {
-            let mut attempts = self.attempts.borrow_mut();
-            let Some(at) = attempts.iter().position(|a| a.0 == attempt) else {
-                return;
-            };
-            attempts.remove(at).2
-        };
-        let Some(mut response) = head else {
+        let Some((_, Some(mut response))) = self.attempts.take(attempt) else {
             return;
         };
         if !text.is_string() {
@@ -374,12 +358,12 @@ impl Driver {
         let Some((resolve, reject)) = promise_functions else {
             return promise;
         };
-        self.pending.borrow_mut().push(Pending {
-            call,
+        let pending = Pending {
             resolve,
             reject,
             listening,
-        });
+        };
+        self.pending.put(call, pending);
         if self.keep.borrow().is_none() {
             *self.keep.borrow_mut() = self.me.upgrade();
         }
@@ -401,16 +385,9 @@ impl Driver {
     }
 
     fn settle(&self, calls: &[CallId], outcome: Result<Answer<JsValue>, Rejection<JsValue>>) {
-        let settled: Vec<Pending> = {
-            let mut pending = self.pending.borrow_mut();
-            let (settled, waiting) = std::mem::take(&mut *pending)
-                .into_iter()
-                .partition(|p| calls.contains(&p.call));
-            *pending = waiting;
-            settled
-        };
+        let settled = self.pending.take_all(calls);
         // Dropped when this returns: whoever called holds the driver until then.
-        let _kept = match self.pending.borrow().is_empty() {
+        let _kept = match self.pending.is_empty() {
             true => self.keep.borrow_mut().take(),
             false => None,
         };
@@ -434,19 +411,13 @@ impl Driver {
     /// Adds a subscriber; returns its unsubscribe function.
     pub fn subscribe(&self, listener: Function) -> JsValue {
         let id = self.next_id();
-        self.subscribers.borrow_mut().push((id, listener));
+        self.subscribers.put(id, listener);
         self.event(|core, env| core.subscribe(env));
         self.bound(UNSUBSCRIBE, id).into()
     }
 
     fn notify(&self) {
-        let listeners: Vec<Function> = self
-            .subscribers
-            .borrow()
-            .iter()
-            .map(|s| s.1.clone())
-            .collect();
-        for listener in listeners {
+        for listener in self.subscribers.values() {
             // A listener that throws must not stop the others.
             let _ = listener.call0(&JsValue::NULL);
         }
@@ -454,7 +425,7 @@ impl Driver {
 
     /// `dispose()`: the subscribers go; the core stops the rest.
     pub fn dispose(&self) {
-        self.subscribers.borrow_mut().clear();
+        self.subscribers.clear();
         self.event(|core, env| core.dispose(env));
         if let Some(tabs) = &self.tabs {
             tabs.close();
