@@ -85,6 +85,30 @@ impl IntegrationError {
         }
     }
 
+    /// The seed's `createIntegrationError(message, provider?, accountId?, statusCode?,
+    /// retryable?)`, lenient by design (a helper that builds errors must not throw): an HTTP
+    /// status (an integer 100–599) makes it `kind: 'http'`; anything else is dropped, and the
+    /// kind is `'network'`. `retryable` is as given.
+    pub fn made_by_caller(
+        message: String,
+        (provider, account_id): (Option<&str>, Option<&str>),
+        status: Option<f64>,
+        retryable: bool,
+        correlation_id: String,
+    ) -> Self {
+        let status = status.filter(|s| (100.0..=599.0).contains(s) && s.fract() == 0.0);
+        let kind = match status {
+            Some(_) => ErrorKind::Http,
+            None => ErrorKind::Network,
+        };
+        let mut error = Self::new(kind, message, correlation_id).with_account(provider, account_id);
+        if let Some(status) = status {
+            error = error.with_status(status as u16);
+        }
+        error.retryable = retryable;
+        error
+    }
+
     /// An `invalid_input` error: nothing was sent.
     pub fn invalid_input(message: impl Into<String>, correlation_id: impl Into<String>) -> Self {
         Self::new(ErrorKind::InvalidInput, message, correlation_id)
@@ -249,6 +273,29 @@ pub fn uuid_v4(mut bytes: [u8; 16]) -> String {
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
+
+    #[test]
+    fn an_error_made_by_the_caller_is_http_only_with_an_http_status() {
+        let made = |status| {
+            let account = (Some("tiktok"), None);
+            IntegrationError::made_by_caller("no".into(), account, status, true, "c".into())
+        };
+        let http = made(Some(409.0));
+        assert_eq!(
+            (http.kind, http.status_code, http.retryable),
+            (ErrorKind::Http, Some(409), true)
+        );
+        assert_eq!(http.user_message, user_message(ErrorKind::Http, Some(409)));
+        assert_eq!(http.provider.as_deref(), Some("tiktok"));
+        for status in [None, Some(99.0), Some(600.0), Some(404.5), Some(f64::NAN)] {
+            let network = made(status);
+            assert_eq!(
+                (network.kind, network.status_code),
+                (ErrorKind::Network, None)
+            );
+        }
+    }
+
     use super::*;
     use proptest::prelude::*;
 

@@ -32,7 +32,15 @@ impl Level {
         }
     }
 
-    /// The name JavaScript sees (and the `console` method of the default logger).
+    /// The `console` method the default logger calls for an entry of this level.
+    pub fn console_method(self) -> &'static str {
+        match self {
+            Self::Silent => "error",
+            level => level.as_str(),
+        }
+    }
+
+    /// The name JavaScript sees.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Debug => "debug",

@@ -57,6 +57,16 @@ fn text_key(text: &[u8]) -> Vec<u8> {
     key
 }
 
+/// A window of `ms` as [`TokenMap::expiring_within`] takes it: whole milliseconds, an infinite
+/// one taking every pair (or none).
+pub fn window(ms: f64) -> i64 {
+    match ms {
+        ms if ms.is_finite() => ms as i64,
+        ms if ms > 0.0 => i64::MAX,
+        _ => i64::MIN,
+    }
+}
+
 /// The token map. Every operation is `O(log n)`, `expiring_within` is `O(log n + k)` for `k`
 /// results, and redaction is `O(length of the text)` lookups.
 ///
@@ -477,6 +487,22 @@ mod tests {
     thread_local! {
         /// How many places of a text redaction looked up in the index.
         pub(super) static LOOKUPS: Cell<usize> = const { Cell::new(0) };
+    }
+
+    #[test]
+    fn an_infinite_window_takes_every_pair_or_none() {
+        let mut map = TokenMap::new();
+        let entry = |at| TokenEntry {
+            access_token: "t".into(),
+            refresh_token: None,
+            expires_at: at,
+        };
+        map.set("x", "far", entry(i64::MAX / 2)).unwrap();
+        map.set("x", "past", entry(-5)).unwrap();
+        assert_eq!((window(1.9), window(-0.5)), (1, 0));
+        assert_eq!(map.expiring_within(window(f64::INFINITY), 0).count(), 2);
+        assert_eq!(map.expiring_within(window(f64::NEG_INFINITY), 0).count(), 0);
+        assert_eq!(map.expiring_within(window(0.0), 0).count(), 1);
     }
 
     /// Redaction as the contract says it, the slow way: at each place the longest token.

@@ -30,7 +30,7 @@ mod testing;
 
 pub use data::{Removal, View};
 pub use health::{is_terminal, Deferred};
-pub use request::Outgoing;
+pub use request::{describe_network_error, Outgoing};
 pub use tabs::TabMessage;
 
 use crate::error::IntegrationError;
@@ -257,6 +257,8 @@ pub struct Config {
     pub timeout_ms: f64,
     /// Headers sent on every request.
     pub headers: Vec<(String, String)>,
+    /// `RequestInit.credentials`, when given.
+    pub credentials: Option<String>,
     /// The SWR options.
     pub cache: CacheConfig,
     /// Tokens expiring within this are due.
@@ -288,6 +290,7 @@ impl Config {
             retry: options.retry,
             timeout_ms: options.timeout_ms,
             headers: options.headers,
+            credentials: options.credentials,
             cache: options.cache,
             refresh_window_ms: options.refresh_window_ms,
             auto_refresh: options.auto_refresh,
@@ -304,6 +307,7 @@ impl Config {
             retry: RetryConfig::default(),
             timeout_ms: crate::defaults::TIMEOUT_MS,
             headers: Vec::new(),
+            credentials: None,
             cache: CacheConfig::default(),
             refresh_window_ms: crate::defaults::REFRESH_WINDOW_MS,
             auto_refresh: crate::defaults::AUTO_REFRESH,

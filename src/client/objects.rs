@@ -4,7 +4,7 @@
 //! gives them to JavaScript.
 
 use super::data::View;
-use super::{Answer, Rejection, Value};
+use super::{Answer, Outgoing, Rejection, Value};
 use crate::error::IntegrationError;
 use crate::log::{LogEntry, Metric};
 
@@ -120,6 +120,23 @@ pub fn answer<V: Value>(answer: Answer<V>) -> Option<V> {
     }
 }
 
+/// The `RequestInit` of an attempt, but for its `signal`. `redirect: 'manual'`: a redirect comes
+/// back as a response (status 0 in a browser), which the core refuses, so that nothing is ever
+/// sent to another origin.
+pub fn request_init<V: Value>(outgoing: &Outgoing, credentials: Option<&str>) -> V {
+    let mut headers = V::new_object();
+    for (name, value) in &outgoing.headers {
+        headers.set(name, V::string(value));
+    }
+    Record::new()
+        .text("body", outgoing.body.as_deref())
+        .text("method", Some(outgoing.method))
+        .with("headers", headers)
+        .text("redirect", Some("manual"))
+        .text("credentials", credentials)
+        .0
+}
+
 /// The store's snapshot of `view`: frozen, its groups made of the very account objects of
 /// `data.integrations`.
 pub fn snapshot<V: Value>(view: &View<'_, V>) -> V {
@@ -194,6 +211,39 @@ mod tests {
         error.path = Some("integrations[0].id".into());
         let fields: J = error_fields(&error, Some(J::new(json!({ "limit": 3 }))));
         assert_eq!(fields.0["details"], json!({ "path": "integrations[0].id" }));
+    }
+
+    #[test]
+    fn a_request_init_sends_the_headers_and_body_and_follows_no_redirect() {
+        let outgoing = Outgoing {
+            operation: "connect",
+            method: "POST",
+            url: "https://app.example/api/integrations/connect/tiktok".into(),
+            headers: vec![("X-Correlation-Id".into(), "c-3".into())],
+            body: Some("{}".into()),
+            correlation_id: "c-3".into(),
+            provider: Some("tiktok".into()),
+            account_id: None,
+        };
+        let init: J = request_init(&outgoing, Some("include"));
+        assert_eq!(
+            *init.0,
+            json!({
+                "body": "{}", "method": "POST", "headers": { "X-Correlation-Id": "c-3" },
+                "redirect": "manual", "credentials": "include",
+            })
+        );
+        let init: J = request_init(
+            &Outgoing {
+                body: None,
+                ..outgoing
+            },
+            None,
+        );
+        assert_eq!(
+            (init.0.get("body"), init.0.get("credentials")),
+            (None, None)
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@ use super::{
     Value,
 };
 use crate::failure;
+use crate::json::JsonView;
 use crate::log::{Level, OperationInfo};
 use crate::model::{
     check_connect_response, check_disconnect_response, check_refresh_response,
@@ -291,6 +292,16 @@ impl<V: Value> Client<V> {
         Some(&request.outgoing)
     }
 
+    /// The URL and `RequestInit` (but for its `signal`) of attempt `attempt`, while in flight.
+    pub fn request_init(&self, attempt: AttemptId) -> Option<(&str, V)> {
+        let outgoing = self.outgoing(attempt)?;
+        let credentials = self.config.credentials.as_deref();
+        Some((
+            &outgoing.url,
+            super::objects::request_init(outgoing, credentials),
+        ))
+    }
+
     fn request(&self, id: RequestId) -> Option<&Request<V>> {
         self.requests.iter().find(|r| r.id == id)
     }
@@ -543,5 +554,34 @@ impl<V: Value> Client<V> {
         };
         self.log(entry.level, || entry);
         self.metric(metric);
+    }
+}
+
+/// A short description of why `fetch` failed (what it threw or rejected with): its message, and
+/// Node's `cause.code` where present (`fetch failed (ECONNRESET)`).
+pub fn describe_network_error<V: JsonView>(error: &V) -> String {
+    let message = error.get("message").and_then(|m| m.as_str());
+    let message = message.or_else(|| error.as_str());
+    let code = error.get("cause").and_then(|c| c.get("code")?.as_str());
+    let message = message.unwrap_or_else(|| "fetch failed".to_owned());
+    match code {
+        Some(code) => [&message, " (", &code, ")"].concat(),
+        None => message,
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::describe_network_error;
+    use serde_json::json;
+
+    #[test]
+    fn a_network_error_is_its_message_and_nodes_cause_code() {
+        let node = json!({ "message": "fetch failed", "cause": { "code": "ECONNRESET" } });
+        assert_eq!(describe_network_error(&node), "fetch failed (ECONNRESET)");
+        let browser = json!({ "message": "Failed to fetch", "cause": 5 });
+        assert_eq!(describe_network_error(&browser), "Failed to fetch");
+        assert_eq!(describe_network_error(&json!("refused")), "refused");
+        assert_eq!(describe_network_error(&json!(null)), "fetch failed");
     }
 }

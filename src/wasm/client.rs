@@ -115,7 +115,6 @@ impl IntegrationsClient {
             }
         };
         let metrics = read.on_metric.is_some();
-        let credentials = read.options.credentials.clone();
         let channel = match (&read.root, read.options.cross_tab) {
             (Ok(root), true) => Some(TabMessage::channel_name(root)),
             _ => None,
@@ -123,7 +122,6 @@ impl IntegrationsClient {
         let config = Config::from_options(read.options, read.root, metrics);
         let transport = Transport {
             fetch: read.fetch,
-            credentials,
             caller_init: None,
         };
         let observer = Observer {
@@ -341,7 +339,6 @@ pub fn fetch_with_retry(
         config.log_level = Level::Silent;
         let transport = Transport {
             fetch: super::config::global_fetch()?,
-            credentials: None,
             caller_init: Some(init),
         };
         let observer = Observer {

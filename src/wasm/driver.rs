@@ -8,10 +8,11 @@
 use super::errors::rejection_to_js;
 use super::observe::Observer;
 use super::tabs::Tabs;
-use super::transport::{describe_network_error, read_response, Transport};
+use super::transport::{read_response, Transport};
 use super::{clear_timeout, get, global, new_uuid, set_timeout};
 use crate::client::{
-    objects, Answer, Call, CallId, Client, Effect, Env, Rejection, Response, TabMessage,
+    describe_network_error, objects, Answer, Call, CallId, Client, Effect, Env, Rejection,
+    Response, TabMessage,
 };
 use crate::held::Held;
 use crate::time::EpochMs;
@@ -278,8 +279,8 @@ impl Driver {
         self.attempts.put(attempt, (controller, None));
         // Built under the core's borrow, sent after it: the caller's `fetch` may call the client.
         let built = self.read(|core| {
-            core.outgoing(attempt)
-                .map(|o| self.transport.init(o, &signal))
+            let (url, init) = core.request_init(attempt)?;
+            Some((JsValue::from_str(url), self.transport.init(init, &signal)))
         });
         let Some((url, init)) = built else {
             return;

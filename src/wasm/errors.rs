@@ -3,7 +3,7 @@
 //! and without it (wasm tests) a plain `Error` carries the same fields and brand.
 
 use crate::client::{objects, Rejection};
-use crate::error::{ErrorKind, IntegrationError};
+use crate::error::IntegrationError;
 use js_sys::{Function, Object, Reflect};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
@@ -87,24 +87,15 @@ pub fn create_integration_error(
     status_code: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "boolean")] retryable: JsValue,
 ) -> JsValue {
-    // Lenient by design: a helper that builds errors must not itself throw.
-    let status = status_code
-        .as_f64()
-        .filter(|s| (100.0..=599.0).contains(s) && s.fract() == 0.0)
-        .map(|s| s as u16);
-    let kind = if status.is_some() {
-        ErrorKind::Http
-    } else {
-        ErrorKind::Network
-    };
-    let message = message.as_string().unwrap_or_default();
-    let mut error = IntegrationError::new(kind, message, super::new_uuid()).with_account(
-        provider.as_string().as_deref(),
-        account_id.as_string().as_deref(),
+    let error = IntegrationError::made_by_caller(
+        message.as_string().unwrap_or_default(),
+        (
+            provider.as_string().as_deref(),
+            account_id.as_string().as_deref(),
+        ),
+        status_code.as_f64(),
+        retryable.as_bool().unwrap_or(false),
+        super::new_uuid(),
     );
-    if let Some(status) = status {
-        error = error.with_status(status);
-    }
-    error.retryable = retryable.as_bool().unwrap_or(false);
     rejection_to_js(error.into())
 }

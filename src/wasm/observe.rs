@@ -3,7 +3,7 @@
 
 use super::{get, global};
 use crate::client::objects;
-use crate::log::{Level, LogEntry, Metric};
+use crate::log::{LogEntry, Metric};
 use js_sys::Function;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -24,10 +24,7 @@ impl Observer {
             // `console[level](message, entry)`, looked up when called (one generic call where
             // four bindings were an import each).
             None => {
-                let method = match entry.level {
-                    Level::Silent => "error",
-                    level => level.as_str(),
-                };
+                let method = entry.level.console_method();
                 let console = get(&global(), "console").unwrap_or_default();
                 if let Some(log) = get(&console, method).and_then(|f| f.dyn_into::<Function>().ok())
                 {

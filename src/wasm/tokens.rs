@@ -5,7 +5,7 @@
 use super::errors::{invalid_input, set};
 use super::{date, get, now, well_formed};
 use crate::time::EpochMs;
-use crate::tokens::{read_token, TokenEntry, TokenMap};
+use crate::tokens::{read_token, window, TokenEntry, TokenMap};
 use js_sys::{Array, Date, Object};
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
@@ -283,16 +283,9 @@ impl MultiAccountTokenManager {
         #[wasm_bindgen(unchecked_param_type = "number")] ms: JsValue,
     ) -> Result<Array, JsValue> {
         let ms = number_arg(&ms, "ms")?.ok_or_else(|| invalid_input("ms must be a number"))?;
-        let within = if ms.is_finite() {
-            ms as i64
-        } else if ms > 0.0 {
-            i64::MAX
-        } else {
-            i64::MIN
-        };
         let map = self.map.borrow();
         let (mut texts, parts) = (String::new(), Array::new());
-        for ((provider, account_id), at) in map.expiring_within(within, now()) {
+        for ((provider, account_id), at) in map.expiring_within(window(ms), now()) {
             texts.push_str(provider);
             texts.push_str(account_id);
             for text in [provider, account_id] {

@@ -4,8 +4,8 @@
 
 use super::errors::set;
 use super::get;
-use crate::client::{Outgoing, Response};
-use js_sys::{Function, Object};
+use crate::client::Response;
+use js_sys::Function;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::AbortSignal;
@@ -14,8 +14,6 @@ use web_sys::AbortSignal;
 pub(crate) struct Transport {
     /// The `fetch` to call (the option, or the global one).
     pub fetch: Function,
-    /// `credentials`, when given.
-    pub credentials: Option<String>,
     /// For `fetchWithRetry`: the caller's `RequestInit`, our own copy made when the call was
     /// taken, sent as given (no headers added); each attempt sets its signal.
     pub caller_init: Option<JsValue>,
@@ -27,31 +25,12 @@ impl Transport {
         self.fetch.call2(&super::global(), url, init)
     }
 
-    /// The URL and `RequestInit` of one attempt.
-    pub fn init(&self, request: &Outgoing, signal: &AbortSignal) -> (JsValue, JsValue) {
-        let url = JsValue::from_str(&request.url);
-        if let Some(caller_init) = &self.caller_init {
-            set(caller_init, "signal", signal);
-            return (url, caller_init.clone());
-        }
-        let init: JsValue = Object::new().into();
-        let headers: JsValue = Object::new().into();
-        for (name, value) in &request.headers {
-            set(&headers, name, value.as_str());
-        }
-        if let Some(body) = &request.body {
-            set(&init, "body", body.as_str());
-        }
-        set(&init, "method", request.method);
-        set(&init, "headers", headers);
-        // A redirect comes back as a response (status 0 in a browser), which the core refuses:
-        // nothing is ever sent to another origin.
-        set(&init, "redirect", "manual");
-        if let Some(credentials) = &self.credentials {
-            set(&init, "credentials", credentials.as_str());
-        }
+    /// The `RequestInit` of one attempt: the core's (`Client::request_init`), or for
+    /// `fetchWithRetry` the caller's; with the attempt's `signal`.
+    pub fn init(&self, init: JsValue, signal: &AbortSignal) -> JsValue {
+        let init = self.caller_init.clone().unwrap_or(init);
         set(&init, "signal", signal);
-        (url, init)
+        init
     }
 }
 
@@ -83,20 +62,4 @@ pub(crate) fn read_response(response: &JsValue) -> Result<(Response<JsValue>, Js
         body: None,
     };
     Ok((head, text))
-}
-
-/// A short description of why fetch failed: its message, and Node's `cause.code` where present
-/// (`fetch failed (ECONNRESET)`).
-pub(crate) fn describe_network_error(error: &JsValue) -> String {
-    let message = get(error, "message")
-        .and_then(|m| m.as_string())
-        .or_else(|| error.as_string())
-        .unwrap_or_else(|| "fetch failed".to_owned());
-    match get(error, "cause")
-        .and_then(|c| get(&c, "code"))
-        .and_then(|c| c.as_string())
-    {
-        Some(code) => [&message, " (", &code, ")"].concat(),
-        None => message,
-    }
 }
