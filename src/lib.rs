@@ -19,6 +19,7 @@
 //! - [`failure`]: what a failed attempt or an unusable reply becomes (each error and its texts).
 //! - [`log`]: log levels, entries and operation metrics.
 //! - [`tokens`]: the multi-account token map, its expiry index and token redaction.
+//! - [`guards`]: the rules of the runtime guards beyond the model's checks.
 //! - [`held`]: what the boundary holds under the numbers the core hands out.
 //! - [`ordmap`]: the small ordered map (a treap) under the token map's indexes.
 //! - `wasm`: the JavaScript boundary (fetch, timers, abort signals, JS values).
@@ -28,6 +29,7 @@ pub mod client;
 pub mod defaults;
 pub mod error;
 pub mod failure;
+pub mod guards;
 pub mod held;
 pub mod json;
 pub mod log;

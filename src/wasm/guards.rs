@@ -3,7 +3,6 @@
 
 use super::errors::rejection_to_js;
 use crate::failure;
-use crate::json::JsonView;
 use crate::model::{check_integration_data, check_status_response, is_api_response};
 use wasm_bindgen::prelude::*;
 
@@ -54,45 +53,7 @@ pub fn is_multi_account_provider(
     #[wasm_bindgen(unchecked_param_type = "Provider")] provider: JsValue,
     #[wasm_bindgen(unchecked_param_type = "readonly IntegrationData[]")] integrations: JsValue,
 ) -> bool {
-    let Some(provider) = provider.as_str_within(64) else {
-        return false;
-    };
-    let length = integrations.len().unwrap_or(0);
-    // Past a million, the length of a sparse array says nothing of its items: read the indices
-    // present, so that the cost follows the items and not the length.
-    let indices: Box<dyn Iterator<Item = usize>> = if length <= 1 << 20 {
-        Box::new(0..length)
-    } else {
-        let keys = integrations.keys().into_iter();
-        Box::new(
-            keys.filter_map(|k| array_index(&k))
-                .filter(move |i| *i < length),
-        )
-    };
-    let mut seen = 0;
-    for i in indices {
-        let matches = integrations
-            .index(i)
-            .and_then(|item| item.get("provider"))
-            .and_then(|p| p.as_str_within(64))
-            .is_some_and(|p| p == provider);
-        seen += usize::from(matches);
-        if seen > 1 {
-            return true;
-        }
-    }
-    false
-}
-
-/// The array index a property key names: digits, without a leading zero.
-fn array_index(key: &str) -> Option<usize> {
-    if key.is_empty() || (key.len() > 1 && key.starts_with('0')) {
-        return None;
-    }
-    key.bytes().try_fold(0usize, |n, b| {
-        let digit = (b as char).to_digit(10)?;
-        n.checked_mul(10)?.checked_add(digit as usize)
-    })
+    crate::guards::is_multi_account_provider(&provider, &integrations)
 }
 
 /// Checks `value` deeply and returns it typed, or throws an `IntegrationError` with

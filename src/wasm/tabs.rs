@@ -5,25 +5,22 @@
 use super::errors::set;
 use super::get;
 use super::signal::forward;
+use crate::held::Held;
 use js_sys::{Function, Promise, Reflect};
-use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::AbortController;
 
 /// A lock asked for: the controller that withdraws the request, and once granted the function
 /// that lets it go.
-struct Held {
-    request: u32,
-    withdraw: AbortController,
-    release: Option<Function>,
-}
+type Asked = (AbortController, Option<Function>);
 
 /// The tab's lock manager and channel, when the platform has both.
 pub(crate) struct Tabs {
     locks: JsValue,
     channel: JsValue,
-    held: RefCell<Vec<Held>>,
+    /// The locks asked for, by request.
+    asked: Held<Asked>,
 }
 
 impl Tabs {
@@ -46,7 +43,7 @@ impl Tabs {
         Some(Self {
             locks,
             channel,
-            held: RefCell::default(),
+            asked: Held::default(),
         })
     }
 
@@ -65,38 +62,24 @@ impl Tabs {
         );
         // Withdrawn before it was granted, the request rejects: nobody waits for that.
         forward(&Promise::resolve(&asked), ignore, ignore);
-        self.held.borrow_mut().push(Held {
-            request,
-            withdraw,
-            release: None,
-        });
+        self.asked.put(request, (withdraw, None));
     }
 
     /// The lock of `request` was granted: the promise that holds it until `release`.
     pub fn granted(&self, request: u32) -> Promise {
         let mut release = None;
         let holding = Promise::new(&mut |resolve, _| release = Some(resolve));
-        let mut held = self.held.borrow_mut();
-        match held.iter_mut().find(|h| h.request == request) {
-            Some(entry) => entry.release = release,
-            None => return Promise::resolve(&JsValue::UNDEFINED),
+        match self.asked.update(request, |(_, held)| *held = release) {
+            true => holding,
+            false => Promise::resolve(&JsValue::UNDEFINED),
         }
-        holding
     }
 
     /// Lets go of `request`'s lock, or withdraws the request for it.
     pub fn release(&self, request: u32) {
-        let entry = {
-            let mut held = self.held.borrow_mut();
-            let at = held.iter().position(|h| h.request == request);
-            at.map(|at| held.remove(at))
-        };
-        match entry {
-            Some(Held {
-                release: Some(release),
-                ..
-            }) => drop(release.call0(&JsValue::UNDEFINED)),
-            Some(Held { withdraw, .. }) => withdraw.abort(),
+        match self.asked.take(request) {
+            Some((_, Some(release))) => drop(release.call0(&JsValue::UNDEFINED)),
+            Some((withdraw, None)) => withdraw.abort(),
             None => {}
         }
     }
