@@ -7,6 +7,9 @@ use super::data::View;
 use super::{Answer, Outgoing, Rejection, Value};
 use crate::error::IntegrationError;
 use crate::log::{LogEntry, Metric};
+use crate::retry::RetryConfig;
+use crate::time::EpochMs;
+use crate::tokens::TokenMap;
 
 /// An object being built: its fields in the order set, an absent one left out (so that
 /// `'key' in object` tells).
@@ -118,6 +121,50 @@ pub fn answer<V: Value>(answer: Answer<V>) -> Option<V> {
             Some(record.0)
         }
     }
+}
+
+/// A retry policy, frozen (`DEFAULT_RETRY_CONFIG`).
+pub fn retry_config<V: Value>(config: &RetryConfig) -> V {
+    let codes = config.retryable_status_codes.iter();
+    let codes = V::array(codes.map(|c| V::number(f64::from(*c))).collect()).frozen();
+    Record::new()
+        .number("maxRetries", Some(config.max_retries))
+        .number("initialDelay", Some(config.initial_delay))
+        .number("maxDelay", Some(config.max_delay))
+        .number("backoffFactor", Some(config.backoff_factor))
+        .with("retryableStatusCodes", codes)
+        .text("jitter", Some(config.jitter.as_str()))
+        .with("respectRetryAfter", V::boolean(config.respect_retry_after))
+        .number("maxRetryAfter", Some(config.max_retry_after))
+        .0
+        .frozen()
+}
+
+/// A stored token as its `toJSON()` shows it: no token text.
+pub fn token_json<V: Value>(
+    (provider, account_id): (V, V),
+    expires_at: EpochMs,
+    has_refresh_token: bool,
+) -> V {
+    Record::new()
+        .with("provider", provider)
+        .with("accountId", account_id)
+        .with("expiresAt", V::timestamp(expires_at))
+        .with("hasRefreshToken", V::boolean(has_refresh_token))
+        .0
+}
+
+/// The token map's providers, sorted.
+pub fn providers<V: Value>(tokens: &TokenMap) -> V {
+    V::array(tokens.providers().into_iter().map(V::string).collect())
+}
+
+/// A token map as its manager's `toJSON()` shows it: how many, of which providers; no token text.
+pub fn tokens_json<V: Value>(tokens: &TokenMap) -> V {
+    Record::new()
+        .number("size", Some(tokens.len() as f64))
+        .with("providers", providers::<V>(tokens))
+        .0
 }
 
 /// The `RequestInit` of an attempt, but for its `signal`. `redirect: 'manual'`: a redirect comes
@@ -243,6 +290,61 @@ mod tests {
         assert_eq!(
             (init.0.get("body"), init.0.get("credentials")),
             (None, None)
+        );
+    }
+
+    #[test]
+    fn the_default_retry_policy_names_every_field() {
+        let config: J = retry_config(&RetryConfig::default());
+        let keys: Vec<&str> = config
+            .0
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "backoffFactor",
+                "initialDelay",
+                "jitter",
+                "maxDelay",
+                "maxRetries",
+                "maxRetryAfter",
+                "respectRetryAfter",
+                "retryableStatusCodes",
+            ]
+        );
+        assert_eq!(config.0["jitter"], json!("full"));
+        assert_eq!(
+            config.0["retryableStatusCodes"],
+            json!([408.0, 429.0, 500.0, 502.0, 503.0, 504.0])
+        );
+    }
+
+    #[test]
+    fn a_token_map_and_its_entries_show_no_token_text() {
+        let mut map = TokenMap::new();
+        let entry = crate::tokens::TokenEntry {
+            access_token: "secret-a".into(),
+            refresh_token: Some("secret-r".into()),
+            expires_at: 0,
+        };
+        map.set("tiktok", "a", entry.clone()).unwrap();
+        map.set("instagram", "b", entry).unwrap();
+        let shown: J = tokens_json(&map);
+        assert_eq!(
+            *shown.0,
+            json!({ "size": 2.0, "providers": ["instagram", "tiktok"] })
+        );
+        let entry: J = token_json((J::string("tiktok"), J::string("a")), 0, true);
+        assert_eq!(
+            *entry.0,
+            json!({
+                "provider": "tiktok", "accountId": "a",
+                "expiresAt": "1970-01-01T00:00:00.000Z", "hasRefreshToken": true,
+            })
         );
     }
 

@@ -2,11 +2,11 @@
 //! here only what the core cannot hold: functions, the platform's URL parser and
 //! `location.origin`, and the frozen `DEFAULT_RETRY_CONFIG`.
 
-use super::errors::set;
 use super::{get, global};
+use crate::client::objects;
 use crate::options::{self, ClientOptions, OptionError, UrlParts};
 use crate::retry::RetryConfig;
-use js_sys::{Array, Function, Object};
+use js_sys::Function;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -25,33 +25,10 @@ pub(crate) fn opt_function(object: &JsValue, key: &str) -> Result<Option<Functio
         .transpose()
 }
 
-/// The retry config as a frozen JS object (`DEFAULT_RETRY_CONFIG`).
-pub(crate) fn retry_to_js(config: &RetryConfig) -> JsValue {
-    let object: JsValue = Object::new().into();
-    set(&object, "maxRetries", config.max_retries);
-    set(&object, "initialDelay", config.initial_delay);
-    set(&object, "maxDelay", config.max_delay);
-    set(&object, "backoffFactor", config.backoff_factor);
-    let codes: Array = config
-        .retryable_status_codes
-        .iter()
-        .map(|c| JsValue::from(*c))
-        .collect();
-    set(
-        &object,
-        "retryableStatusCodes",
-        Object::freeze(codes.unchecked_ref::<Object>()),
-    );
-    set(&object, "jitter", config.jitter.as_str());
-    set(&object, "respectRetryAfter", config.respect_retry_after);
-    set(&object, "maxRetryAfter", config.max_retry_after);
-    Object::freeze(object.unchecked_ref::<Object>()).into()
-}
-
 /// The default retry policy, frozen; the package entry exports it as `DEFAULT_RETRY_CONFIG`.
 #[wasm_bindgen(js_name = __defaultRetryConfig, skip_typescript)]
 pub fn default_retry_config() -> JsValue {
-    retry_to_js(&RetryConfig::default())
+    objects::retry_config(&RetryConfig::default())
 }
 
 /// The global `fetch`, or an error saying there is none.

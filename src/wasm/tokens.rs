@@ -2,8 +2,9 @@
 //! text leaves only through the `accessToken`/`refreshToken` getters: `toJSON()`, `String()` and
 //! `console.log` of the manager or of an entry show none.
 
-use super::errors::{invalid_input, set};
+use super::errors::invalid_input;
 use super::{date, get, now, well_formed};
+use crate::client::objects;
 use crate::time::EpochMs;
 use crate::tokens::{read_token, window, TokenEntry, TokenMap};
 use js_sys::{Array, Date, Object};
@@ -92,12 +93,8 @@ impl TokenData {
     /// The entry without its token text.
     #[wasm_bindgen(js_name = toJSON, unchecked_return_type = "{ provider: Provider; accountId: string; expiresAt: string; hasRefreshToken: boolean }")]
     pub fn to_json(&self) -> JsValue {
-        let out: JsValue = Object::new().into();
-        set(&out, "provider", &self.provider);
-        set(&out, "accountId", &self.account_id);
-        set(&out, "expiresAt", super::iso(self.expires_at));
-        set(&out, "hasRefreshToken", !self.refresh_token.is_undefined());
-        out
+        let pair = (self.provider.clone(), self.account_id.clone());
+        objects::token_json(pair, self.expires_at, !self.refresh_token.is_undefined())
     }
 
     /// `TokenData(provider/accountId, expires <RFC 3339>)`, without token text.
@@ -264,13 +261,8 @@ impl MultiAccountTokenManager {
 
     /// The providers with at least one token, sorted.
     #[wasm_bindgen(unchecked_return_type = "Provider[]")]
-    pub fn providers(&self) -> Array {
-        self.map
-            .borrow()
-            .providers()
-            .into_iter()
-            .map(JsValue::from)
-            .collect()
+    pub fn providers(&self) -> JsValue {
+        objects::providers(&self.map.borrow())
     }
 
     /// The accounts whose token expires within `ms` from now (already expired ones included),
@@ -299,23 +291,13 @@ impl MultiAccountTokenManager {
     /// `{ size, providers }`: no token text.
     #[wasm_bindgen(js_name = toJSON, unchecked_return_type = "{ size: number; providers: Provider[] }")]
     pub fn to_json(&self) -> JsValue {
-        let out: JsValue = Object::new().into();
-        set(&out, "size", self.size());
-        let providers = self.providers();
-        set(&out, "providers", providers);
-        out
+        objects::tokens_json(&self.map.borrow())
     }
 
     /// `MultiAccountTokenManager(n tokens)`.
     #[wasm_bindgen(js_name = toString, unchecked_return_type = "string")]
     pub fn to_string_js(&self) -> JsValue {
-        [
-            "MultiAccountTokenManager(",
-            &crate::error::int_text(self.map.borrow().len() as i64),
-            " tokens)",
-        ]
-        .concat()
-        .into()
+        self.map.borrow().describe().into()
     }
 
     /// Changes on every write to the map: `getToken`'s cache holds while it is the same.
