@@ -36,7 +36,7 @@ pub use tabs::TabMessage;
 use crate::error::IntegrationError;
 use crate::json::{JsonKind, JsonView};
 use crate::log::{Level, LogEntry, Metric, OperationInfo};
-use crate::model::{encode_segment, AccountRef};
+use crate::model::{check_account_id, check_provider, encode_segment, AccountRef};
 use crate::retry::RetryConfig;
 use crate::store::{CacheConfig, Store};
 use crate::time::EpochMs;
@@ -244,6 +244,21 @@ pub struct Response<V> {
     pub retry_after: Option<String>,
     /// The body, parsed; `None` when it is not JSON.
     pub body: Option<V>,
+}
+
+impl<V> Response<V> {
+    /// The status and status text of what `fetch` resolved with, and its `Retry-After`, before
+    /// the body is read; `None` when it is no response (its status not an integer 0–999).
+    pub fn head(response: &impl JsonView, retry_after: Option<String>) -> Option<Self> {
+        let status = response.get("status")?.as_f64()?;
+        let status_text = response.get("statusText").and_then(|t| t.as_str());
+        ((0.0..=999.0).contains(&status) && status.fract() == 0.0).then(|| Self {
+            status: status as u16,
+            status_text: status_text.unwrap_or_default(),
+            retry_after,
+            body: None,
+        })
+    }
 }
 
 /// The client's options, read and checked by the boundary.
@@ -695,6 +710,25 @@ impl<V: Value> Client<V> {
     pub fn snapshot(&mut self) -> V {
         self.data.snapshot()
     }
+}
+
+/// A method's `provider` argument (`None` when not a string), checked: a provider slug.
+pub fn provider_arg(provider: Option<String>) -> Result<String, String> {
+    let provider = provider.ok_or("provider must be a string")?;
+    check_provider(&provider)?;
+    Ok(provider)
+}
+
+/// A method's `(provider, accountId)` arguments, checked. The account id is `None` when it is
+/// not a well-formed string: one with a lone surrogate cannot be encoded into a URL unchanged.
+pub fn account_args(
+    provider: Option<String>,
+    account_id: Option<String>,
+) -> Result<AccountKey, String> {
+    let provider = provider_arg(provider)?;
+    let account_id = account_id.ok_or("accountId must be a well-formed string")?;
+    check_account_id(&account_id)?;
+    Ok((provider, account_id))
 }
 
 impl Call {

@@ -573,7 +573,28 @@ pub fn describe_network_error<V: JsonView>(error: &V) -> String {
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::describe_network_error;
+    use crate::client::Response;
     use serde_json::json;
+
+    #[test]
+    fn a_response_has_an_integer_status_from_0_to_999() {
+        let head = |response: serde_json::Value| Response::<()>::head(&response, None);
+        let ok = head(json!({ "status": 503, "statusText": "Unavailable" })).unwrap();
+        assert_eq!((ok.status, ok.status_text.as_str()), (503, "Unavailable"));
+        assert_eq!(
+            head(json!({ "status": 0 })).map(|r| r.status_text),
+            Some(String::new())
+        );
+        for status in [
+            json!(1000),
+            json!(-1),
+            json!(200.5),
+            json!("200"),
+            json!(null),
+        ] {
+            assert!(head(json!({ "status": status })).is_none(), "{status}");
+        }
+    }
 
     #[test]
     fn a_network_error_is_its_message_and_nodes_cause_code() {

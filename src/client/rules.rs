@@ -2298,3 +2298,23 @@ fn the_snapshot_is_the_same_object_until_what_it_shows_changes() {
     let emptied = h.c.snapshot();
     assert!(!emptied.same(&shown) && emptied.0["integrations"] == json!([]));
 }
+
+#[test]
+fn account_arguments_are_a_provider_slug_and_a_well_formed_id_of_1_to_256() {
+    let args =
+        |p: Option<&str>, a: Option<&str>| account_args(p.map(Into::into), a.map(Into::into));
+    assert_eq!(
+        args(Some("tiktok"), Some("a")),
+        Ok(("tiktok".into(), "a".into()))
+    );
+    assert_eq!(
+        args(None, Some("a")),
+        Err("provider must be a string".into())
+    );
+    let not_well_formed = Err("accountId must be a well-formed string".into());
+    assert_eq!(args(Some("tiktok"), None), not_well_formed);
+    assert!(args(Some("Not A Slug"), Some("a")).is_err());
+    assert!(args(Some("tiktok"), Some("")).is_err());
+    assert!(args(Some("tiktok"), Some(&"a".repeat(257))).is_err());
+    assert!(provider_arg(Some("tiktok".into())).is_ok() && provider_arg(None).is_err());
+}

@@ -9,9 +9,8 @@ use super::signal::CallerSignal;
 use super::tokens::{shared_map, MultiAccountTokenManager};
 use super::transport::Transport;
 use super::{try_own_copy, well_formed};
-use crate::client::{objects, Call, Client, Config, TabMessage, View};
+use crate::client::{account_args, objects, provider_arg, Call, Client, Config, TabMessage, View};
 use crate::log::Level;
-use crate::model::{check_account_id, check_provider};
 use crate::options::{check_options_object, opt_bool, opt_string, read_retry, read_timeout};
 use crate::tokens::{AccountKey, TokenMap};
 use js_sys::{Function, Object, Promise};
@@ -45,19 +44,6 @@ fn with_signal<T>(
     Ok((value, CallerSignal::read(options)?))
 }
 
-fn provider_arg(value: &JsValue) -> Result<String, String> {
-    let provider = value.as_string().ok_or("provider must be a string")?;
-    check_provider(&provider)?;
-    Ok(provider)
-}
-
-/// Lone surrogates are refused: they cannot be encoded into a URL without changing the id.
-fn account_id_arg(value: &JsValue) -> Result<String, String> {
-    let account_id = well_formed(value).ok_or("accountId must be a well-formed string")?;
-    check_account_id(&account_id)?;
-    Ok(account_id)
-}
-
 impl IntegrationsClient {
     /// Makes a call, or refuses it (disposed, bad arguments) with `invalid_input`.
     fn call(
@@ -72,6 +58,14 @@ impl IntegrationsClient {
         }
     }
 
+    /// A method whose only argument is its options (with a signal).
+    fn plain_call(&self, call: fn() -> Call, options: &JsValue) -> Promise {
+        self.call(call().operation(), &|| {
+            let ((), signal) = with_signal(options, |_| Ok(()))?;
+            Ok((call(), signal))
+        })
+    }
+
     /// A method about one account: its (provider, accountId) and signal, checked.
     fn account_call(
         &self,
@@ -80,7 +74,7 @@ impl IntegrationsClient {
         call: fn(AccountKey) -> Call,
     ) -> Promise {
         self.call(operation, &|| {
-            let key = (provider_arg(provider)?, account_id_arg(account_id)?);
+            let key = account_args(provider.as_string(), well_formed(account_id))?;
             let ((), signal) = with_signal(options, |_| Ok(()))?;
             Ok((call(key), signal))
         })
@@ -162,10 +156,7 @@ impl IntegrationsClient {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
-        self.call("status", &|| {
-            let ((), signal) = with_signal(&options, |_| Ok(()))?;
-            Ok((Call::Status { force: true }, signal))
-        })
+        self.plain_call(|| Call::Status { force: true }, &options)
     }
 
     /// Debounced revalidation: calls less than `debounceMs` apart end in one status request
@@ -175,10 +166,7 @@ impl IntegrationsClient {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
-        self.call("status", &|| {
-            let ((), signal) = with_signal(&options, |_| Ok(()))?;
-            Ok((Call::RequestRefresh, signal))
-        })
+        self.plain_call(|| Call::RequestRefresh, &options)
     }
 
     /// Starts connecting a new account of `provider`, `POST {basePath}/connect/{provider}`.
@@ -197,7 +185,7 @@ impl IntegrationsClient {
         #[wasm_bindgen(unchecked_optional_param_type = "ConnectOptions")] options: JsValue,
     ) -> Promise {
         self.call("connect", &|| {
-            let provider = provider_arg(&provider)?;
+            let provider = provider_arg(provider.as_string())?;
             let (redirect_uri, signal) = with_signal(&options, |o| {
                 opt_string(o, "redirectUri", "options.redirectUri")
             })?;
@@ -257,10 +245,7 @@ impl IntegrationsClient {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
-        self.call("refreshExpiring", &|| {
-            let ((), signal) = with_signal(&options, |_| Ok(()))?;
-            Ok((Call::RefreshExpiring, signal))
-        })
+        self.plain_call(|| Call::RefreshExpiring, &options)
     }
 
     /// Calls `listener` whenever the snapshot may have changed. Polling, focus and online

@@ -38,10 +38,6 @@ impl Transport {
 /// of its text; `Err` when it is not a `Response`.
 pub(crate) fn read_response(response: &JsValue) -> Result<(Response<JsValue>, JsValue), JsValue> {
     const NOT_A_RESPONSE: &str = "fetch resolved with something that is not a Response";
-    let status = get(response, "status")
-        .and_then(|s| s.as_f64())
-        .filter(|s| (0.0..=999.0).contains(s) && s.fract() == 0.0)
-        .ok_or(NOT_A_RESPONSE)? as u16;
     let headers = get(response, "headers")
         .filter(JsValue::is_object)
         .ok_or(NOT_A_RESPONSE)?;
@@ -49,17 +45,9 @@ pub(crate) fn read_response(response: &JsValue) -> Result<(Response<JsValue>, Js
         .and_then(|read| read.dyn_into::<Function>().ok())
         .and_then(|read| read.call1(&headers, &"retry-after".into()).ok())
         .and_then(|value| value.as_string());
+    let head = Response::head(response, retry_after).ok_or(NOT_A_RESPONSE)?;
     let text: Function = get(response, "text")
         .and_then(|t| t.dyn_into().ok())
         .ok_or(NOT_A_RESPONSE)?;
-    let text = text.call0(response)?;
-    let head = Response {
-        status,
-        status_text: get(response, "statusText")
-            .and_then(|t| t.as_string())
-            .unwrap_or_default(),
-        retry_after,
-        body: None,
-    };
-    Ok((head, text))
+    Ok((head, text.call0(response)?))
 }
