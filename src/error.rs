@@ -249,6 +249,12 @@ pub fn int_text(n: i64) -> String {
 /// The text that stands where a token was.
 pub const REDACTED: &str = "[redacted]";
 
+/// A uuid v4 of the platform's random `bytes` (a CSPRNG's), or where it has none, of `random`'s
+/// draws in `[0, 1)`.
+pub fn uuid_v4_from(bytes: Option<[u8; 16]>, mut random: impl FnMut() -> f64) -> String {
+    uuid_v4(bytes.unwrap_or_else(|| std::array::from_fn(|_| (random() * 256.0) as u8)))
+}
+
 /// Formats 16 random bytes as a version-4 UUID (RFC 9562), the format of correlation ids and
 /// idempotency keys.
 ///
@@ -273,6 +279,21 @@ pub fn uuid_v4(mut bytes: [u8; 16]) -> String {
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
+
+    #[test]
+    fn a_uuid_is_made_of_the_platforms_bytes_else_of_random_draws() {
+        let given = uuid_v4_from(Some([0xff; 16]), || unreachable!("bytes were given"));
+        assert_eq!(given, "ffffffff-ffff-4fff-bfff-ffffffffffff");
+        let mut draws = 0;
+        let drawn = uuid_v4_from(None, || {
+            draws += 1;
+            0.5
+        });
+        assert_eq!(
+            (drawn.as_str(), draws),
+            ("80808080-8080-4080-8080-808080808080", 16)
+        );
+    }
 
     #[test]
     fn an_error_made_by_the_caller_is_http_only_with_an_http_status() {

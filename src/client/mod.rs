@@ -291,14 +291,34 @@ pub struct Config {
     pub cross_tab: bool,
 }
 
+/// Every route's prefix: `baseUrl`, or in a browser the page's `origin` (when it is http: or
+/// https:), as the platform's URL parser reads it (`parse`: `None` when it refuses), then
+/// `basePath`. `None` when there is neither (server rendering sends no request); `Err` when
+/// `baseUrl` cannot be used.
+pub fn root(
+    base_url: Option<&str>,
+    origin: Option<String>,
+    base_path: &str,
+    parse: impl Fn(&str) -> Option<crate::options::UrlParts>,
+) -> Result<Option<String>, String> {
+    let origin = origin.filter(|o| o.starts_with("http"));
+    let Some(url) = base_url.or(origin.as_deref()) else {
+        return Ok(None);
+    };
+    let parts =
+        parse(url).ok_or_else(|| ["baseUrl '", url, "' is not an absolute URL"].concat())?;
+    crate::options::root(&parts, base_path).map(Some)
+}
+
 impl Config {
     /// The config of read `options`: requests go to `root` (or fail with its reason), metrics
     /// are made when someone takes them.
     pub fn from_options(
         options: crate::options::ClientOptions,
-        root: Result<String, String>,
+        root: Option<String>,
         metrics: bool,
     ) -> Self {
+        let root = root.ok_or_else(|| crate::options::NO_BASE_URL.to_owned());
         Self {
             cross_tab: options.cross_tab,
             root,

@@ -2318,3 +2318,47 @@ fn account_arguments_are_a_provider_slug_and_a_well_formed_id_of_1_to_256() {
     assert!(args(Some("tiktok"), Some(&"a".repeat(257))).is_err());
     assert!(provider_arg(Some("tiktok".into())).is_ok() && provider_arg(None).is_err());
 }
+
+#[test]
+fn every_route_starts_at_base_url_else_the_pages_http_origin() {
+    use crate::options::UrlParts;
+    // A URL parser for the test: scheme://host/path, nothing else.
+    let parse = |url: &str| {
+        let (scheme, rest) = url.split_once("//")?;
+        let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+        let origin = [scheme, "//", host].concat();
+        let pathname = ["/", path].concat();
+        let protocol = scheme.to_owned();
+        Some(UrlParts {
+            protocol,
+            origin,
+            pathname,
+            has_extras: false,
+        })
+    };
+    let page = || Some("https://page.example".to_owned());
+    let root_of = |base: Option<&str>, origin| root(base, origin, "/api/integrations", parse);
+    let given = root_of(Some("https://api.example/v1/"), page());
+    assert_eq!(
+        given,
+        Ok(Some("https://api.example/v1/api/integrations".into()))
+    );
+    let from_page = root_of(None, page());
+    assert_eq!(
+        from_page,
+        Ok(Some("https://page.example/api/integrations".into()))
+    );
+    assert_eq!(
+        root_of(None, Some("file://".into())),
+        Ok(None),
+        "not an http origin"
+    );
+    assert_eq!(
+        root_of(None, None),
+        Ok(None),
+        "server rendering: no request, no error yet"
+    );
+    let refused = root_of(Some("nope"), page());
+    assert_eq!(refused, Err("baseUrl 'nope' is not an absolute URL".into()));
+    assert!(root_of(Some("ftp://files.example"), None).is_err());
+}

@@ -110,7 +110,7 @@ impl IntegrationsClient {
         };
         let metrics = read.on_metric.is_some();
         let channel = match (&read.root, read.options.cross_tab) {
-            (Ok(root), true) => Some(TabMessage::channel_name(root)),
+            (Some(root), true) => Some(TabMessage::channel_name(root)),
             _ => None,
         };
         let config = Config::from_options(read.options, read.root, metrics);

@@ -3,7 +3,7 @@
 //! `location.origin`, and the frozen `DEFAULT_RETRY_CONFIG`.
 
 use super::{get, global};
-use crate::client::objects;
+use crate::client::{objects, root};
 use crate::options::{self, ClientOptions, OptionError, UrlParts};
 use crate::retry::RetryConfig;
 use js_sys::Function;
@@ -42,7 +42,8 @@ pub(crate) fn global_fetch() -> Result<Function, OptionError> {
 pub(crate) struct Read {
     pub options: ClientOptions,
     /// Every route's prefix, or why no request can be sent.
-    pub root: Result<String, OptionError>,
+    /// Every route's prefix; `None` without `baseUrl` outside a browser.
+    pub root: Option<String>,
     pub fetch: Function,
     pub logger: Option<Function>,
     pub on_metric: Option<Function>,
@@ -52,17 +53,9 @@ pub(crate) struct Read {
 /// Reads `ClientOptions`.
 pub(crate) fn read_client(options: &JsValue) -> Result<Read, OptionError> {
     let read = options::read_client_options(given(options))?;
-    // `baseUrl`, or the page's origin in a browser.
-    let base_url = read.base_url.clone().or_else(|| {
-        get(&global(), "location")
-            .and_then(|l| get(&l, "origin"))
-            .and_then(|o| o.as_string())
-            .filter(|o| o.starts_with("http"))
-    });
-    let root = match base_url {
-        Some(url) => Ok(options::root(&url_parts(&url)?, &read.base_path)?),
-        None => Err(options::NO_BASE_URL.to_owned()),
-    };
+    let origin = get(&global(), "location").and_then(|l| get(&l, "origin"));
+    let origin = origin.and_then(|o| o.as_string());
+    let root = root(read.base_url.as_deref(), origin, &read.base_path, url_parts)?;
     let fetch = match opt_function(options, "fetch")? {
         Some(f) => f,
         None => global_fetch()?,
@@ -77,18 +70,16 @@ pub(crate) fn read_client(options: &JsValue) -> Result<Read, OptionError> {
     })
 }
 
-/// `baseUrl` as the platform's URL parser reads it.
-fn url_parts(base_url: &str) -> Result<UrlParts, OptionError> {
-    let url: JsValue = web_sys::Url::new(base_url)
-        .map_err(|_| ["baseUrl '", base_url, "' is not an absolute URL"].concat())?
-        .into();
+/// `baseUrl` as the platform's URL parser reads it; `None` when it refuses it.
+fn url_parts(base_url: &str) -> Option<UrlParts> {
+    let url: JsValue = web_sys::Url::new(base_url).ok()?.into();
     // The parts as properties: one generic read, where Url's typed getters are an import each.
     let part = |name| {
         get(&url, name)
             .and_then(|v| v.as_string())
             .unwrap_or_default()
     };
-    Ok(UrlParts {
+    Some(UrlParts {
         protocol: part("protocol"),
         origin: part("origin"),
         pathname: part("pathname"),

@@ -7,6 +7,7 @@
 
 use super::errors::rejection_to_js;
 use super::observe::Observer;
+use super::signal::CallerSignal;
 use super::tabs::Tabs;
 use super::transport::{read_response, Transport};
 use super::{clear_timeout, get, global, new_uuid, set_timeout};
@@ -341,18 +342,15 @@ impl Driver {
 
     /// Makes a call: a promise that the core settles (maybe at once). A signal that has already
     /// fired goes to the core as such; one that refuses a listener is refused.
-    pub fn call(&self, what: Call, signal: Option<super::signal::CallerSignal>) -> Promise {
+    pub fn call(&self, what: Call, signal: Option<CallerSignal>) -> Promise {
         let call = self.next_id();
-        let listening = match &signal {
-            Some(signal) if !signal.aborted() => {
-                match signal.listen(self.bound(LEAVE, call).into()) {
-                    Ok(listening) => Some(listening),
-                    Err(problem) => return self.refuse(what.operation(), problem),
-                }
-            }
-            _ => None,
-        };
+        // Read once: a caller's signal may answer differently the next time.
         let aborted = signal.as_ref().is_some_and(|s| s.aborted());
+        let listen = |s: CallerSignal| s.listen(self.bound(LEAVE, call).into());
+        let listening = match signal.filter(|_| !aborted).map(listen).transpose() {
+            Ok(listening) => listening,
+            Err(problem) => return self.refuse(what.operation(), problem),
+        };
         let mut promise_functions = None;
         let promise =
             Promise::new(&mut |resolve, reject| promise_functions = Some((resolve, reject)));
@@ -365,9 +363,7 @@ impl Driver {
             listening,
         };
         self.pending.put(call, pending);
-        if self.keep.borrow().is_none() {
-            *self.keep.borrow_mut() = self.me.upgrade();
-        }
+        self.keep.replace(self.me.upgrade());
         self.event(|core, env| match aborted {
             true => core.call_aborted(env, call, what),
             false => core.call(env, call, what),

@@ -327,20 +327,13 @@ pub(crate) fn random() -> f64 {
 /// A fresh uuid v4 from the platform's CSPRNG (`crypto.getRandomValues`, present in browsers,
 /// insecure contexts included, and in Node >= 19), falling back to `Math.random`.
 pub(crate) fn new_uuid() -> String {
-    let mut bytes = [0u8; 16];
-    let filled = get(&global(), "crypto")
-        .and_then(|crypto| {
-            let fill: Function = get(&crypto, "getRandomValues")?.dyn_into().ok()?;
-            let buffer = js_sys::Uint8Array::new_with_length(16);
-            fill.call1(&crypto, &buffer).ok()?;
-            buffer.copy_to(&mut bytes);
-            Some(())
-        })
-        .is_some();
-    if !filled {
-        for b in &mut bytes {
-            *b = (random() * 256.0) as u8;
-        }
-    }
-    crate::error::uuid_v4(bytes)
+    let bytes = get(&global(), "crypto").and_then(|crypto| {
+        let fill: Function = get(&crypto, "getRandomValues")?.dyn_into().ok()?;
+        let buffer = js_sys::Uint8Array::new_with_length(16);
+        fill.call1(&crypto, &buffer).ok()?;
+        let mut bytes = [0u8; 16];
+        buffer.copy_to(&mut bytes);
+        Some(bytes)
+    });
+    crate::error::uuid_v4_from(bytes, random)
 }

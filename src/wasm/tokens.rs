@@ -211,13 +211,10 @@ impl MultiAccountTokenManager {
         skew_ms: JsValue,
     ) -> Result<bool, JsValue> {
         let skew = number_arg(&skew_ms, "skewMs")?.unwrap_or(0.0);
-        let Some((provider, account_id)) = key(&provider, &account_id) else {
-            return Ok(true);
-        };
-        Ok(self
-            .map
-            .borrow()
-            .is_expired(&provider, &account_id, skew, now()))
+        let map = self.map.borrow();
+        // A pair that cannot be a key has no token: expired.
+        let key = key(&provider, &account_id);
+        Ok(key.is_none_or(|(p, a)| map.is_expired(&p, &a, skew, now())))
     }
 
     /// The tokens of one provider, ordered by account id.
