@@ -12,7 +12,7 @@ use super::{try_own_copy, well_formed};
 use crate::client::{Call, Client, Config, TabMessage, View};
 use crate::log::Level;
 use crate::model::{check_account_id, check_provider};
-use crate::options::{check_options_object, opt_bool, opt_string, read_retry, read_timeout};
+use crate::options::{check_options_object, opt_bool, opt_string, read_fetch_config};
 use crate::tokens::{AccountKey, TokenMap};
 use js_sys::{Function, Object, Promise};
 use std::cell::RefCell;
@@ -336,8 +336,7 @@ pub fn fetch_with_retry(
         };
         let signal = CallerSignal::read(&init).map_err(|_| "init.signal must be an AbortSignal")?;
         let mut config = Config::with_root("");
-        config.retry = read_retry(given(&config_arg))?;
-        config.timeout_ms = read_timeout(given(&config_arg))?;
+        (config.retry, config.timeout_ms) = read_fetch_config(given(&config_arg))?;
         config.log_level = Level::Silent;
         let transport = Transport {
             fetch: super::config::global_fetch()?,
