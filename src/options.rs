@@ -426,8 +426,12 @@ fn read_headers<V: JsonView>(given: &V) -> Result<Vec<(String, String)>, OptionE
     }
     let mut headers = Vec::new();
     for key in given.keys() {
-        let value =
-            opt_string(given, &key, &["headers['", &key, "']"].concat())?.unwrap_or_default();
+        let value = match given.get(&key) {
+            Some(value) => value
+                .as_str()
+                .ok_or_else(|| ["headers['", &key, "'] must be a string"].concat())?,
+            None => String::new(),
+        };
         if !is_reserved_header(&key) {
             headers.push((key, value));
         }
@@ -435,38 +439,35 @@ fn read_headers<V: JsonView>(given: &V) -> Result<Vec<(String, String)>, OptionE
     Ok(headers)
 }
 
-/// The parts of `baseUrl` as the platform's URL parser reads them.
-#[derive(Debug, Clone, Default)]
-pub struct UrlParts {
-    /// `protocol`, e.g. `https:`.
-    pub protocol: String,
-    /// `origin`.
-    pub origin: String,
-    /// `pathname`.
-    pub pathname: String,
-    /// Whether it has a user name, a password, a query or a fragment.
-    pub has_extras: bool,
-}
-
 /// The prefix of every route: `baseUrl`'s origin and path, and `basePath`, without a trailing `/`.
+/// `part` reads a part of `baseUrl` as the platform's URL parser does (`protocol`, `origin`, ...).
 ///
 /// ```
-/// use integrations_client::options::{root, UrlParts};
-/// let url = UrlParts { protocol: "https:".into(), origin: "https://a.example".into(), pathname: "/app/".into(), has_extras: false };
-/// assert_eq!(root(&url, "/api/integrations/"), Ok("https://a.example/app/api/integrations".to_owned()));
-/// let ftp = UrlParts { protocol: "ftp:".into(), ..url.clone() };
-/// assert!(root(&ftp, "/api").is_err());
+/// use integrations_client::options::root;
+/// let https = |part: &str| match part {
+///     "protocol" => "https:", "origin" => "https://a.example", "pathname" => "/app/", _ => "",
+/// }.to_owned();
+/// assert_eq!(root(https, "/api/integrations/"), Ok("https://a.example/app/api/integrations".to_owned()));
+/// let ftp = |part: &str| if part == "protocol" { "ftp:".to_owned() } else { https(part) };
+/// assert!(root(ftp, "/api").is_err());
+/// let query = |part: &str| if part == "search" { "?a".to_owned() } else { https(part) };
+/// assert!(root(query, "/api").is_err());
 /// ```
-pub fn root(url: &UrlParts, base_path: &str) -> Result<String, OptionError> {
-    if !matches!(url.protocol.as_str(), "http:" | "https:") {
-        return Err(["baseUrl must be http: or https:, got '", &url.protocol, "'"].concat());
+pub fn root(part: impl Fn(&str) -> String, base_path: &str) -> Result<String, OptionError> {
+    let protocol = part("protocol");
+    if !matches!(protocol.as_str(), "http:" | "https:") {
+        return Err(["baseUrl must be http: or https:, got '", &protocol, "'"].concat());
     }
-    if url.has_extras {
+    // A user name, a password, a query or a fragment.
+    if ["username", "password", "search", "hash"]
+        .iter()
+        .any(|name| !part(name).is_empty())
+    {
         return Err("baseUrl must not carry credentials, a query or a fragment".to_owned());
     }
     Ok([
-        url.origin.as_str(),
-        url.pathname.trim_end_matches('/'),
+        &part("origin"),
+        part("pathname").trim_end_matches('/'),
         base_path.trim_end_matches('/'),
     ]
     .concat())

@@ -18,12 +18,9 @@ pub enum Jitter {
 impl Jitter {
     /// Reads `'full' | 'equal' | 'none'`.
     pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "full" => Some(Self::Full),
-            "equal" => Some(Self::Equal),
-            "none" => Some(Self::None),
-            _ => None,
-        }
+        [Self::Full, Self::Equal, Self::None]
+            .into_iter()
+            .find(|jitter| jitter.as_str() == text)
     }
 
     /// The name JavaScript sees.

@@ -4,7 +4,7 @@
 
 use super::errors::set;
 use super::{get, global};
-use crate::options::{self, ClientOptions, OptionError, UrlParts};
+use crate::options::{self, ClientOptions, OptionError};
 use crate::retry::RetryConfig;
 use js_sys::{Array, Function, Object};
 use wasm_bindgen::prelude::*;
@@ -83,7 +83,7 @@ pub(crate) fn read_client(options: &JsValue) -> Result<Read, OptionError> {
             .filter(|o| o.starts_with("http"))
     });
     let root = match base_url {
-        Some(url) => Ok(options::root(&url_parts(&url)?, &read.base_path)?),
+        Some(url) => Ok(options::root(url_part(&url)?, &read.base_path)?),
         None => Err(options::NO_BASE_URL.to_owned()),
     };
     let fetch = match opt_function(options, "fetch")? {
@@ -100,23 +100,15 @@ pub(crate) fn read_client(options: &JsValue) -> Result<Read, OptionError> {
     })
 }
 
-/// `baseUrl` as the platform's URL parser reads it.
-fn url_parts(base_url: &str) -> Result<UrlParts, OptionError> {
+/// `baseUrl` as the platform's URL parser reads it: a reader of its parts (`protocol`, ...).
+fn url_part(base_url: &str) -> Result<impl Fn(&str) -> String, OptionError> {
     let url: JsValue = web_sys::Url::new(base_url)
         .map_err(|_| ["baseUrl '", base_url, "' is not an absolute URL"].concat())?
         .into();
     // The parts as properties: one generic read, where Url's typed getters are an import each.
-    let part = |name| {
+    Ok(move |name: &str| {
         get(&url, name)
             .and_then(|v| v.as_string())
             .unwrap_or_default()
-    };
-    Ok(UrlParts {
-        protocol: part("protocol"),
-        origin: part("origin"),
-        pathname: part("pathname"),
-        has_extras: ["username", "password", "search", "hash"]
-            .iter()
-            .any(|name| !part(name).is_empty()),
     })
 }
