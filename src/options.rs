@@ -124,16 +124,15 @@ pub fn read_client_options<V: JsonView>(options: Option<&V>) -> Result<ClientOpt
     Ok(draft.options)
 }
 
-/// Reads `fetchWithRetry`'s config (`None` when `undefined`): a retry config with `timeoutMs`.
-pub fn read_fetch_config<V: JsonView>(
-    config: Option<&V>,
-) -> Result<(RetryConfig, f64), OptionError> {
+/// Reads `fetchWithRetry`'s config (`None` when `undefined`): a retry config with `timeoutMs`,
+/// as the `retry` and `timeout_ms` of otherwise default options.
+pub fn read_fetch_config<V: JsonView>(config: Option<&V>) -> Result<ClientOptions, OptionError> {
     let mut draft = Draft::default();
     if let Some(config) = config {
         draft.store("retry", Slot::Retry, config)?;
         draft.read(config, &[("timeoutMs", TIMEOUT_MS)])?;
     }
-    Ok((draft.options.retry, draft.options.timeout_ms))
+    Ok(draft.options)
 }
 
 /// Where a field goes once read, and how it is checked on the way.
@@ -570,13 +569,11 @@ mod tests {
     #[test]
     fn fetch_config_is_a_retry_config_with_a_timeout() {
         let given = json!({ "maxRetries": 1, "timeoutMs": 50 });
-        let (retry, timeout_ms) = read_fetch_config(Some(&given)).unwrap();
-        assert_eq!((retry.max_retries, timeout_ms), (1, 50.0));
-        let (retry, timeout_ms) = read_fetch_config::<serde_json::Value>(None).unwrap();
-        assert_eq!(
-            (retry, timeout_ms),
-            (RetryConfig::default(), defaults::TIMEOUT_MS)
-        );
+        let read = read_fetch_config(Some(&given)).unwrap();
+        assert_eq!((read.retry.max_retries, read.timeout_ms), (1, 50.0));
+        let read = read_fetch_config::<serde_json::Value>(None).unwrap();
+        assert_eq!(read.retry, RetryConfig::default());
+        assert_eq!(read.timeout_ms, defaults::TIMEOUT_MS);
         let error = read_fetch_config(Some(&json!(5))).unwrap_err();
         assert_eq!(error, "retry must be an object");
     }

@@ -281,20 +281,12 @@ impl Config {
         }
     }
 
-    /// The defaults, with `root` as every route's prefix.
+    /// The defaults, with `root` as every route's prefix (and no other tabs to work with).
     pub fn with_root(root: &str) -> Self {
+        let options = crate::options::ClientOptions::default();
         Self {
-            root: Ok(root.to_owned()),
-            retry: RetryConfig::default(),
-            timeout_ms: crate::defaults::TIMEOUT_MS,
-            headers: Vec::new(),
-            cache: CacheConfig::default(),
-            refresh_window_ms: crate::defaults::REFRESH_WINDOW_MS,
-            auto_refresh: crate::defaults::AUTO_REFRESH,
-            debounce_ms: crate::defaults::DEBOUNCE_MS,
-            log_level: crate::defaults::LOG_LEVEL,
-            metrics: false,
             cross_tab: false,
+            ..Self::from_options(options, Ok(root.to_owned()), false)
         }
     }
 }

@@ -335,9 +335,15 @@ pub fn fetch_with_retry(
             false => Object::new().into(),
         };
         let signal = CallerSignal::read(&init).map_err(|_| "init.signal must be an AbortSignal")?;
-        let mut config = Config::with_root("");
-        (config.retry, config.timeout_ms) = read_fetch_config(given(&config_arg))?;
-        config.log_level = Level::Silent;
+        let config = Config {
+            log_level: Level::Silent,
+            cross_tab: false,
+            ..Config::from_options(
+                read_fetch_config(given(&config_arg))?,
+                Ok(String::new()),
+                false,
+            )
+        };
         let transport = Transport {
             fetch: super::config::global_fetch()?,
             credentials: None,
