@@ -22,14 +22,15 @@ pub enum Level {
 impl Level {
     /// Reads `'debug' | 'info' | 'warn' | 'error' | 'silent'`.
     pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "debug" => Some(Self::Debug),
-            "info" => Some(Self::Info),
-            "warn" => Some(Self::Warn),
-            "error" => Some(Self::Error),
-            "silent" => Some(Self::Silent),
-            _ => None,
-        }
+        [
+            Self::Debug,
+            Self::Info,
+            Self::Warn,
+            Self::Error,
+            Self::Silent,
+        ]
+        .into_iter()
+        .find(|level| level.as_str() == text)
     }
 
     /// The `console` method the default logger calls for an entry of this level.

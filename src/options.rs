@@ -4,6 +4,7 @@
 //! naming it. Absent fields take their [`defaults`]. Functions (`fetch`,
 //! `logger`, `onMetric`) and the token manager are the boundary's to read.
 
+use crate::error::number_text;
 use crate::json::{JsonKind, JsonView};
 use crate::log::Level;
 use crate::model::{check_base_path, is_reserved_header};
@@ -33,15 +34,6 @@ fn opt<V: JsonView, T>(
         .transpose()
 }
 
-/// An optional number field.
-pub fn opt_number<V: JsonView>(
-    object: &V,
-    key: &str,
-    name: &str,
-) -> Result<Option<f64>, OptionError> {
-    opt(object, key, name, "a number", V::as_f64)
-}
-
 /// An optional boolean field.
 pub fn opt_bool<V: JsonView>(
     object: &V,
@@ -60,36 +52,6 @@ pub fn opt_string<V: JsonView>(
     opt(object, key, name, "a string", V::as_str)
 }
 
-/// Reads the optional non-negative numbers `{prefix}{key}` into their slots (left as they are
-/// when absent): one loop for every duration and count of the options.
-fn read_numbers<V: JsonView>(
-    value: &V,
-    prefix: &str,
-    slots: &mut [(&str, &mut f64)],
-) -> Result<(), OptionError> {
-    for (key, slot) in slots {
-        let name = [prefix, key].concat();
-        if let Some(n) = opt_number(value, key, &name)? {
-            **slot = check_non_negative(&name, n)?;
-        }
-    }
-    Ok(())
-}
-
-/// Reads the optional booleans `{prefix}{key}` into their slots.
-fn read_flags<V: JsonView>(
-    value: &V,
-    prefix: &str,
-    slots: &mut [(&str, &mut bool)],
-) -> Result<(), OptionError> {
-    for (key, slot) in slots {
-        if let Some(b) = opt_bool(value, key, &[prefix, key].concat())? {
-            **slot = b;
-        }
-    }
-    Ok(())
-}
-
 /// Checks that an options argument (`None` when `undefined`) is absent, `null` or an object.
 pub fn check_options_object<V: JsonView>(
     options: Option<&V>,
@@ -102,105 +64,6 @@ pub fn check_options_object<V: JsonView>(
         }
         Some(_) => Err(type_error(name, "an object")),
     }
-}
-
-/// Reads a (partial) retry config (`None` when `undefined`) over the defaults, then checks it
-/// as a whole.
-pub fn read_retry<V: JsonView>(value: Option<&V>) -> Result<RetryConfig, OptionError> {
-    check_options_object(value, "retry")?;
-    let mut config = RetryConfig::default();
-    let Some(value) = value.filter(|v| v.kind() != JsonKind::Null) else {
-        return Ok(config);
-    };
-    let mut max_retries = f64::from(config.max_retries);
-    read_numbers(
-        value,
-        "retry.",
-        &mut [
-            ("maxRetries", &mut max_retries),
-            ("initialDelay", &mut config.initial_delay),
-            ("maxDelay", &mut config.max_delay),
-            ("backoffFactor", &mut config.backoff_factor),
-            ("maxRetryAfter", &mut config.max_retry_after),
-        ],
-    )?;
-    config.max_retries = check_count("retry.maxRetries", max_retries)?;
-    if let Some(codes) = value.get("retryableStatusCodes") {
-        config.retryable_status_codes = read_status_codes(&codes)?;
-    }
-    if let Some(jitter) = opt_string(value, "jitter", "retry.jitter")? {
-        config.jitter = Jitter::parse(&jitter).ok_or_else(|| {
-            [
-                "retry.jitter must be 'full', 'equal' or 'none', got '",
-                &jitter,
-                "'",
-            ]
-            .concat()
-        })?;
-    }
-    let flag = ("respectRetryAfter", &mut config.respect_retry_after);
-    read_flags(value, "retry.", &mut [flag])?;
-    // backoffFactor < 1, maxDelay < initialDelay: the config as a whole.
-    config.validate()?;
-    Ok(config)
-}
-
-/// `retry.retryableStatusCodes`, at most 600 items: a proxy or a huge length cannot escape.
-fn read_status_codes<V: JsonView>(codes: &V) -> Result<Vec<u16>, OptionError> {
-    const NAME: &str = "retry.retryableStatusCodes";
-    let not_numbers = || type_error(NAME, "an array of at most 600 numbers");
-    let length = Some(codes.kind())
-        .filter(|kind| *kind == JsonKind::Array)
-        .and_then(|_| codes.len())
-        .filter(|length| *length <= 600)
-        .ok_or_else(not_numbers)?;
-    let mut read = Vec::with_capacity(length);
-    for i in 0..length {
-        let n = codes
-            .index(i)
-            .and_then(|c| c.as_f64())
-            .ok_or_else(not_numbers)?;
-        read.push(check_status_code(NAME, n)?);
-    }
-    Ok(read)
-}
-
-/// Reads `timeoutMs` (the client's option and `fetchWithRetry`'s).
-pub fn read_timeout<V: JsonView>(options: Option<&V>) -> Result<f64, OptionError> {
-    let mut timeout_ms = defaults::TIMEOUT_MS;
-    if let Some(options) = options {
-        read_numbers(options, "", &mut [("timeoutMs", &mut timeout_ms)])?;
-    }
-    Ok(timeout_ms)
-}
-
-/// Reads a (partial) cache config over the defaults.
-pub fn read_cache<V: JsonView>(value: &V) -> Result<CacheConfig, OptionError> {
-    check_options_object(Some(value), "cache")?;
-    let mut config = CacheConfig::default();
-    let mut error_retry_count = f64::from(config.error_retry_count);
-    read_numbers(
-        value,
-        "cache.",
-        &mut [
-            ("dedupingInterval", &mut config.deduping_interval),
-            ("refreshInterval", &mut config.refresh_interval),
-            ("focusThrottleInterval", &mut config.focus_throttle_interval),
-            ("errorRetryInterval", &mut config.error_retry_interval),
-            ("errorRetryCount", &mut error_retry_count),
-        ],
-    )?;
-    config.error_retry_count = check_count("cache.errorRetryCount", error_retry_count)?;
-    read_flags(
-        value,
-        "cache.",
-        &mut [
-            ("revalidateOnFocus", &mut config.revalidate_on_focus),
-            ("revalidateOnReconnect", &mut config.revalidate_on_reconnect),
-            ("refreshWhenHidden", &mut config.refresh_when_hidden),
-        ],
-    )?;
-    Ok(config)
 }
 
 /// `ClientOptions`, read and checked, but for its functions and `tokens`.
@@ -232,71 +95,327 @@ pub struct ClientOptions {
     pub cross_tab: bool,
 }
 
+impl Default for ClientOptions {
+    fn default() -> Self {
+        Self {
+            base_url: None,
+            base_path: defaults::BASE_PATH.to_owned(),
+            headers: Vec::new(),
+            credentials: None,
+            timeout_ms: defaults::TIMEOUT_MS,
+            retry: RetryConfig::default(),
+            cache: CacheConfig::default(),
+            refresh_window_ms: defaults::REFRESH_WINDOW_MS,
+            auto_refresh: defaults::AUTO_REFRESH,
+            debounce_ms: defaults::DEBOUNCE_MS,
+            log_level: defaults::LOG_LEVEL,
+            cross_tab: defaults::CROSS_TAB,
+        }
+    }
+}
+
 /// Reads `ClientOptions` (`None` when `undefined`).
 pub fn read_client_options<V: JsonView>(options: Option<&V>) -> Result<ClientOptions, OptionError> {
     check_options_object(options, "options")?;
-    let options = options.filter(|o| o.kind() != JsonKind::Null);
-    let field = |key: &str| options.and_then(|o| o.get(key));
-    let string = |key: &str| options.map_or(Ok(None), |o| opt_string(o, key, key));
-    let base_path = string("basePath")?.unwrap_or_else(|| defaults::BASE_PATH.to_owned());
-    check_base_path(&base_path)?;
-    let base_url = string("baseUrl")?;
-    let headers = field("headers").map_or(Ok(Vec::new()), |h| read_headers(&h))?;
-    let credentials = string("credentials")?;
-    if let Some(c) = &credentials {
-        if !matches!(c.as_str(), "omit" | "same-origin" | "include") {
+    let mut draft = Draft::default();
+    if let Some(options) = options {
+        draft.read(options, CLIENT)?;
+    }
+    Ok(draft.options)
+}
+
+/// Reads `fetchWithRetry`'s config (`None` when `undefined`): a retry config with `timeoutMs`,
+/// as the `retry` and `timeout_ms` of otherwise default options.
+pub fn read_fetch_config<V: JsonView>(config: Option<&V>) -> Result<ClientOptions, OptionError> {
+    let mut draft = Draft::default();
+    if let Some(config) = config {
+        draft.store("retry", Slot::Retry, config)?;
+        draft.read(config, &[("timeoutMs", TIMEOUT_MS)])?;
+    }
+    Ok(draft.options)
+}
+
+/// Where a field goes once read, and how it is checked on the way.
+#[derive(Clone, Copy)]
+enum Slot {
+    /// A finite number >= 0.
+    Number(fn(&mut Draft) -> &mut f64),
+    /// A boolean.
+    Flag(fn(&mut Draft) -> &mut bool),
+    /// A string, which the function checks and stores (its first argument is the field's name).
+    Text(fn(&mut Draft, &str, String) -> Result<(), OptionError>),
+    /// `headers`.
+    Headers,
+    /// `retry.retryableStatusCodes`.
+    StatusCodes,
+    /// `retry`: an object (or `null`) of the fields of [`RETRY`].
+    Retry,
+    /// `cache`: an object (or `null`) of the fields of [`CACHE`].
+    Cache,
+}
+
+/// A field: its name as messages give it (the key is its last part), and its slot.
+type Field = (&'static str, Slot);
+
+const TIMEOUT_MS: Slot = Slot::Number(|d| &mut d.options.timeout_ms);
+
+/// The fields of `ClientOptions` the core reads, in the order they are read: the first bad one
+/// is the one refused.
+const CLIENT: &[Field] = &[
+    (
+        "basePath",
+        Slot::Text(|d, _, path| {
+            check_base_path(&path)?;
+            d.options.base_path = path;
+            Ok(())
+        }),
+    ),
+    (
+        "baseUrl",
+        Slot::Text(|d, _, url| {
+            d.options.base_url = Some(url);
+            Ok(())
+        }),
+    ),
+    ("headers", Slot::Headers),
+    (
+        "credentials",
+        Slot::Text(|d, name, given| {
+            if !matches!(given.as_str(), "omit" | "same-origin" | "include") {
+                return Err(not_one_of(
+                    name,
+                    &given,
+                    "'omit', 'same-origin' or 'include'",
+                ));
+            }
+            d.options.credentials = Some(given);
+            Ok(())
+        }),
+    ),
+    ("timeoutMs", TIMEOUT_MS),
+    ("retry", Slot::Retry),
+    (
+        "logLevel",
+        Slot::Text(|d, name, given| {
+            let choices = "'debug', 'info', 'warn', 'error' or 'silent'";
+            d.options.log_level =
+                Level::parse(&given).ok_or_else(|| not_one_of(name, &given, choices))?;
+            Ok(())
+        }),
+    ),
+    (
+        "refreshWindowMs",
+        Slot::Number(|d| &mut d.options.refresh_window_ms),
+    ),
+    ("debounceMs", Slot::Number(|d| &mut d.options.debounce_ms)),
+    ("autoRefresh", Slot::Flag(|d| &mut d.options.auto_refresh)),
+    ("crossTab", Slot::Flag(|d| &mut d.options.cross_tab)),
+    ("cache", Slot::Cache),
+];
+
+/// The numbers of `retry`; then `retry.maxRetries` is checked as a count, then [`RETRY_REST`].
+const RETRY: &[Field] = &[
+    ("retry.maxRetries", Slot::Number(|d| &mut d.max_retries)),
+    (
+        "retry.initialDelay",
+        Slot::Number(|d| &mut d.options.retry.initial_delay),
+    ),
+    (
+        "retry.maxDelay",
+        Slot::Number(|d| &mut d.options.retry.max_delay),
+    ),
+    (
+        "retry.backoffFactor",
+        Slot::Number(|d| &mut d.options.retry.backoff_factor),
+    ),
+    (
+        "retry.maxRetryAfter",
+        Slot::Number(|d| &mut d.options.retry.max_retry_after),
+    ),
+];
+
+const RETRY_REST: &[Field] = &[
+    ("retry.retryableStatusCodes", Slot::StatusCodes),
+    (
+        "retry.jitter",
+        Slot::Text(|d, name, given| {
+            let choices = "'full', 'equal' or 'none'";
+            d.options.retry.jitter =
+                Jitter::parse(&given).ok_or_else(|| not_one_of(name, &given, choices))?;
+            Ok(())
+        }),
+    ),
+    (
+        "retry.respectRetryAfter",
+        Slot::Flag(|d| &mut d.options.retry.respect_retry_after),
+    ),
+];
+
+/// The numbers of `cache`; then `cache.errorRetryCount` is checked as a count, then
+/// [`CACHE_FLAGS`].
+const CACHE: &[Field] = &[
+    (
+        "cache.dedupingInterval",
+        Slot::Number(|d| &mut d.options.cache.deduping_interval),
+    ),
+    (
+        "cache.refreshInterval",
+        Slot::Number(|d| &mut d.options.cache.refresh_interval),
+    ),
+    (
+        "cache.focusThrottleInterval",
+        Slot::Number(|d| &mut d.options.cache.focus_throttle_interval),
+    ),
+    (
+        "cache.errorRetryInterval",
+        Slot::Number(|d| &mut d.options.cache.error_retry_interval),
+    ),
+    (
+        "cache.errorRetryCount",
+        Slot::Number(|d| &mut d.error_retry_count),
+    ),
+];
+
+const CACHE_FLAGS: &[Field] = &[
+    (
+        "cache.revalidateOnFocus",
+        Slot::Flag(|d| &mut d.options.cache.revalidate_on_focus),
+    ),
+    (
+        "cache.revalidateOnReconnect",
+        Slot::Flag(|d| &mut d.options.cache.revalidate_on_reconnect),
+    ),
+    (
+        "cache.refreshWhenHidden",
+        Slot::Flag(|d| &mut d.options.cache.refresh_when_hidden),
+    ),
+];
+
+/// Why `given` is refused: it is not one of the `choices`.
+fn not_one_of(name: &str, given: &str, choices: &str) -> OptionError {
+    [name, " must be ", choices, ", got '", given, "'"].concat()
+}
+
+/// The options being read, filled in place over the defaults.
+struct Draft {
+    options: ClientOptions,
+    /// `retry.maxRetries` and `cache.errorRetryCount` as given, until they are checked as counts.
+    max_retries: f64,
+    error_retry_count: f64,
+}
+
+impl Default for Draft {
+    fn default() -> Self {
+        let options = ClientOptions::default();
+        Self {
+            max_retries: f64::from(options.retry.max_retries),
+            error_retry_count: f64::from(options.cache.error_retry_count),
+            options,
+        }
+    }
+}
+
+impl Draft {
+    /// Reads the `fields` of `object` that are there, in order.
+    fn read<V: JsonView>(&mut self, object: &V, fields: &[Field]) -> Result<(), OptionError> {
+        for &(name, slot) in fields {
+            let key = name.rsplit('.').next().unwrap_or(name);
+            if let Some(value) = object.get(key) {
+                self.store(name, slot, &value)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks a given field and puts it in its slot.
+    fn store<V: JsonView>(&mut self, name: &str, slot: Slot, value: &V) -> Result<(), OptionError> {
+        match slot {
+            Slot::Number(slot) => {
+                let number = value.as_f64().ok_or_else(|| type_error(name, "a number"))?;
+                *slot(self) = check_non_negative(name, number)?;
+            }
+            Slot::Flag(slot) => {
+                *slot(self) = value
+                    .as_bool()
+                    .ok_or_else(|| type_error(name, "a boolean"))?;
+            }
+            Slot::Text(store) => {
+                store(
+                    self,
+                    name,
+                    value.as_str().ok_or_else(|| type_error(name, "a string"))?,
+                )?;
+            }
+            Slot::Headers => self.options.headers = read_headers(value)?,
+            Slot::StatusCodes => {
+                self.options.retry.retryable_status_codes = read_status_codes(value)?;
+            }
+            Slot::Retry | Slot::Cache => {
+                check_options_object(Some(value), name)?;
+                if value.kind() != JsonKind::Null {
+                    match slot {
+                        Slot::Retry => self.read_retry(value)?,
+                        _ => self.read_cache(value)?,
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn read_retry<V: JsonView>(&mut self, value: &V) -> Result<(), OptionError> {
+        self.read(value, RETRY)?;
+        let retry = &mut self.options.retry;
+        retry.max_retries = check_count("retry.maxRetries", self.max_retries)?;
+        self.read(value, RETRY_REST)?;
+        // The fields together: each one's own range was checked as it was read.
+        let retry = &self.options.retry;
+        if retry.backoff_factor < 1.0 {
             return Err([
-                "credentials must be 'omit', 'same-origin' or 'include', got '",
-                c,
-                "'",
+                "retry.backoffFactor must be a finite number >= 1, got ",
+                &number_text(retry.backoff_factor),
             ]
             .concat());
         }
-    }
-    let timeout_ms = read_timeout(options)?;
-    let retry = read_retry(field("retry").as_ref())?;
-    let log_level = match string("logLevel")? {
-        None => defaults::LOG_LEVEL,
-        Some(level) => Level::parse(&level).ok_or_else(|| {
-            [
-                "logLevel must be 'debug', 'info', 'warn', 'error' or 'silent', got '",
-                &level,
-                "'",
+        if retry.max_delay < retry.initial_delay {
+            return Err([
+                "retry.maxDelay (",
+                &number_text(retry.max_delay),
+                ") must not be less than retry.initialDelay (",
+                &number_text(retry.initial_delay),
+                ")",
             ]
-            .concat()
-        })?,
-    };
-    let (mut refresh_window_ms, mut debounce_ms) =
-        (defaults::REFRESH_WINDOW_MS, defaults::DEBOUNCE_MS);
-    let mut auto_refresh = defaults::AUTO_REFRESH;
-    let mut cross_tab = defaults::CROSS_TAB;
-    if let Some(options) = options {
-        let mut numbers = [
-            ("refreshWindowMs", &mut refresh_window_ms),
-            ("debounceMs", &mut debounce_ms),
-        ];
-        read_numbers(options, "", &mut numbers)?;
-        let mut flags = [
-            ("autoRefresh", &mut auto_refresh),
-            ("crossTab", &mut cross_tab),
-        ];
-        read_flags(options, "", &mut flags)?;
+            .concat());
+        }
+        Ok(())
     }
-    let cache = field("cache").map_or(Ok(CacheConfig::default()), |c| read_cache(&c))?;
-    Ok(ClientOptions {
-        base_url,
-        base_path,
-        headers,
-        credentials,
-        timeout_ms,
-        retry,
-        cache,
-        refresh_window_ms,
-        auto_refresh,
-        debounce_ms,
-        log_level,
-        cross_tab,
-    })
+
+    fn read_cache<V: JsonView>(&mut self, value: &V) -> Result<(), OptionError> {
+        self.read(value, CACHE)?;
+        let count = check_count("cache.errorRetryCount", self.error_retry_count)?;
+        self.options.cache.error_retry_count = count;
+        self.read(value, CACHE_FLAGS)
+    }
+}
+
+/// `retry.retryableStatusCodes`, at most 600 items: a proxy or a huge length cannot escape.
+fn read_status_codes<V: JsonView>(codes: &V) -> Result<Vec<u16>, OptionError> {
+    const NAME: &str = "retry.retryableStatusCodes";
+    let not_numbers = || type_error(NAME, "an array of at most 600 numbers");
+    let length = Some(codes.kind())
+        .filter(|kind| *kind == JsonKind::Array)
+        .and_then(|_| codes.len())
+        .filter(|length| *length <= 600)
+        .ok_or_else(not_numbers)?;
+    let mut read = Vec::with_capacity(length);
+    for i in 0..length {
+        let n = codes
+            .index(i)
+            .and_then(|c| c.as_f64())
+            .ok_or_else(not_numbers)?;
+        read.push(check_status_code(NAME, n)?);
+    }
+    Ok(read)
 }
 
 /// `options.headers`, without the names the client sets itself (theirs win).
@@ -306,8 +425,12 @@ fn read_headers<V: JsonView>(given: &V) -> Result<Vec<(String, String)>, OptionE
     }
     let mut headers = Vec::new();
     for key in given.keys() {
-        let value =
-            opt_string(given, &key, &["headers['", &key, "']"].concat())?.unwrap_or_default();
+        let value = match given.get(&key) {
+            Some(value) => value
+                .as_str()
+                .ok_or_else(|| ["headers['", &key, "'] must be a string"].concat())?,
+            None => String::new(),
+        };
         if !is_reserved_header(&key) {
             headers.push((key, value));
         }
@@ -315,38 +438,35 @@ fn read_headers<V: JsonView>(given: &V) -> Result<Vec<(String, String)>, OptionE
     Ok(headers)
 }
 
-/// The parts of `baseUrl` as the platform's URL parser reads them.
-#[derive(Debug, Clone, Default)]
-pub struct UrlParts {
-    /// `protocol`, e.g. `https:`.
-    pub protocol: String,
-    /// `origin`.
-    pub origin: String,
-    /// `pathname`.
-    pub pathname: String,
-    /// Whether it has a user name, a password, a query or a fragment.
-    pub has_extras: bool,
-}
-
 /// The prefix of every route: `baseUrl`'s origin and path, and `basePath`, without a trailing `/`.
+/// `part` reads a part of `baseUrl` as the platform's URL parser does (`protocol`, `origin`, ...).
 ///
 /// ```
-/// use integrations_client::options::{root, UrlParts};
-/// let url = UrlParts { protocol: "https:".into(), origin: "https://a.example".into(), pathname: "/app/".into(), has_extras: false };
-/// assert_eq!(root(&url, "/api/integrations/"), Ok("https://a.example/app/api/integrations".to_owned()));
-/// let ftp = UrlParts { protocol: "ftp:".into(), ..url.clone() };
-/// assert!(root(&ftp, "/api").is_err());
+/// use integrations_client::options::root;
+/// let https = |part: &str| match part {
+///     "protocol" => "https:", "origin" => "https://a.example", "pathname" => "/app/", _ => "",
+/// }.to_owned();
+/// assert_eq!(root(https, "/api/integrations/"), Ok("https://a.example/app/api/integrations".to_owned()));
+/// let ftp = |part: &str| if part == "protocol" { "ftp:".to_owned() } else { https(part) };
+/// assert!(root(ftp, "/api").is_err());
+/// let query = |part: &str| if part == "search" { "?a".to_owned() } else { https(part) };
+/// assert!(root(query, "/api").is_err());
 /// ```
-pub fn root(url: &UrlParts, base_path: &str) -> Result<String, OptionError> {
-    if !matches!(url.protocol.as_str(), "http:" | "https:") {
-        return Err(["baseUrl must be http: or https:, got '", &url.protocol, "'"].concat());
+pub fn root(part: impl Fn(&str) -> String, base_path: &str) -> Result<String, OptionError> {
+    let protocol = part("protocol");
+    if !matches!(protocol.as_str(), "http:" | "https:") {
+        return Err(["baseUrl must be http: or https:, got '", &protocol, "'"].concat());
     }
-    if url.has_extras {
+    // A user name, a password, a query or a fragment.
+    if ["username", "password", "search", "hash"]
+        .iter()
+        .any(|name| !part(name).is_empty())
+    {
         return Err("baseUrl must not carry credentials, a query or a fragment".to_owned());
     }
     Ok([
-        url.origin.as_str(),
-        url.pathname.trim_end_matches('/'),
+        &part("origin"),
+        part("pathname").trim_end_matches('/'),
         base_path.trim_end_matches('/'),
     ]
     .concat())
@@ -412,6 +532,50 @@ mod tests {
             let error = read_client_options(Some(&given)).unwrap_err();
             assert!(error.contains(said), "{given}: {error}");
         }
+    }
+
+    #[test]
+    fn retry_fields_are_checked_together() {
+        let cases = [
+            (
+                json!({ "maxDelay": 10, "initialDelay": 20 }),
+                "retry.maxDelay (10) must not be less than retry.initialDelay (20)",
+            ),
+            (
+                json!({ "backoffFactor": 0.5 }),
+                "retry.backoffFactor must be a finite number >= 1, got 0.5",
+            ),
+            (
+                json!({ "retryableStatusCodes": [99] }),
+                "retry.retryableStatusCodes must hold HTTP statuses 100..599, got 99",
+            ),
+            (
+                json!({ "maxRetryAfter": -5 }),
+                "retry.maxRetryAfter must be a finite number >= 0, got -5",
+            ),
+            (
+                json!({ "maxRetries": 1.5, "initialDelay": -1 }),
+                "retry.initialDelay must be a finite number >= 0, got -1",
+            ),
+        ];
+        for (given, said) in cases {
+            let as_option = json!({ "retry": given });
+            let error = read_client_options(Some(&as_option)).unwrap_err();
+            assert_eq!(error, said);
+            assert_eq!(read_fetch_config(Some(&given)).unwrap_err(), said);
+        }
+    }
+
+    #[test]
+    fn fetch_config_is_a_retry_config_with_a_timeout() {
+        let given = json!({ "maxRetries": 1, "timeoutMs": 50 });
+        let read = read_fetch_config(Some(&given)).unwrap();
+        assert_eq!((read.retry.max_retries, read.timeout_ms), (1, 50.0));
+        let read = read_fetch_config::<serde_json::Value>(None).unwrap();
+        assert_eq!(read.retry, RetryConfig::default());
+        assert_eq!(read.timeout_ms, defaults::TIMEOUT_MS);
+        let error = read_fetch_config(Some(&json!(5))).unwrap_err();
+        assert_eq!(error, "retry must be an object");
     }
 
     #[test]

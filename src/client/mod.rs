@@ -292,22 +292,21 @@ pub struct Config {
 }
 
 /// Every route's prefix: `baseUrl`, or in a browser the page's `origin` (when it is http: or
-/// https:), as the platform's URL parser reads it (`parse`: `None` when it refuses), then
-/// `basePath`. `None` when there is neither (server rendering sends no request); `Err` when
-/// `baseUrl` cannot be used.
-pub fn root(
+/// https:), as the platform's URL parser reads it (`parse`: a reader of its parts, `None` when it
+/// refuses), then `basePath`. `None` when there is neither (server rendering sends no request);
+/// `Err` when `baseUrl` cannot be used.
+pub fn root<P: Fn(&str) -> String>(
     base_url: Option<&str>,
     origin: Option<String>,
     base_path: &str,
-    parse: impl Fn(&str) -> Option<crate::options::UrlParts>,
+    parse: impl Fn(&str) -> Option<P>,
 ) -> Result<Option<String>, String> {
     let origin = origin.filter(|o| o.starts_with("http"));
     let Some(url) = base_url.or(origin.as_deref()) else {
         return Ok(None);
     };
-    let parts =
-        parse(url).ok_or_else(|| ["baseUrl '", url, "' is not an absolute URL"].concat())?;
-    crate::options::root(&parts, base_path).map(Some)
+    let part = parse(url).ok_or_else(|| ["baseUrl '", url, "' is not an absolute URL"].concat())?;
+    crate::options::root(part, base_path).map(Some)
 }
 
 impl Config {
@@ -335,21 +334,22 @@ impl Config {
         }
     }
 
-    /// The defaults, with `root` as every route's prefix.
-    pub fn with_root(root: &str) -> Self {
+    /// The config of `fetchWithRetry`: the caller's retry policy and timeout, no logs, no other
+    /// tabs; the URL is the caller's own.
+    pub fn for_fetch(options: crate::options::ClientOptions) -> Self {
         Self {
-            root: Ok(root.to_owned()),
-            retry: RetryConfig::default(),
-            timeout_ms: crate::defaults::TIMEOUT_MS,
-            headers: Vec::new(),
-            credentials: None,
-            cache: CacheConfig::default(),
-            refresh_window_ms: crate::defaults::REFRESH_WINDOW_MS,
-            auto_refresh: crate::defaults::AUTO_REFRESH,
-            debounce_ms: crate::defaults::DEBOUNCE_MS,
-            log_level: crate::defaults::LOG_LEVEL,
-            metrics: false,
+            log_level: Level::Silent,
             cross_tab: false,
+            ..Self::from_options(options, Some(String::new()), false)
+        }
+    }
+
+    /// The defaults, with `root` as every route's prefix (and no other tabs to work with).
+    pub fn with_root(root: &str) -> Self {
+        let options = crate::options::ClientOptions::default();
+        Self {
+            cross_tab: false,
+            ..Self::from_options(options, Some(root.to_owned()), false)
         }
     }
 }

@@ -2321,19 +2321,16 @@ fn account_arguments_are_a_provider_slug_and_a_well_formed_id_of_1_to_256() {
 
 #[test]
 fn every_route_starts_at_base_url_else_the_pages_http_origin() {
-    use crate::options::UrlParts;
     // A URL parser for the test: scheme://host/path, nothing else.
     let parse = |url: &str| {
         let (scheme, rest) = url.split_once("//")?;
         let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
-        let origin = [scheme, "//", host].concat();
-        let pathname = ["/", path].concat();
-        let protocol = scheme.to_owned();
-        Some(UrlParts {
-            protocol,
-            origin,
-            pathname,
-            has_extras: false,
+        let (scheme, host, path) = (scheme.to_owned(), host.to_owned(), path.to_owned());
+        Some(move |part: &str| match part {
+            "protocol" => scheme.clone(),
+            "origin" => [&scheme, "//", &host].concat(),
+            "pathname" => ["/", &path].concat(),
+            _ => String::new(),
         })
     };
     let page = || Some("https://page.example".to_owned());

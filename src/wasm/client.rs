@@ -10,8 +10,7 @@ use super::tokens::{shared_map, MultiAccountTokenManager};
 use super::transport::Transport;
 use super::{try_own_copy, well_formed};
 use crate::client::{account_args, objects, provider_arg, Call, Client, Config, TabMessage, View};
-use crate::log::Level;
-use crate::options::{check_options_object, opt_bool, opt_string, read_retry, read_timeout};
+use crate::options::{check_options_object, opt_bool, opt_string, read_fetch_config};
 use crate::tokens::{AccountKey, TokenMap};
 use js_sys::{Function, Object, Promise};
 use std::cell::RefCell;
@@ -318,10 +317,7 @@ pub fn fetch_with_retry(
             false => Object::new().into(),
         };
         let signal = CallerSignal::read(&init).map_err(|_| "init.signal must be an AbortSignal")?;
-        let mut config = Config::with_root("");
-        config.retry = read_retry(given(&config_arg))?;
-        config.timeout_ms = read_timeout(given(&config_arg))?;
-        config.log_level = Level::Silent;
+        let config = Config::for_fetch(read_fetch_config(given(&config_arg))?);
         let transport = Transport {
             fetch: super::config::global_fetch()?,
             caller_init: Some(init),

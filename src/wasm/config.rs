@@ -4,7 +4,7 @@
 
 use super::{get, global};
 use crate::client::{objects, root};
-use crate::options::{self, ClientOptions, OptionError, UrlParts};
+use crate::options::{self, ClientOptions, OptionError};
 use crate::retry::RetryConfig;
 use js_sys::Function;
 use wasm_bindgen::prelude::*;
@@ -55,7 +55,7 @@ pub(crate) fn read_client(options: &JsValue) -> Result<Read, OptionError> {
     let read = options::read_client_options(given(options))?;
     let origin = get(&global(), "location").and_then(|l| get(&l, "origin"));
     let origin = origin.and_then(|o| o.as_string());
-    let root = root(read.base_url.as_deref(), origin, &read.base_path, url_parts)?;
+    let root = root(read.base_url.as_deref(), origin, &read.base_path, url_part)?;
     let fetch = match opt_function(options, "fetch")? {
         Some(f) => f,
         None => global_fetch()?,
@@ -70,21 +70,14 @@ pub(crate) fn read_client(options: &JsValue) -> Result<Read, OptionError> {
     })
 }
 
-/// `baseUrl` as the platform's URL parser reads it; `None` when it refuses it.
-fn url_parts(base_url: &str) -> Option<UrlParts> {
+/// `baseUrl` as the platform's URL parser reads it: a reader of its parts (`protocol`, ...), or
+/// `None` when it refuses it.
+fn url_part(base_url: &str) -> Option<impl Fn(&str) -> String> {
     let url: JsValue = web_sys::Url::new(base_url).ok()?.into();
     // The parts as properties: one generic read, where Url's typed getters are an import each.
-    let part = |name| {
+    Some(move |name: &str| {
         get(&url, name)
             .and_then(|v| v.as_string())
             .unwrap_or_default()
-    };
-    Some(UrlParts {
-        protocol: part("protocol"),
-        origin: part("origin"),
-        pathname: part("pathname"),
-        has_extras: ["username", "password", "search", "hash"]
-            .iter()
-            .any(|name| !part(name).is_empty()),
     })
 }
