@@ -2,6 +2,7 @@
 //! `pkg-template/types.d.ts`), written once over [`JsonView`] so
 //! that the same checks guard the client's responses in wasm and run natively in tests.
 
+use crate::error::int_text;
 use crate::json::{JsonKind, JsonView};
 use crate::time::{parse_rfc3339, EpochMs};
 
@@ -248,37 +249,6 @@ pub struct Invalid {
 }
 
 impl Invalid {
-    fn new(expected: &'static str) -> Self {
-        Self {
-            path: String::new(),
-            expected,
-        }
-    }
-
-    /// Prefixes the path with a property name, as the error unwinds.
-    fn in_field(mut self, key: &str) -> Self {
-        self.path = if self.path.is_empty() {
-            key.to_owned()
-        } else if self.path.starts_with('[') {
-            [key, &self.path].concat()
-        } else {
-            [key, ".", &self.path].concat()
-        };
-        self
-    }
-
-    /// Prefixes the path with an array index, as the error unwinds.
-    fn in_item(mut self, index: usize) -> Self {
-        let index = crate::error::int_text(index as i64);
-        let dot = if self.path.is_empty() || self.path.starts_with('[') {
-            ""
-        } else {
-            "."
-        };
-        self.path = ["[", &index, "]", dot, &self.path].concat();
-        self
-    }
-
     /// `path: expected what`, or `expected what` at the top.
     pub fn text(&self) -> String {
         if self.path.is_empty() {
@@ -291,100 +261,121 @@ impl Invalid {
 
 type Checked<T> = Result<T, Invalid>;
 
-/// The largest integer JavaScript represents exactly.
-const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
-
-fn field<V: JsonView>(object: &V, key: &str) -> Checked<V> {
-    object
-        .get(key)
-        .ok_or_else(|| Invalid::new("a value").in_field(key))
+/// The first bad field of an object: its key (empty for the object itself) and what it wants.
+struct Miss<'k> {
+    key: &'k str,
+    expected: &'static str,
 }
 
-/// A field that must be a string whose content does not matter (no copy out of JS).
-fn text_field<V: JsonView>(object: &V, key: &str) -> Checked<()> {
-    if field(object, key)?.is_str() {
-        Ok(())
-    } else {
-        Err(Invalid::new("a string").in_field(key))
+impl Miss<'_> {
+    /// The failure this is in the object at `parent` (e.g. `integrations[3]`; empty at the top).
+    fn below(self, parent: &str) -> Invalid {
+        let dot = if parent.is_empty() || self.key.is_empty() {
+            ""
+        } else {
+            "."
+        };
+        Invalid {
+            path: [parent, dot, self.key].concat(),
+            expected: self.expected,
+        }
     }
 }
 
-/// A string field of at most `max` UTF-16 code units; a longer one is `expected` and is never
-/// copied.
-fn string_field<V: JsonView>(
-    object: &V,
-    key: &str,
-    max: usize,
-    expected: &'static str,
-) -> Checked<String> {
-    let value = field(object, key)?;
-    value.as_str_within(max).ok_or_else(|| {
-        let wanted = if value.is_str() { expected } else { "a string" };
-        Invalid::new(wanted).in_field(key)
-    })
-}
-
+/// The largest integer JavaScript represents exactly.
+const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 /// The longest RFC 3339 timestamp read (fractions of a second of up to 40 digits).
 const MAX_TIMESTAMP: usize = 64;
 /// The longest `authUrl` read.
 const MAX_URL: usize = 65_536;
 
-fn bool_field<V: JsonView>(object: &V, key: &str) -> Checked<bool> {
-    field(object, key)?
-        .as_bool()
-        .ok_or_else(|| Invalid::new("a boolean").in_field(key))
+/// What the value of one field of a wire type must be.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Rule {
+    /// A non-negative safe integer.
+    Count,
+    /// A boolean.
+    Bool,
+    /// A string whose content does not matter (not copied out of JS).
+    Text,
+    /// A plain object.
+    PlainObject,
+    /// A provider slug.
+    Provider,
+    /// An account id of 1 to 256 UTF-16 code units.
+    AccountId,
+    /// `'connected' | 'expired' | 'error'`.
+    Status,
+    /// An RFC 3339 timestamp.
+    Timestamp,
+    /// An RFC 3339 timestamp that is when the account's token expires.
+    Expiry,
+    /// An absolute `http:` or `https:` URL.
+    Url,
 }
 
-fn safe_count<V: JsonView>(value: &V) -> Checked<f64> {
-    match value.as_f64() {
-        Some(n) if (0.0..=MAX_SAFE_INTEGER).contains(&n) && n.fract() == 0.0 => Ok(n),
-        _ => Err(Invalid::new("a non-negative safe integer")),
+impl Rule {
+    /// For a rule on a string's content: the longest string read (a longer one is never copied)
+    /// and what the field wants.
+    fn string_limits(self) -> (usize, &'static str) {
+        match self {
+            Rule::Provider => (64, "a provider slug"),
+            Rule::AccountId => (256, "an account id of 1 to 256 characters"),
+            Rule::Status => (16, "one of 'connected', 'expired', 'error'"),
+            Rule::Url => (MAX_URL, "an absolute http: or https: URL"),
+            _ => (MAX_TIMESTAMP, "an RFC 3339 timestamp"),
+        }
     }
 }
 
-fn count_field<V: JsonView>(object: &V, key: &str) -> Checked<f64> {
-    safe_count(&field(object, key)?).map_err(|e| e.in_field(key))
-}
+/// A field of a wire type: its key, its rule, and whether it must be there.
+type Field<'k> = (&'k str, Rule, bool);
 
-fn timestamp_field<V: JsonView>(object: &V, key: &str) -> Checked<EpochMs> {
-    const EXPECTED: &str = "an RFC 3339 timestamp";
-    parse_rfc3339(&string_field(object, key, MAX_TIMESTAMP, EXPECTED)?)
-        .ok_or_else(|| Invalid::new(EXPECTED).in_field(key))
-}
+/// `IntegrationData` (§4 `isIntegrationData`).
+const INTEGRATION_DATA: &[Field] = &[
+    ("id", Rule::Count, true),
+    ("provider", Rule::Provider, true),
+    ("accountId", Rule::AccountId, true),
+    ("accountName", Rule::Text, true),
+    ("status", Rule::Status, true),
+    ("expiresAt", Rule::Expiry, false),
+    ("metadata", Rule::PlainObject, false),
+    ("createdAt", Rule::Timestamp, true),
+    ("updatedAt", Rule::Timestamp, true),
+];
 
-fn optional_timestamp_field<V: JsonView>(object: &V, key: &str) -> Checked<Option<EpochMs>> {
-    match object.get(key) {
-        None => Ok(None),
-        Some(_) => timestamp_field(object, key).map(Some),
-    }
-}
+/// `IntegrationStatusResponse.summary`'s counts (`byProvider` is checked after them).
+const SUMMARY_COUNTS: &[Field] = &[
+    ("total", Rule::Count, true),
+    ("connected", Rule::Count, true),
+    ("expired", Rule::Count, true),
+];
 
-fn provider_field<V: JsonView>(object: &V, key: &str) -> Checked<String> {
-    const EXPECTED: &str = "a provider slug";
-    let provider = string_field(object, key, 64, EXPECTED)?;
-    check_provider(&provider)
-        .map(|()| provider)
-        .map_err(|_| Invalid::new(EXPECTED).in_field(key))
-}
+/// `ConnectIntegrationResponse`.
+const CONNECT_RESPONSE: &[Field] = &[
+    ("authUrl", Rule::Url, true),
+    ("state", Rule::Text, true),
+    ("expiresAt", Rule::Timestamp, true),
+];
 
-fn account_id_field<V: JsonView>(object: &V, key: &str) -> Checked<String> {
-    const EXPECTED: &str = "an account id of 1 to 256 characters";
-    let account_id = string_field(object, key, 256, EXPECTED)?;
-    check_account_id(&account_id)
-        .map(|()| account_id)
-        .map_err(|_| Invalid::new(EXPECTED).in_field(key))
-}
+/// `DisconnectIntegrationResponse`.
+const DISCONNECT_RESPONSE: &[Field] = &[
+    ("success", Rule::Bool, true),
+    ("provider", Rule::Provider, true),
+    ("accountId", Rule::AccountId, true),
+    ("message", Rule::Text, true),
+];
 
-fn expect_object<V: JsonView>(value: &V) -> Checked<()> {
-    if value.is_object() {
-        Ok(())
-    } else {
-        Err(Invalid::new("an object"))
-    }
-}
+/// `RefreshTokenResponse`.
+const REFRESH_RESPONSE: &[Field] = &[
+    ("success", Rule::Bool, true),
+    ("provider", Rule::Provider, true),
+    ("accountId", Rule::AccountId, true),
+    ("expiresAt", Rule::Expiry, true),
+];
 
 /// What the client keeps of each account it has validated: enough to find, group and refresh it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AccountRef {
     /// The provider slug.
     pub provider: String,
@@ -396,107 +387,186 @@ pub struct AccountRef {
     pub connected: bool,
 }
 
+/// Checks that `value` is an object whose `fields` follow their rules, in order, and returns
+/// what they say of the account (provider, account id, expiry, status).
+fn check_object<V: JsonView>(
+    value: &V,
+    fields: &[Field<'static>],
+) -> Result<AccountRef, Miss<'static>> {
+    if !value.is_object() {
+        return Err(Miss {
+            key: "",
+            expected: "an object",
+        });
+    }
+    let mut account = AccountRef::default();
+    for &field in fields {
+        check_field(value, field, &mut account)?;
+    }
+    Ok(account)
+}
+
+/// Reads the field `key` of `object` and checks it by `rule`; returns it (`None` when it is
+/// absent and need not be there).
+fn check_field<'k, V: JsonView>(
+    object: &V,
+    (key, rule, required): Field<'k>,
+    account: &mut AccountRef,
+) -> Result<Option<V>, Miss<'k>> {
+    let Some(value) = object.get(key) else {
+        return match required {
+            true => Err(Miss {
+                key,
+                expected: "a value",
+            }),
+            false => Ok(None),
+        };
+    };
+    match check_value(&value, rule, account) {
+        Ok(()) => Ok(Some(value)),
+        Err(expected) => Err(Miss { key, expected }),
+    }
+}
+
+/// Checks a field's value by `rule`, keeping in `account` what the rule reads of it.
+fn check_value<V: JsonView>(
+    value: &V,
+    rule: Rule,
+    account: &mut AccountRef,
+) -> Result<(), &'static str> {
+    let (max, expected) = match rule {
+        Rule::Count => return safe_count(value),
+        Rule::Bool => return value.as_bool().map(drop).ok_or("a boolean"),
+        Rule::Text => return value.is_str().then_some(()).ok_or("a string"),
+        Rule::PlainObject => {
+            return value
+                .is_plain_object()
+                .then_some(())
+                .ok_or("a plain object");
+        }
+        _ => rule.string_limits(),
+    };
+    let Some(text) = value.as_str_within(max) else {
+        return Err(if value.is_str() { expected } else { "a string" });
+    };
+    let valid = match rule {
+        Rule::Provider => check_provider(&text).is_ok(),
+        Rule::AccountId => check_account_id(&text).is_ok(),
+        Rule::Status => {
+            let status = IntegrationStatus::parse(&text);
+            account.connected = status == Some(IntegrationStatus::Connected);
+            status.is_some()
+        }
+        Rule::Url => is_absolute_http_url(&text),
+        _ => {
+            let at = parse_rfc3339(&text);
+            if rule == Rule::Expiry {
+                account.expires_at = at;
+            }
+            at.is_some()
+        }
+    };
+    match rule {
+        Rule::Provider => account.provider = text,
+        Rule::AccountId => account.account_id = text,
+        _ => {}
+    }
+    valid.then_some(()).ok_or(expected)
+}
+
+fn safe_count<V: JsonView>(value: &V) -> Result<(), &'static str> {
+    match value.as_f64() {
+        Some(n) if (0.0..=MAX_SAFE_INTEGER).contains(&n) && n.fract() == 0.0 => Ok(()),
+        _ => Err("a non-negative safe integer"),
+    }
+}
+
 /// Checks one `IntegrationData` (§4 `isIntegrationData`).
 pub fn check_integration_data<V: JsonView>(value: &V) -> Checked<AccountRef> {
-    expect_object(value)?;
-    count_field(value, "id")?;
-    let provider = provider_field(value, "provider")?;
-    let account_id = account_id_field(value, "accountId")?;
-    text_field(value, "accountName")?;
-    const STATUSES: &str = "one of 'connected', 'expired', 'error'";
-    let status = string_field(value, "status", 16, STATUSES)?;
-    let status = IntegrationStatus::parse(&status)
-        .ok_or_else(|| Invalid::new(STATUSES).in_field("status"))?;
-    let expires_at = optional_timestamp_field(value, "expiresAt")?;
-    if let Some(metadata) = value.get("metadata") {
-        if !metadata.is_plain_object() {
-            return Err(Invalid::new("a plain object").in_field("metadata"));
-        }
-    }
-    timestamp_field(value, "createdAt")?;
-    timestamp_field(value, "updatedAt")?;
-    Ok(AccountRef {
-        provider,
-        account_id,
-        expires_at,
-        connected: status == IntegrationStatus::Connected,
-    })
+    check_top(value, INTEGRATION_DATA)
 }
 
 fn check_summary<V: JsonView>(value: &V) -> Checked<()> {
-    expect_object(value)?;
-    for key in ["total", "connected", "expired"] {
-        count_field(value, key)?;
-    }
-    let by_provider = field(value, "byProvider")?;
-    if !by_provider.is_plain_object() {
-        return Err(Invalid::new("a plain object").in_field("byProvider"));
-    }
+    let in_summary = |miss: Miss| miss.below("summary");
+    check_object(value, SUMMARY_COUNTS).map_err(in_summary)?;
+    let mut unused = AccountRef::default();
+    let field = ("byProvider", Rule::PlainObject, true);
+    let Some(by_provider) = check_field(value, field, &mut unused).map_err(in_summary)? else {
+        return Ok(()); // a required field is never absent
+    };
     for key in by_provider.keys() {
-        check_provider(&key)
-            .map_err(|_| Invalid::new("provider slugs as keys").in_field("byProvider"))?;
-        count_field(&by_provider, &key).map_err(|e| e.in_field("byProvider"))?;
+        if check_provider(&key).is_err() {
+            return Err(Invalid {
+                path: "summary.byProvider".into(),
+                expected: "provider slugs as keys",
+            });
+        }
+        check_field(&by_provider, (&key, Rule::Count, true), &mut unused)
+            .map_err(|miss| miss.below("summary.byProvider"))?;
     }
     Ok(())
 }
 
 /// Checks an `IntegrationStatusResponse` deeply (§4), returning each account's reference in order.
 pub fn check_status_response<V: JsonView>(value: &V) -> Checked<Vec<AccountRef>> {
-    expect_object(value)?;
-    let integrations = field(value, "integrations")?;
+    let at_top = |miss: Miss| miss.below("");
+    check_object(value, &[]).map_err(at_top)?;
+    let integrations = required(value, "integrations").map_err(at_top)?;
     let length = Some(integrations.kind())
         .filter(|k| *k == JsonKind::Array)
         .and_then(|_| integrations.len())
-        .ok_or_else(|| Invalid::new("an array").in_field("integrations"))?;
+        .ok_or_else(|| {
+            at_top(Miss {
+                key: "integrations",
+                expected: "an array",
+            })
+        })?;
     let mut accounts = Vec::new();
     for i in 0..length {
-        let account = integrations
-            .index(i)
-            .ok_or_else(|| Invalid::new("an object"))
-            .and_then(|item| check_integration_data(&item))
-            .map_err(|e| e.in_item(i).in_field("integrations"))?;
-        accounts.push(account);
+        let account = match integrations.index(i) {
+            Some(item) => check_object(&item, INTEGRATION_DATA),
+            None => Err(Miss {
+                key: "",
+                expected: "an object",
+            }),
+        };
+        let index = |miss: Miss| miss.below(&["integrations[", &int_text(i as i64), "]"].concat());
+        accounts.push(account.map_err(index)?);
     }
-    check_summary(&field(value, "summary")?).map_err(|e| e.in_field("summary"))?;
+    check_summary(&required(value, "summary").map_err(at_top)?)?;
     Ok(accounts)
+}
+
+/// The field `key` of `object`, which must be there.
+fn required<'k, V: JsonView>(object: &V, key: &'k str) -> Result<V, Miss<'k>> {
+    object.get(key).ok_or(Miss {
+        key,
+        expected: "a value",
+    })
 }
 
 /// Checks a `ConnectIntegrationResponse`; its `authUrl` must be an absolute `http(s):` URL.
 pub fn check_connect_response<V: JsonView>(value: &V) -> Checked<()> {
-    expect_object(value)?;
-    const EXPECTED: &str = "an absolute http: or https: URL";
-    let auth_url = string_field(value, "authUrl", MAX_URL, EXPECTED)?;
-    if !is_absolute_http_url(&auth_url) {
-        return Err(Invalid::new(EXPECTED).in_field("authUrl"));
-    }
-    text_field(value, "state")?;
-    timestamp_field(value, "expiresAt")?;
-    Ok(())
+    check_top(value, CONNECT_RESPONSE).map(drop)
 }
 
 /// Checks a `DisconnectIntegrationResponse`.
 pub fn check_disconnect_response<V: JsonView>(value: &V) -> Checked<()> {
-    expect_object(value)?;
-    bool_field(value, "success")?;
-    provider_field(value, "provider")?;
-    account_id_field(value, "accountId")?;
-    text_field(value, "message")?;
-    Ok(())
+    check_top(value, DISCONNECT_RESPONSE).map(drop)
 }
 
 /// Checks a `RefreshTokenResponse`, returning the account it names and its new expiry.
 pub fn check_refresh_response<V: JsonView>(value: &V) -> Checked<AccountRef> {
-    expect_object(value)?;
-    bool_field(value, "success")?;
-    let provider = provider_field(value, "provider")?;
-    let account_id = account_id_field(value, "accountId")?;
-    let expires_at = timestamp_field(value, "expiresAt")?;
+    let account = check_top(value, REFRESH_RESPONSE)?;
     Ok(AccountRef {
-        provider,
-        account_id,
-        expires_at: Some(expires_at),
         connected: true,
+        ..account
     })
+}
+
+/// Checks `value` against `fields` as a payload of its own (a bad field's path is its key).
+fn check_top<V: JsonView>(value: &V, fields: &[Field<'static>]) -> Checked<AccountRef> {
+    check_object(value, fields).map_err(|miss| miss.below(""))
 }
 
 /// `isAPIResponse` (§4): `success` a boolean, `correlationId` a string, `error` (when present) an
