@@ -44,13 +44,11 @@ pub type InputProblem = String;
 /// ```
 pub fn check_provider(provider: &str) -> Result<(), InputProblem> {
     let bytes = provider.as_bytes();
-    let first_ok = bytes
-        .first()
-        .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
-    let rest_ok = bytes
+    let first_ok = bytes.first().is_some_and(|b| !matches!(b, b'_' | b'-'));
+    let all_ok = bytes
         .iter()
-        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_' || *b == b'-');
-    if first_ok && rest_ok && bytes.len() <= 64 {
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'-'));
+    if first_ok && all_ok && bytes.len() <= 64 {
         Ok(())
     } else {
         Err([
@@ -181,9 +179,8 @@ pub fn encode_segment(segment: &str) -> String {
 
 /// The first `max` characters of `text`, for error messages about oversized input.
 pub fn truncate(text: &str, max: usize) -> &str {
-    text.char_indices()
-        .nth(max)
-        .map_or(text, |(at, _)| &text[..at])
+    let mut starts = (0..text.len()).filter(|&at| text.is_char_boundary(at));
+    starts.nth(max).and_then(|at| text.get(..at)).unwrap_or(text)
 }
 
 /// Whether `text` is an absolute `http:` or `https:` URL with a host: the only kind of URL the
@@ -249,6 +246,20 @@ pub struct Invalid {
 }
 
 impl Invalid {
+    /// `expected` of the value itself.
+    fn here(expected: &'static str) -> Self {
+        Self {
+            path: String::new(),
+            expected,
+        }
+    }
+
+    /// This failure inside the value reached by `step` (`.key` or `[index]`), as it unwinds.
+    fn under(mut self, step: &[&str]) -> Self {
+        self.path.insert_str(0, &step.concat());
+        self
+    }
+
     /// `path: expected what`, or `expected what` at the top.
     pub fn text(&self) -> String {
         if self.path.is_empty() {
@@ -260,27 +271,6 @@ impl Invalid {
 }
 
 type Checked<T> = Result<T, Invalid>;
-
-/// The first bad field of an object: its key (empty for the object itself) and what it wants.
-struct Miss<'k> {
-    key: &'k str,
-    expected: &'static str,
-}
-
-impl Miss<'_> {
-    /// The failure this is in the object at `parent` (e.g. `integrations[3]`; empty at the top).
-    fn below(self, parent: &str) -> Invalid {
-        let dot = if parent.is_empty() || self.key.is_empty() {
-            ""
-        } else {
-            "."
-        };
-        Invalid {
-            path: [parent, dot, self.key].concat(),
-            expected: self.expected,
-        }
-    }
-}
 
 /// The largest integer JavaScript represents exactly.
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
@@ -312,6 +302,12 @@ enum Rule {
     Expiry,
     /// An absolute `http:` or `https:` URL.
     Url,
+    /// An object with these fields.
+    Object(&'static [Field<'static>]),
+    /// An array of accounts, each an object with these fields.
+    Accounts(&'static [Field<'static>]),
+    /// A plain object whose keys are provider slugs and whose values are counts.
+    ProviderCounts,
 }
 
 impl Rule {
@@ -344,11 +340,18 @@ const INTEGRATION_DATA: &[Field] = &[
     ("updatedAt", Rule::Timestamp, true),
 ];
 
-/// `IntegrationStatusResponse.summary`'s counts (`byProvider` is checked after them).
-const SUMMARY_COUNTS: &[Field] = &[
+/// `IntegrationStatusResponse`.
+const STATUS_RESPONSE: &[Field] = &[
+    ("integrations", Rule::Accounts(INTEGRATION_DATA), true),
+    ("summary", Rule::Object(SUMMARY), true),
+];
+
+/// `IntegrationStatusResponse.summary`.
+const SUMMARY: &[Field] = &[
     ("total", Rule::Count, true),
     ("connected", Rule::Count, true),
     ("expired", Rule::Count, true),
+    ("byProvider", Rule::ProviderCounts, true),
 ];
 
 /// `ConnectIntegrationResponse`.
@@ -387,45 +390,55 @@ pub struct AccountRef {
     pub connected: bool,
 }
 
-/// Checks that `value` is an object whose `fields` follow their rules, in order, and returns
-/// what they say of the account (provider, account id, expiry, status).
+/// Checks `value` as a payload of the type `fields` describe; returns what its fields say of an
+/// account (provider, account id, expiry, status) and the accounts of its lists.
+fn check_payload<V: JsonView>(
+    value: &V,
+    fields: &'static [Field],
+) -> Checked<(AccountRef, Vec<AccountRef>)> {
+    let mut accounts = Vec::new();
+    match check_object(value, fields, &mut accounts) {
+        Ok(account) => Ok((account, accounts)),
+        Err(mut invalid) => {
+            // A field's step starts with a dot, which the path of a payload does not.
+            if invalid.path.starts_with('.') {
+                invalid.path.remove(0);
+            }
+            Err(invalid)
+        }
+    }
+}
+
+/// Checks that `value` is an object whose `fields` follow their rules, in order; returns what
+/// they say of an account, and adds the accounts of its lists to `accounts`.
 fn check_object<V: JsonView>(
     value: &V,
-    fields: &[Field<'static>],
-) -> Result<AccountRef, Miss<'static>> {
+    fields: &'static [Field],
+    accounts: &mut Vec<AccountRef>,
+) -> Checked<AccountRef> {
     if !value.is_object() {
-        return Err(Miss {
-            key: "",
-            expected: "an object",
-        });
+        return Err(Invalid::here("an object"));
     }
     let mut account = AccountRef::default();
     for &field in fields {
-        check_field(value, field, &mut account)?;
+        check_field(value, field, &mut account, accounts)?;
     }
     Ok(account)
 }
 
-/// Reads the field `key` of `object` and checks it by `rule`; returns it (`None` when it is
-/// absent and need not be there).
-fn check_field<'k, V: JsonView>(
+/// Reads the field `key` of `object` and checks it by `rule`.
+fn check_field<V: JsonView>(
     object: &V,
-    (key, rule, required): Field<'k>,
+    (key, rule, required): Field,
     account: &mut AccountRef,
-) -> Result<Option<V>, Miss<'k>> {
-    let Some(value) = object.get(key) else {
-        return match required {
-            true => Err(Miss {
-                key,
-                expected: "a value",
-            }),
-            false => Ok(None),
-        };
+    accounts: &mut Vec<AccountRef>,
+) -> Checked<()> {
+    let checked = match object.get(key) {
+        Some(value) => check_value(&value, rule, account, accounts),
+        None if required => Err(Invalid::here("a value")),
+        None => Ok(()),
     };
-    match check_value(&value, rule, account) {
-        Ok(()) => Ok(Some(value)),
-        Err(expected) => Err(Miss { key, expected }),
-    }
+    checked.map_err(|invalid| invalid.under(&[".", key]))
 }
 
 /// Checks a field's value by `rule`, keeping in `account` what the rule reads of it.
@@ -433,21 +446,21 @@ fn check_value<V: JsonView>(
     value: &V,
     rule: Rule,
     account: &mut AccountRef,
-) -> Result<(), &'static str> {
+    accounts: &mut Vec<AccountRef>,
+) -> Checked<()> {
+    let simple = |ok: bool, expected| ok.then_some(()).ok_or(Invalid::here(expected));
     let (max, expected) = match rule {
         Rule::Count => return safe_count(value),
-        Rule::Bool => return value.as_bool().map(drop).ok_or("a boolean"),
-        Rule::Text => return value.is_str().then_some(()).ok_or("a string"),
-        Rule::PlainObject => {
-            return value
-                .is_plain_object()
-                .then_some(())
-                .ok_or("a plain object");
-        }
+        Rule::Bool => return simple(value.as_bool().is_some(), "a boolean"),
+        Rule::Text => return simple(value.is_str(), "a string"),
+        Rule::PlainObject => return simple(value.is_plain_object(), "a plain object"),
+        Rule::Object(fields) => return check_object(value, fields, accounts).map(drop),
+        Rule::Accounts(fields) => return check_accounts(value, fields, accounts),
+        Rule::ProviderCounts => return check_provider_counts(value),
         _ => rule.string_limits(),
     };
     let Some(text) = value.as_str_within(max) else {
-        return Err(if value.is_str() { expected } else { "a string" });
+        return simple(false, if value.is_str() { expected } else { "a string" });
     };
     let valid = match rule {
         Rule::Provider => check_provider(&text).is_ok(),
@@ -471,102 +484,84 @@ fn check_value<V: JsonView>(
         Rule::AccountId => account.account_id = text,
         _ => {}
     }
-    valid.then_some(()).ok_or(expected)
+    simple(valid, expected)
 }
 
-fn safe_count<V: JsonView>(value: &V) -> Result<(), &'static str> {
+fn safe_count<V: JsonView>(value: &V) -> Checked<()> {
     match value.as_f64() {
         Some(n) if (0.0..=MAX_SAFE_INTEGER).contains(&n) && n.fract() == 0.0 => Ok(()),
-        _ => Err("a non-negative safe integer"),
+        _ => Err(Invalid::here("a non-negative safe integer")),
     }
 }
 
-/// Checks one `IntegrationData` (§4 `isIntegrationData`).
-pub fn check_integration_data<V: JsonView>(value: &V) -> Checked<AccountRef> {
-    check_top(value, INTEGRATION_DATA)
-}
-
-fn check_summary<V: JsonView>(value: &V) -> Checked<()> {
-    let in_summary = |miss: Miss| miss.below("summary");
-    check_object(value, SUMMARY_COUNTS).map_err(in_summary)?;
-    let mut unused = AccountRef::default();
-    let field = ("byProvider", Rule::PlainObject, true);
-    let Some(by_provider) = check_field(value, field, &mut unused).map_err(in_summary)? else {
-        return Ok(()); // a required field is never absent
-    };
-    for key in by_provider.keys() {
-        if check_provider(&key).is_err() {
-            return Err(Invalid {
-                path: "summary.byProvider".into(),
-                expected: "provider slugs as keys",
-            });
-        }
-        check_field(&by_provider, (&key, Rule::Count, true), &mut unused)
-            .map_err(|miss| miss.below("summary.byProvider"))?;
+/// Checks an array whose items are accounts of `fields`, adding them to `accounts` in order.
+fn check_accounts<V: JsonView>(
+    value: &V,
+    fields: &'static [Field],
+    accounts: &mut Vec<AccountRef>,
+) -> Checked<()> {
+    let length = Some(value.kind())
+        .filter(|k| *k == JsonKind::Array)
+        .and_then(|_| value.len())
+        .ok_or(Invalid::here("an array"))?;
+    for i in 0..length {
+        let account = match value.index(i) {
+            Some(item) => check_object(&item, fields, accounts),
+            None => Err(Invalid::here("an object")),
+        };
+        let index = |invalid: Invalid| invalid.under(&["[", &int_text(i as i64), "]"]);
+        accounts.push(account.map_err(index)?);
     }
     Ok(())
 }
 
-/// Checks an `IntegrationStatusResponse` deeply (§4), returning each account's reference in order.
-pub fn check_status_response<V: JsonView>(value: &V) -> Checked<Vec<AccountRef>> {
-    let at_top = |miss: Miss| miss.below("");
-    check_object(value, &[]).map_err(at_top)?;
-    let integrations = required(value, "integrations").map_err(at_top)?;
-    let length = Some(integrations.kind())
-        .filter(|k| *k == JsonKind::Array)
-        .and_then(|_| integrations.len())
-        .ok_or_else(|| {
-            at_top(Miss {
-                key: "integrations",
-                expected: "an array",
-            })
-        })?;
-    let mut accounts = Vec::new();
-    for i in 0..length {
-        let account = match integrations.index(i) {
-            Some(item) => check_object(&item, INTEGRATION_DATA),
-            None => Err(Miss {
-                key: "",
-                expected: "an object",
-            }),
-        };
-        let index = |miss: Miss| miss.below(&["integrations[", &int_text(i as i64), "]"].concat());
-        accounts.push(account.map_err(index)?);
+/// Checks `summary.byProvider`: a plain object of provider slugs to counts.
+fn check_provider_counts<V: JsonView>(value: &V) -> Checked<()> {
+    if !value.is_plain_object() {
+        return Err(Invalid::here("a plain object"));
     }
-    check_summary(&required(value, "summary").map_err(at_top)?)?;
-    Ok(accounts)
+    for key in value.keys() {
+        if check_provider(&key).is_err() {
+            return Err(Invalid::here("provider slugs as keys"));
+        }
+        let (mut account, mut accounts) = Default::default();
+        check_field(
+            value,
+            (&key, Rule::Count, true),
+            &mut account,
+            &mut accounts,
+        )?;
+    }
+    Ok(())
 }
 
-/// The field `key` of `object`, which must be there.
-fn required<'k, V: JsonView>(object: &V, key: &'k str) -> Result<V, Miss<'k>> {
-    object.get(key).ok_or(Miss {
-        key,
-        expected: "a value",
-    })
+/// Checks one `IntegrationData` (§4 `isIntegrationData`).
+pub fn check_integration_data<V: JsonView>(value: &V) -> Checked<AccountRef> {
+    check_payload(value, INTEGRATION_DATA).map(|(account, _)| account)
+}
+
+/// Checks an `IntegrationStatusResponse` deeply (§4), returning each account's reference in order.
+pub fn check_status_response<V: JsonView>(value: &V) -> Checked<Vec<AccountRef>> {
+    check_payload(value, STATUS_RESPONSE).map(|(_, accounts)| accounts)
 }
 
 /// Checks a `ConnectIntegrationResponse`; its `authUrl` must be an absolute `http(s):` URL.
 pub fn check_connect_response<V: JsonView>(value: &V) -> Checked<()> {
-    check_top(value, CONNECT_RESPONSE).map(drop)
+    check_payload(value, CONNECT_RESPONSE).map(drop)
 }
 
 /// Checks a `DisconnectIntegrationResponse`.
 pub fn check_disconnect_response<V: JsonView>(value: &V) -> Checked<()> {
-    check_top(value, DISCONNECT_RESPONSE).map(drop)
+    check_payload(value, DISCONNECT_RESPONSE).map(drop)
 }
 
 /// Checks a `RefreshTokenResponse`, returning the account it names and its new expiry.
 pub fn check_refresh_response<V: JsonView>(value: &V) -> Checked<AccountRef> {
-    let account = check_top(value, REFRESH_RESPONSE)?;
+    let (account, _) = check_payload(value, REFRESH_RESPONSE)?;
     Ok(AccountRef {
         connected: true,
         ..account
     })
-}
-
-/// Checks `value` against `fields` as a payload of its own (a bad field's path is its key).
-fn check_top<V: JsonView>(value: &V, fields: &[Field<'static>]) -> Checked<AccountRef> {
-    check_object(value, fields).map_err(|miss| miss.below(""))
 }
 
 /// `isAPIResponse` (§4): `success` a boolean, `correlationId` a string, `error` (when present) an
