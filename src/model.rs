@@ -180,7 +180,10 @@ pub fn encode_segment(segment: &str) -> String {
 /// The first `max` characters of `text`, for error messages about oversized input.
 pub fn truncate(text: &str, max: usize) -> &str {
     let mut starts = (0..text.len()).filter(|&at| text.is_char_boundary(at));
-    starts.nth(max).and_then(|at| text.get(..at)).unwrap_or(text)
+    starts
+        .nth(max)
+        .and_then(|at| text.get(..at))
+        .unwrap_or(text)
 }
 
 /// Whether `text` is an absolute `http:` or `https:` URL with a host: the only kind of URL the
@@ -262,11 +265,8 @@ impl Invalid {
 
     /// `path: expected what`, or `expected what` at the top.
     pub fn text(&self) -> String {
-        if self.path.is_empty() {
-            ["expected ", self.expected].concat()
-        } else {
-            [&self.path, ": expected ", self.expected].concat()
-        }
+        let colon = if self.path.is_empty() { "" } else { ": " };
+        [&self.path, colon, "expected ", self.expected].concat()
     }
 }
 
@@ -352,6 +352,14 @@ const SUMMARY: &[Field] = &[
     ("connected", Rule::Count, true),
     ("expired", Rule::Count, true),
     ("byProvider", Rule::ProviderCounts, true),
+];
+
+/// `APIResponse`, the envelope (its `data` is the payload's, checked as that).
+const API_RESPONSE: &[Field] = &[
+    ("success", Rule::Bool, true),
+    ("correlationId", Rule::Text, true),
+    ("error", Rule::Object(&[]), false),
+    ("timestamp", Rule::Text, false),
 ];
 
 /// `ConnectIntegrationResponse`.
@@ -567,13 +575,7 @@ pub fn check_refresh_response<V: JsonView>(value: &V) -> Checked<AccountRef> {
 /// `isAPIResponse` (§4): `success` a boolean, `correlationId` a string, `error` (when present) an
 /// object, `timestamp` (when present) a string.
 pub fn is_api_response<V: JsonView>(value: &V) -> bool {
-    value.is_object()
-        && value.get("success").and_then(|v| v.as_bool()).is_some()
-        && value.get("correlationId").is_some_and(|v| v.is_str())
-        && value.get("error").is_none_or(|e| e.is_object())
-        && value
-            .get("timestamp")
-            .is_none_or(|t| t.kind() == JsonKind::String)
+    check_payload(value, API_RESPONSE).is_ok()
 }
 
 /// What a server said about an error, taken from whichever of its shapes it used: `{ error:
