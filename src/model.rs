@@ -2,6 +2,7 @@
 //! `pkg-template/types.d.ts`), written once over [`JsonView`] so
 //! that the same checks guard the client's responses in wasm and run natively in tests.
 
+use crate::error::int_text;
 use crate::json::{JsonKind, JsonView};
 use crate::time::{parse_rfc3339, EpochMs};
 
@@ -43,13 +44,11 @@ pub type InputProblem = String;
 /// ```
 pub fn check_provider(provider: &str) -> Result<(), InputProblem> {
     let bytes = provider.as_bytes();
-    let first_ok = bytes
-        .first()
-        .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
-    let rest_ok = bytes
+    let first_ok = bytes.first().is_some_and(|b| !matches!(b, b'_' | b'-'));
+    let all_ok = bytes
         .iter()
-        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_' || *b == b'-');
-    if first_ok && rest_ok && bytes.len() <= 64 {
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'-'));
+    if first_ok && all_ok && bytes.len() <= 64 {
         Ok(())
     } else {
         Err([
@@ -180,9 +179,11 @@ pub fn encode_segment(segment: &str) -> String {
 
 /// The first `max` characters of `text`, for error messages about oversized input.
 pub fn truncate(text: &str, max: usize) -> &str {
-    text.char_indices()
+    let mut starts = (0..text.len()).filter(|&at| text.is_char_boundary(at));
+    starts
         .nth(max)
-        .map_or(text, |(at, _)| &text[..at])
+        .and_then(|at| text.get(..at))
+        .unwrap_or(text)
 }
 
 /// Whether `text` is an absolute `http:` or `https:` URL with a host: the only kind of URL the
@@ -248,44 +249,24 @@ pub struct Invalid {
 }
 
 impl Invalid {
-    fn new(expected: &'static str) -> Self {
+    /// `expected` of the value itself.
+    fn here(expected: &'static str) -> Self {
         Self {
             path: String::new(),
             expected,
         }
     }
 
-    /// Prefixes the path with a property name, as the error unwinds.
-    fn in_field(mut self, key: &str) -> Self {
-        self.path = if self.path.is_empty() {
-            key.to_owned()
-        } else if self.path.starts_with('[') {
-            [key, &self.path].concat()
-        } else {
-            [key, ".", &self.path].concat()
-        };
-        self
-    }
-
-    /// Prefixes the path with an array index, as the error unwinds.
-    fn in_item(mut self, index: usize) -> Self {
-        let index = crate::error::int_text(index as i64);
-        let dot = if self.path.is_empty() || self.path.starts_with('[') {
-            ""
-        } else {
-            "."
-        };
-        self.path = ["[", &index, "]", dot, &self.path].concat();
+    /// This failure inside the value reached by `step` (`.key` or `[index]`), as it unwinds.
+    fn under(mut self, step: &[&str]) -> Self {
+        self.path.insert_str(0, &step.concat());
         self
     }
 
     /// `path: expected what`, or `expected what` at the top.
     pub fn text(&self) -> String {
-        if self.path.is_empty() {
-            ["expected ", self.expected].concat()
-        } else {
-            [&self.path, ": expected ", self.expected].concat()
-        }
+        let colon = if self.path.is_empty() { "" } else { ": " };
+        [&self.path, colon, "expected ", self.expected].concat()
     }
 }
 
@@ -293,98 +274,119 @@ type Checked<T> = Result<T, Invalid>;
 
 /// The largest integer JavaScript represents exactly.
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
-
-fn field<V: JsonView>(object: &V, key: &str) -> Checked<V> {
-    object
-        .get(key)
-        .ok_or_else(|| Invalid::new("a value").in_field(key))
-}
-
-/// A field that must be a string whose content does not matter (no copy out of JS).
-fn text_field<V: JsonView>(object: &V, key: &str) -> Checked<()> {
-    if field(object, key)?.is_str() {
-        Ok(())
-    } else {
-        Err(Invalid::new("a string").in_field(key))
-    }
-}
-
-/// A string field of at most `max` UTF-16 code units; a longer one is `expected` and is never
-/// copied.
-fn string_field<V: JsonView>(
-    object: &V,
-    key: &str,
-    max: usize,
-    expected: &'static str,
-) -> Checked<String> {
-    let value = field(object, key)?;
-    value.as_str_within(max).ok_or_else(|| {
-        let wanted = if value.is_str() { expected } else { "a string" };
-        Invalid::new(wanted).in_field(key)
-    })
-}
-
 /// The longest RFC 3339 timestamp read (fractions of a second of up to 40 digits).
 const MAX_TIMESTAMP: usize = 64;
 /// The longest `authUrl` read.
 const MAX_URL: usize = 65_536;
 
-fn bool_field<V: JsonView>(object: &V, key: &str) -> Checked<bool> {
-    field(object, key)?
-        .as_bool()
-        .ok_or_else(|| Invalid::new("a boolean").in_field(key))
+/// What the value of one field of a wire type must be.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Rule {
+    /// A non-negative safe integer.
+    Count,
+    /// A boolean.
+    Bool,
+    /// A string whose content does not matter (not copied out of JS).
+    Text,
+    /// A plain object.
+    PlainObject,
+    /// A provider slug.
+    Provider,
+    /// An account id of 1 to 256 UTF-16 code units.
+    AccountId,
+    /// `'connected' | 'expired' | 'error'`.
+    Status,
+    /// An RFC 3339 timestamp.
+    Timestamp,
+    /// An RFC 3339 timestamp that is when the account's token expires.
+    Expiry,
+    /// An absolute `http:` or `https:` URL.
+    Url,
+    /// An object with these fields.
+    Object(&'static [Field<'static>]),
+    /// An array of accounts, each an object with these fields.
+    Accounts(&'static [Field<'static>]),
+    /// A plain object whose keys are provider slugs and whose values are counts.
+    ProviderCounts,
 }
 
-fn safe_count<V: JsonView>(value: &V) -> Checked<f64> {
-    match value.as_f64() {
-        Some(n) if (0.0..=MAX_SAFE_INTEGER).contains(&n) && n.fract() == 0.0 => Ok(n),
-        _ => Err(Invalid::new("a non-negative safe integer")),
+impl Rule {
+    /// For a rule on a string's content: the longest string read (a longer one is never copied)
+    /// and what the field wants.
+    fn string_limits(self) -> (usize, &'static str) {
+        match self {
+            Rule::Provider => (64, "a provider slug"),
+            Rule::AccountId => (256, "an account id of 1 to 256 characters"),
+            Rule::Status => (16, "one of 'connected', 'expired', 'error'"),
+            Rule::Url => (MAX_URL, "an absolute http: or https: URL"),
+            _ => (MAX_TIMESTAMP, "an RFC 3339 timestamp"),
+        }
     }
 }
 
-fn count_field<V: JsonView>(object: &V, key: &str) -> Checked<f64> {
-    safe_count(&field(object, key)?).map_err(|e| e.in_field(key))
-}
+/// A field of a wire type: its key, its rule, and whether it must be there.
+type Field<'k> = (&'k str, Rule, bool);
 
-fn timestamp_field<V: JsonView>(object: &V, key: &str) -> Checked<EpochMs> {
-    const EXPECTED: &str = "an RFC 3339 timestamp";
-    parse_rfc3339(&string_field(object, key, MAX_TIMESTAMP, EXPECTED)?)
-        .ok_or_else(|| Invalid::new(EXPECTED).in_field(key))
-}
+/// `IntegrationData` (§4 `isIntegrationData`).
+const INTEGRATION_DATA: &[Field] = &[
+    ("id", Rule::Count, true),
+    ("provider", Rule::Provider, true),
+    ("accountId", Rule::AccountId, true),
+    ("accountName", Rule::Text, true),
+    ("status", Rule::Status, true),
+    ("expiresAt", Rule::Expiry, false),
+    ("metadata", Rule::PlainObject, false),
+    ("createdAt", Rule::Timestamp, true),
+    ("updatedAt", Rule::Timestamp, true),
+];
 
-fn optional_timestamp_field<V: JsonView>(object: &V, key: &str) -> Checked<Option<EpochMs>> {
-    match object.get(key) {
-        None => Ok(None),
-        Some(_) => timestamp_field(object, key).map(Some),
-    }
-}
+/// `IntegrationStatusResponse`.
+const STATUS_RESPONSE: &[Field] = &[
+    ("integrations", Rule::Accounts(INTEGRATION_DATA), true),
+    ("summary", Rule::Object(SUMMARY), true),
+];
 
-fn provider_field<V: JsonView>(object: &V, key: &str) -> Checked<String> {
-    const EXPECTED: &str = "a provider slug";
-    let provider = string_field(object, key, 64, EXPECTED)?;
-    check_provider(&provider)
-        .map(|()| provider)
-        .map_err(|_| Invalid::new(EXPECTED).in_field(key))
-}
+/// `IntegrationStatusResponse.summary`.
+const SUMMARY: &[Field] = &[
+    ("total", Rule::Count, true),
+    ("connected", Rule::Count, true),
+    ("expired", Rule::Count, true),
+    ("byProvider", Rule::ProviderCounts, true),
+];
 
-fn account_id_field<V: JsonView>(object: &V, key: &str) -> Checked<String> {
-    const EXPECTED: &str = "an account id of 1 to 256 characters";
-    let account_id = string_field(object, key, 256, EXPECTED)?;
-    check_account_id(&account_id)
-        .map(|()| account_id)
-        .map_err(|_| Invalid::new(EXPECTED).in_field(key))
-}
+/// `APIResponse`, the envelope (its `data` is the payload's, checked as that).
+const API_RESPONSE: &[Field] = &[
+    ("success", Rule::Bool, true),
+    ("correlationId", Rule::Text, true),
+    ("error", Rule::Object(&[]), false),
+    ("timestamp", Rule::Text, false),
+];
 
-fn expect_object<V: JsonView>(value: &V) -> Checked<()> {
-    if value.is_object() {
-        Ok(())
-    } else {
-        Err(Invalid::new("an object"))
-    }
-}
+/// `ConnectIntegrationResponse`.
+const CONNECT_RESPONSE: &[Field] = &[
+    ("authUrl", Rule::Url, true),
+    ("state", Rule::Text, true),
+    ("expiresAt", Rule::Timestamp, true),
+];
+
+/// `DisconnectIntegrationResponse`.
+const DISCONNECT_RESPONSE: &[Field] = &[
+    ("success", Rule::Bool, true),
+    ("provider", Rule::Provider, true),
+    ("accountId", Rule::AccountId, true),
+    ("message", Rule::Text, true),
+];
+
+/// `RefreshTokenResponse`.
+const REFRESH_RESPONSE: &[Field] = &[
+    ("success", Rule::Bool, true),
+    ("provider", Rule::Provider, true),
+    ("accountId", Rule::AccountId, true),
+    ("expiresAt", Rule::Expiry, true),
+];
 
 /// What the client keeps of each account it has validated: enough to find, group and refresh it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AccountRef {
     /// The provider slug.
     pub provider: String,
@@ -396,119 +398,184 @@ pub struct AccountRef {
     pub connected: bool,
 }
 
-/// Checks one `IntegrationData` (§4 `isIntegrationData`).
-pub fn check_integration_data<V: JsonView>(value: &V) -> Checked<AccountRef> {
-    expect_object(value)?;
-    count_field(value, "id")?;
-    let provider = provider_field(value, "provider")?;
-    let account_id = account_id_field(value, "accountId")?;
-    text_field(value, "accountName")?;
-    const STATUSES: &str = "one of 'connected', 'expired', 'error'";
-    let status = string_field(value, "status", 16, STATUSES)?;
-    let status = IntegrationStatus::parse(&status)
-        .ok_or_else(|| Invalid::new(STATUSES).in_field("status"))?;
-    let expires_at = optional_timestamp_field(value, "expiresAt")?;
-    if let Some(metadata) = value.get("metadata") {
-        if !metadata.is_plain_object() {
-            return Err(Invalid::new("a plain object").in_field("metadata"));
+/// Checks `value` as a payload of the type `fields` describe; returns what its fields say of an
+/// account (provider, account id, expiry, status) and the accounts of its lists.
+fn check_payload<V: JsonView>(
+    value: &V,
+    fields: &'static [Field],
+) -> Checked<(AccountRef, Vec<AccountRef>)> {
+    let mut accounts = Vec::new();
+    match check_object(value, fields, &mut accounts) {
+        Ok(account) => Ok((account, accounts)),
+        Err(mut invalid) => {
+            // A field's step starts with a dot, which the path of a payload does not.
+            if invalid.path.starts_with('.') {
+                invalid.path.remove(0);
+            }
+            Err(invalid)
         }
     }
-    timestamp_field(value, "createdAt")?;
-    timestamp_field(value, "updatedAt")?;
-    Ok(AccountRef {
-        provider,
-        account_id,
-        expires_at,
-        connected: status == IntegrationStatus::Connected,
-    })
 }
 
-fn check_summary<V: JsonView>(value: &V) -> Checked<()> {
-    expect_object(value)?;
-    for key in ["total", "connected", "expired"] {
-        count_field(value, key)?;
+/// Checks that `value` is an object whose `fields` follow their rules, in order; returns what
+/// they say of an account, and adds the accounts of its lists to `accounts`.
+fn check_object<V: JsonView>(
+    value: &V,
+    fields: &'static [Field],
+    accounts: &mut Vec<AccountRef>,
+) -> Checked<AccountRef> {
+    if !value.is_object() {
+        return Err(Invalid::here("an object"));
     }
-    let by_provider = field(value, "byProvider")?;
-    if !by_provider.is_plain_object() {
-        return Err(Invalid::new("a plain object").in_field("byProvider"));
+    let mut account = AccountRef::default();
+    for &field in fields {
+        check_field(value, field, &mut account, accounts)?;
     }
-    for key in by_provider.keys() {
-        check_provider(&key)
-            .map_err(|_| Invalid::new("provider slugs as keys").in_field("byProvider"))?;
-        count_field(&by_provider, &key).map_err(|e| e.in_field("byProvider"))?;
+    Ok(account)
+}
+
+/// Reads the field `key` of `object` and checks it by `rule`.
+fn check_field<V: JsonView>(
+    object: &V,
+    (key, rule, required): Field,
+    account: &mut AccountRef,
+    accounts: &mut Vec<AccountRef>,
+) -> Checked<()> {
+    let checked = match object.get(key) {
+        Some(value) => check_value(&value, rule, account, accounts),
+        None if required => Err(Invalid::here("a value")),
+        None => Ok(()),
+    };
+    checked.map_err(|invalid| invalid.under(&[".", key]))
+}
+
+/// Checks a field's value by `rule`, keeping in `account` what the rule reads of it.
+fn check_value<V: JsonView>(
+    value: &V,
+    rule: Rule,
+    account: &mut AccountRef,
+    accounts: &mut Vec<AccountRef>,
+) -> Checked<()> {
+    let simple = |ok: bool, expected| ok.then_some(()).ok_or(Invalid::here(expected));
+    let (max, expected) = match rule {
+        Rule::Count => return safe_count(value),
+        Rule::Bool => return simple(value.as_bool().is_some(), "a boolean"),
+        Rule::Text => return simple(value.is_str(), "a string"),
+        Rule::PlainObject => return simple(value.is_plain_object(), "a plain object"),
+        Rule::Object(fields) => return check_object(value, fields, accounts).map(drop),
+        Rule::Accounts(fields) => return check_accounts(value, fields, accounts),
+        Rule::ProviderCounts => return check_provider_counts(value),
+        _ => rule.string_limits(),
+    };
+    let Some(text) = value.as_str_within(max) else {
+        return simple(false, if value.is_str() { expected } else { "a string" });
+    };
+    let valid = match rule {
+        Rule::Provider => check_provider(&text).is_ok(),
+        Rule::AccountId => check_account_id(&text).is_ok(),
+        Rule::Status => {
+            let status = IntegrationStatus::parse(&text);
+            account.connected = status == Some(IntegrationStatus::Connected);
+            status.is_some()
+        }
+        Rule::Url => is_absolute_http_url(&text),
+        _ => {
+            let at = parse_rfc3339(&text);
+            if rule == Rule::Expiry {
+                account.expires_at = at;
+            }
+            at.is_some()
+        }
+    };
+    match rule {
+        Rule::Provider => account.provider = text,
+        Rule::AccountId => account.account_id = text,
+        _ => {}
+    }
+    simple(valid, expected)
+}
+
+fn safe_count<V: JsonView>(value: &V) -> Checked<()> {
+    match value.as_f64() {
+        Some(n) if (0.0..=MAX_SAFE_INTEGER).contains(&n) && n.fract() == 0.0 => Ok(()),
+        _ => Err(Invalid::here("a non-negative safe integer")),
+    }
+}
+
+/// Checks an array whose items are accounts of `fields`, adding them to `accounts` in order.
+fn check_accounts<V: JsonView>(
+    value: &V,
+    fields: &'static [Field],
+    accounts: &mut Vec<AccountRef>,
+) -> Checked<()> {
+    let length = Some(value.kind())
+        .filter(|k| *k == JsonKind::Array)
+        .and_then(|_| value.len())
+        .ok_or(Invalid::here("an array"))?;
+    for i in 0..length {
+        let account = match value.index(i) {
+            Some(item) => check_object(&item, fields, accounts),
+            None => Err(Invalid::here("an object")),
+        };
+        let index = |invalid: Invalid| invalid.under(&["[", &int_text(i as i64), "]"]);
+        accounts.push(account.map_err(index)?);
     }
     Ok(())
+}
+
+/// Checks `summary.byProvider`: a plain object of provider slugs to counts.
+fn check_provider_counts<V: JsonView>(value: &V) -> Checked<()> {
+    if !value.is_plain_object() {
+        return Err(Invalid::here("a plain object"));
+    }
+    for key in value.keys() {
+        if check_provider(&key).is_err() {
+            return Err(Invalid::here("provider slugs as keys"));
+        }
+        let (mut account, mut accounts) = Default::default();
+        check_field(
+            value,
+            (&key, Rule::Count, true),
+            &mut account,
+            &mut accounts,
+        )?;
+    }
+    Ok(())
+}
+
+/// Checks one `IntegrationData` (§4 `isIntegrationData`).
+pub fn check_integration_data<V: JsonView>(value: &V) -> Checked<AccountRef> {
+    check_payload(value, INTEGRATION_DATA).map(|(account, _)| account)
 }
 
 /// Checks an `IntegrationStatusResponse` deeply (§4), returning each account's reference in order.
 pub fn check_status_response<V: JsonView>(value: &V) -> Checked<Vec<AccountRef>> {
-    expect_object(value)?;
-    let integrations = field(value, "integrations")?;
-    let length = Some(integrations.kind())
-        .filter(|k| *k == JsonKind::Array)
-        .and_then(|_| integrations.len())
-        .ok_or_else(|| Invalid::new("an array").in_field("integrations"))?;
-    let mut accounts = Vec::new();
-    for i in 0..length {
-        let account = integrations
-            .index(i)
-            .ok_or_else(|| Invalid::new("an object"))
-            .and_then(|item| check_integration_data(&item))
-            .map_err(|e| e.in_item(i).in_field("integrations"))?;
-        accounts.push(account);
-    }
-    check_summary(&field(value, "summary")?).map_err(|e| e.in_field("summary"))?;
-    Ok(accounts)
+    check_payload(value, STATUS_RESPONSE).map(|(_, accounts)| accounts)
 }
 
 /// Checks a `ConnectIntegrationResponse`; its `authUrl` must be an absolute `http(s):` URL.
 pub fn check_connect_response<V: JsonView>(value: &V) -> Checked<()> {
-    expect_object(value)?;
-    const EXPECTED: &str = "an absolute http: or https: URL";
-    let auth_url = string_field(value, "authUrl", MAX_URL, EXPECTED)?;
-    if !is_absolute_http_url(&auth_url) {
-        return Err(Invalid::new(EXPECTED).in_field("authUrl"));
-    }
-    text_field(value, "state")?;
-    timestamp_field(value, "expiresAt")?;
-    Ok(())
+    check_payload(value, CONNECT_RESPONSE).map(drop)
 }
 
 /// Checks a `DisconnectIntegrationResponse`.
 pub fn check_disconnect_response<V: JsonView>(value: &V) -> Checked<()> {
-    expect_object(value)?;
-    bool_field(value, "success")?;
-    provider_field(value, "provider")?;
-    account_id_field(value, "accountId")?;
-    text_field(value, "message")?;
-    Ok(())
+    check_payload(value, DISCONNECT_RESPONSE).map(drop)
 }
 
 /// Checks a `RefreshTokenResponse`, returning the account it names and its new expiry.
 pub fn check_refresh_response<V: JsonView>(value: &V) -> Checked<AccountRef> {
-    expect_object(value)?;
-    bool_field(value, "success")?;
-    let provider = provider_field(value, "provider")?;
-    let account_id = account_id_field(value, "accountId")?;
-    let expires_at = timestamp_field(value, "expiresAt")?;
+    let (account, _) = check_payload(value, REFRESH_RESPONSE)?;
     Ok(AccountRef {
-        provider,
-        account_id,
-        expires_at: Some(expires_at),
         connected: true,
+        ..account
     })
 }
 
 /// `isAPIResponse` (§4): `success` a boolean, `correlationId` a string, `error` (when present) an
 /// object, `timestamp` (when present) a string.
 pub fn is_api_response<V: JsonView>(value: &V) -> bool {
-    value.is_object()
-        && value.get("success").and_then(|v| v.as_bool()).is_some()
-        && value.get("correlationId").is_some_and(|v| v.is_str())
-        && value.get("error").is_none_or(|e| e.is_object())
-        && value
-            .get("timestamp")
-            .is_none_or(|t| t.kind() == JsonKind::String)
+    check_payload(value, API_RESPONSE).is_ok()
 }
 
 /// What a server said about an error, taken from whichever of its shapes it used: `{ error:

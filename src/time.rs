@@ -67,38 +67,41 @@ fn valid_date_time(year: i64, month: u32, day: u32, hour: u32, min: u32, sec: u3
 /// assert_eq!(parse_rfc3339("2025-02-30T00:00:00Z"), None);
 /// ```
 pub fn parse_rfc3339(text: &str) -> Option<EpochMs> {
-    let b = text.as_bytes();
-    let year = i64::from(digits(b, 0, 4)?);
-    let (month, day) = (digits(b, 5, 2)?, digits(b, 8, 2)?);
-    let (hour, min, sec) = (digits(b, 11, 2)?, digits(b, 14, 2)?, digits(b, 17, 2)?);
-    let separators_ok = b[4] == b'-'
-        && b[7] == b'-'
-        && matches!(b[10], b'T' | b't' | b' ')
-        && b[13] == b':'
-        && b[16] == b':';
-    if !separators_ok || !valid_date_time(year, month, day, hour, min, sec) {
+    let (date_time, rest) = text.as_bytes().split_at_checked(19)?;
+    // Year, month, day, hour, minute, second: the runs of `0` (a digit) in the pattern.
+    let mut fields = [0u32; 6];
+    let mut field = 0;
+    for (&c, &pattern) in date_time.iter().zip(b"0000-00-00T00:00:00") {
+        match pattern {
+            b'0' if c.is_ascii_digit() => {
+                let number = fields.get_mut(field)?;
+                *number = *number * 10 + u32::from(c - b'0');
+            }
+            b'T' if matches!(c, b'T' | b't' | b' ') => field += 1,
+            _ if c == pattern => field += 1,
+            _ => return None,
+        }
+    }
+    let [year, month, day, hour, min, sec] = fields;
+    let year = i64::from(year);
+    if !valid_date_time(year, month, day, hour, min, sec) {
         return None;
     }
-    let mut at = 19;
-    let mut ms = 0;
-    if b.get(at) == Some(&b'.') {
-        let start = at + 1;
-        at = start;
-        while b.get(at).is_some_and(u8::is_ascii_digit) {
-            at += 1;
+    let (ms, rest) = match rest {
+        [b'.', fraction @ ..] => {
+            let count = fraction.iter().take_while(|d| d.is_ascii_digit()).count();
+            let (digits, rest) = fraction.split_at_checked(count)?;
+            // The first three digits, right-padded: ".5" is 500 ms.
+            let ms = digits.iter().chain(b"00").take(3);
+            let ms = ms.fold(0, |ms, d| ms * 10 + u32::from(d - b'0'));
+            (count > 0).then_some((ms, rest))?
         }
-        if at == start {
-            return None;
-        }
-        // First three fraction digits, right-padded: ".5" is 500 ms.
-        for (i, d) in b[start..at].iter().take(3).enumerate() {
-            ms += u32::from(d - b'0') * 10u32.pow(2 - i as u32);
-        }
-    }
-    let offset_min: i64 = match b.get(at) {
-        Some(b'Z' | b'z') if at + 1 == b.len() => 0,
-        Some(sign @ (b'+' | b'-')) if at + 6 == b.len() && b[at + 3] == b':' => {
-            let (oh, om) = (digits(b, at + 1, 2)?, digits(b, at + 4, 2)?);
+        _ => (0, rest),
+    };
+    let offset_min = match rest {
+        [b'Z' | b'z'] => 0,
+        [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
+            let (oh, om) = (digits(rest, 1, 2)?, digits(rest, 4, 2)?);
             if oh > 23 || om > 59 {
                 return None;
             }
