@@ -1,7 +1,8 @@
-//! The objects callers see — log entries, metrics, errors, `refreshExpiring`'s result and the
-//! store's snapshots — built here through [`Value`], so that their shape (each name, which
-//! fields are present, what is frozen) is the core's and is tested natively. The boundary only
-//! gives them to JavaScript.
+//! The objects callers see — log entries, metrics, errors, `refreshExpiring`'s result, the
+//! store's snapshots, `DEFAULT_RETRY_CONFIG`, what the token manager shows — and the
+//! `RequestInit` of each attempt, built here through [`Value`], so that their shape (each name,
+//! which fields are present, what is frozen, that no token text is in them) is the core's and is
+//! tested natively. The boundary only hands them over.
 
 use super::data::View;
 use super::{Answer, Outgoing, Rejection, Value};
