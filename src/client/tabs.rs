@@ -251,17 +251,14 @@ impl<V: Value> Client<V> {
             } => {
                 // An outcome not newer than one already heard (messages may cross) changes
                 // nothing; the token map and the store only ever move forward.
-                let known = self
-                    .heard
-                    .iter()
-                    .find(|(k, _, _)| *k == account)
-                    .map(|h| h.1);
-                if known.is_some_and(|at| at >= expires_at) {
-                    return;
+                match self.heard.iter_mut().find(|(k, _, _)| *k == account) {
+                    Some((_, at, _)) if *at >= expires_at => return,
+                    Some(known) => (known.1, known.2) = (expires_at, expires_text.clone()),
+                    None => {
+                        let told = (account.clone(), expires_at, expires_text.clone());
+                        self.heard.push(told);
+                    }
                 }
-                self.heard.retain(|(k, _, _)| *k != account);
-                self.heard
-                    .push((account.clone(), expires_at, expires_text.clone()));
                 let behind = self
                     .tokens
                     .borrow()
@@ -277,11 +274,10 @@ impl<V: Value> Client<V> {
                     .expiry_of(&account)
                     .is_none_or(|at| at < expires_at)
                 {
-                    let refreshed =
-                        V::object(vec![("expiresAt".to_owned(), V::string(&expires_text))]);
+                    let expiry = V::string(&expires_text);
                     if self
                         .data
-                        .set_expiry(&account, &refreshed, expires_at, env.now())
+                        .set_expiry(&account, expiry, expires_at, env.now())
                     {
                         self.push(Effect::Notify);
                     }
