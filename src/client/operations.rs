@@ -115,12 +115,13 @@ impl<V: Value> Client<V> {
         outgoing: &Outgoing,
         ended: Ended<V>,
     ) -> Outcome<V> {
-        let account = outgoing.account();
         let cid = outgoing.correlation_id.as_str();
         match (route, ended) {
             (Route::Status { .. }, ended) => self.status_ended(env, cid, ended),
             (Route::Disconnect(_), Ok(done)) => {
-                if let Some((provider, account_id)) = &account {
+                if let (Some(provider), Some(account_id)) =
+                    (&outgoing.provider, &outgoing.account_id)
+                {
                     self.tokens.borrow_mut().remove(provider, account_id);
                 }
                 self.revalidate_detached(env);
@@ -137,7 +138,7 @@ impl<V: Value> Client<V> {
                 }
                 Err(rejection)
             }
-            (Route::Refresh, ended) => self.refresh_ended(env, account, cid, ended),
+            (Route::Refresh, ended) => self.refresh_ended(env, outgoing.account(), cid, ended),
             (Route::Connect, Ok(done)) => {
                 // A new grant of this provider is on its way: its accounts leave needsReconnect.
                 if let Some(provider) = &outgoing.provider {

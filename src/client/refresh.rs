@@ -144,12 +144,16 @@ impl<V: Value> Client<V> {
         self.batch_done(env, id);
     }
 
+    fn batch(&mut self, id: u32) -> Option<&mut Batch<V>> {
+        self.batches.iter_mut().find(|b| b.id == id)
+    }
+
     /// Starts the batch's next refresh, if any is left; the accounts of paused providers on
     /// the way are deferred.
     fn batch_next(&mut self, env: &mut impl Env, id: u32) {
         loop {
             let disposed = self.disposed;
-            let Some(batch) = self.batches.iter_mut().find(|b| b.id == id) else {
+            let Some(batch) = self.batch(id) else {
                 return;
             };
             if disposed {
@@ -162,18 +166,18 @@ impl<V: Value> Client<V> {
             if self.data.is_gone(&key) {
                 continue; // its grant went while it waited in the queue
             }
-            if let Some(left) = self.paused_for(&key.0, env.now()) {
-                if let Some(batch) = self.batches.iter_mut().find(|b| b.id == id) {
-                    batch.deferred.push(Deferred {
-                        account: key,
-                        retry_after_ms: left,
-                    });
-                }
+            let paused = self.paused_for(&key.0, env.now());
+            let Some(batch) = self.batch(id) else {
+                return;
+            };
+            if let Some(left) = paused {
+                batch.deferred.push(Deferred {
+                    account: key,
+                    retry_after_ms: left,
+                });
                 continue;
             }
-            if let Some(batch) = self.batches.iter_mut().find(|b| b.id == id) {
-                batch.running += 1;
-            }
+            batch.running += 1;
             match self.refresh_shared(env, &key, None) {
                 Ok(request) => self.hold(request, Waiter::Batch(id)),
                 Err(problem) => {
@@ -189,7 +193,7 @@ impl<V: Value> Client<V> {
     /// final revalidation.
     pub(super) fn batch_step(&mut self, env: &mut impl Env, id: u32, ended: &Outcome<V>) {
         let disposed = self.disposed;
-        let Some(batch) = self.batches.iter_mut().find(|b| b.id == id) else {
+        let Some(batch) = self.batch(id) else {
             return;
         };
         if batch.revalidating {
@@ -220,7 +224,7 @@ impl<V: Value> Client<V> {
         // Its failure is the snapshot's error; the result says what was refreshed.
         match self.fetch_status(env, false) {
             Ok(request) => {
-                if let Some(batch) = self.batches.iter_mut().find(|b| b.id == id) {
+                if let Some(batch) = self.batch(id) {
                     batch.revalidating = true;
                 }
                 self.hold(request, Waiter::Batch(id));
