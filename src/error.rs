@@ -69,15 +69,20 @@ impl IntegrationError {
         message: impl Into<String>,
         correlation_id: impl Into<String>,
     ) -> Self {
+        Self::of_kind(kind, message.into(), correlation_id.into())
+    }
+
+    /// [`IntegrationError::new`], one copy for every type of text it is given.
+    fn of_kind(kind: ErrorKind, message: String, correlation_id: String) -> Self {
         Self {
             kind,
-            message: message.into(),
+            message,
             user_message: user_message(kind, None).to_owned(),
             status_code: None,
             retryable: matches!(kind, ErrorKind::Network | ErrorKind::Timeout),
             provider: None,
             account_id: None,
-            correlation_id: correlation_id.into(),
+            correlation_id,
             attempts: 0,
             retry_after_ms: None,
             type_: None,

@@ -1,5 +1,5 @@
 //! Structured logs and operation metrics (API.md §9): the levels, the entries, and the rule that
-//! an entry is built only when its level passes the filter. The shell turns them into JS objects.
+//! an entry is emitted only when its level passes the filter. The shell turns them into JS objects.
 
 use crate::error::{int_text, ErrorKind, IntegrationError};
 use crate::time::EpochMs;

@@ -290,19 +290,16 @@ impl<V: Value> Data<V> {
         untouched
     }
 
-    /// Sets a refreshed account's `expiresAt` (from the refresh response) in the data. True
-    /// when the data changed.
+    /// Sets a refreshed account's `expiresAt` (`expiry`, as the refresh response wrote it,
+    /// and `expires_at`, as read) in the data. True when the data changed.
     pub fn set_expiry(
         &mut self,
         key: &AccountKey,
-        refreshed: &V,
+        expiry: V,
         expires_at: EpochMs,
         now: EpochMs,
     ) -> bool {
         let (Some(data), Some(index)) = (self.data.clone(), self.position(key)) else {
-            return false;
-        };
-        let Some(expiry) = refreshed.get("expiresAt") else {
             return false;
         };
         let mut items = integrations(&data);

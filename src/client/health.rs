@@ -88,7 +88,7 @@ impl<V: Value> Client<V> {
         let mut entry = info.entry(Level::Info, message, env.now());
         entry.correlation_id = None;
         entry.status_code = Some(*status);
-        self.log(Level::Info, || entry);
+        self.log(entry);
     }
 
     /// The error of a foreground refresh of a paused provider whose pause is too long to wait.
@@ -174,8 +174,7 @@ impl<V: Value> Client<V> {
             provider: Some(&key.0),
             account_id: Some(&key.1),
         };
-        let entry = info.entry(level, message, env.now());
-        self.log(level, || entry);
+        self.log(info.entry(level, message, env.now()));
     }
 
     /// After a status fetch: the accounts it shows connected with a later expiry than at their

@@ -503,16 +503,11 @@ impl<V: Value> Client<V> {
 
     // --- logs, metrics, redaction ------------------------------------------------------------
 
-    /// Emits the entry `entry` builds, only when `level` passes the filter.
-    fn log(&mut self, level: Level, entry: impl FnOnce() -> LogEntry) {
-        if self.config.log_level != Level::Silent && level >= self.config.log_level {
-            self.emit(entry());
+    /// Emits `entry`, redacted, only when its level passes the filter.
+    fn log(&mut self, mut entry: LogEntry) {
+        if self.config.log_level == Level::Silent || entry.level < self.config.log_level {
+            return;
         }
-    }
-
-    /// Not generic: one copy of the redaction for every place that logs.
-    #[inline(never)]
-    fn emit(&mut self, mut entry: LogEntry) {
         let tokens = self.tokens.borrow();
         if !tokens.is_empty() {
             entry.message = tokens.redact(&entry.message);
@@ -573,6 +568,18 @@ impl<V: Value> Client<V> {
         self.reject_at_once(env, operation, error)
     }
 
+    /// Rejects `call` with an argument error (see [`Client::refuse`]).
+    fn refuse_call(
+        &mut self,
+        env: &mut impl Env,
+        call: CallId,
+        operation: &'static str,
+        problem: String,
+    ) {
+        let rejection = self.refuse(env, operation, problem);
+        self.settle(vec![call], Err(rejection));
+    }
+
     /// A call that fails before any request: logged and measured like any failed operation.
     fn reject_at_once(
         &mut self,
@@ -588,7 +595,7 @@ impl<V: Value> Client<V> {
         };
         let entry = info.failure(&error, 0.0, env.now());
         let metric = info.metric(false, 0.0, 0, error.status_code);
-        self.log(entry.level, || entry);
+        self.log(entry);
         self.metric(metric);
         self.redacted(error.into())
     }
@@ -599,9 +606,7 @@ impl<V: Value> Client<V> {
     /// [`Effect::Settle`] (maybe at once).
     pub fn call(&mut self, env: &mut impl Env, call: CallId, what: Call) {
         if let Err(problem) = self.ready() {
-            let operation = operation_of(&what);
-            let rejection = self.refuse(env, operation, problem);
-            return self.settle(vec![call], Err(rejection));
+            return self.refuse_call(env, call, operation_of(&what), problem);
         }
         match what {
             Call::Status { force } => self.status(env, call, force),
@@ -657,7 +662,9 @@ impl<V: Value> Client<V> {
             return;
         };
         let (_, waiting) = self.calls.remove(at);
-        match waiting.on {
+        // The correlation id and attempts of what it waited for, and a request nobody waits
+        // for any more.
+        let (correlation_id, attempts, abandoned) = match waiting.on {
             Waits::Request(id) => {
                 let Some(request) = self.requests.iter_mut().find(|r| r.id == id) else {
                     return;
@@ -670,30 +677,23 @@ impl<V: Value> Client<V> {
                 request
                     .waiters
                     .retain(|w| *w != request::Waiter::Call(call));
-                let error = aborted_error(
-                    waiting.operation,
-                    &request.outgoing.correlation_id,
-                    request.attempts,
-                    waiting.account.as_ref(),
-                );
                 let nobody = request.waiters.is_empty();
-                self.push(Effect::Settle {
-                    calls: vec![call],
-                    outcome: Err(error.into()),
-                });
-                if nobody {
-                    self.cancel(env, id);
-                }
+                let correlation_id = request.outgoing.correlation_id.clone();
+                (correlation_id, request.attempts, nobody.then_some(id))
             }
             Waits::Debounce | Waits::Batch(_) => {
-                let error =
-                    aborted_error(waiting.operation, &env.uuid(), 0, waiting.account.as_ref());
                 self.background.debounce_waiters.retain(|c| *c != call);
-                self.push(Effect::Settle {
-                    calls: vec![call],
-                    outcome: Err(error.into()),
-                });
+                (env.uuid(), 0, None)
             }
+        };
+        let account = waiting.account.as_ref();
+        let error = aborted_error(waiting.operation, &correlation_id, attempts, account);
+        self.push(Effect::Settle {
+            calls: vec![call],
+            outcome: Err(error.into()),
+        });
+        if let Some(id) = abandoned {
+            self.cancel(env, id);
         }
     }
 

@@ -94,8 +94,8 @@ pub fn error_fields<V: Value>(error: &IntegrationError, details: Option<V>) -> V
 }
 
 /// A rejection as the error a promise rejects with.
-pub fn error<V: Value>(rejection: Rejection<V>) -> V {
-    V::error(error_fields(&rejection.error, rejection.details))
+pub fn error<V: Value>(rejection: &Rejection<V>) -> V {
+    V::error(error_fields(&rejection.error, rejection.details.clone()))
 }
 
 /// What a call resolves with; `None` for `undefined`.
@@ -117,7 +117,7 @@ pub fn answer<V: Value>(answer: Answer<V>) -> Option<V> {
             });
             let record = Record::new()
                 .with("refreshed", V::array(refreshed))
-                .with("failed", V::array(failed.into_iter().map(error).collect()))
+                .with("failed", V::array(failed.iter().map(error).collect()))
                 .with("deferred", V::array(deferred.collect()));
             Some(record.0)
         }
@@ -211,7 +211,7 @@ pub fn snapshot<V: Value>(view: &View<'_, V>) -> V {
                 .clone()
                 .unwrap_or_else(|| V::array(Vec::new()).frozen()),
         )
-        .with("error", view.error.cloned().map(error))
+        .with("error", view.error.map(error))
         .with("isLoading", V::boolean(view.is_loading))
         .with("isValidating", V::boolean(view.is_validating))
         .number("updatedAt", view.updated_at.map(|at| at as f64));

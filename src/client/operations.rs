@@ -1,7 +1,7 @@
 //! The operations on the store: `status` (cached, shared or fetched), `connect`, `disconnect`
 //! with its optimistic removal and rollback, and what each request's end changes.
 
-use super::request::{Ended, Outgoing, Route, Waiter};
+use super::request::{Ended, Outcome, Outgoing, Route, Waiter};
 use super::{Answer, CallId, Client, Effect, Env, RequestId, Value};
 use crate::log::{Metric, OperationInfo};
 use crate::store::Read;
@@ -28,10 +28,7 @@ impl<V: Value> Client<V> {
             }
             Read::Join | Read::Fetch => match self.fetch_status(env, true) {
                 Ok(id) => self.join(id, call, "status", None),
-                Err(problem) => {
-                    let rejection = self.refuse(env, "status", problem);
-                    self.settle(vec![call], Err(rejection));
-                }
+                Err(problem) => self.refuse_call(env, call, "status", problem),
             },
         }
     }
@@ -78,10 +75,7 @@ impl<V: Value> Client<V> {
     ) {
         let url = match self.url(&["connect", &provider]) {
             Ok(url) => url,
-            Err(problem) => {
-                let rejection = self.refuse(env, "connect", problem);
-                return self.settle(vec![call], Err(rejection));
-            }
+            Err(problem) => return self.refuse_call(env, call, "connect", problem),
         };
         let mut outgoing = Outgoing::new(env, "connect", "POST", url);
         outgoing.body = redirect_uri.map(|uri| {
@@ -101,10 +95,7 @@ impl<V: Value> Client<V> {
     pub(super) fn disconnect(&mut self, env: &mut impl Env, call: CallId, key: AccountKey) {
         let url = match self.url(&[&key.0, &key.1]) {
             Ok(url) => url,
-            Err(problem) => {
-                let rejection = self.refuse(env, "disconnect", problem);
-                return self.settle(vec![call], Err(rejection));
-            }
+            Err(problem) => return self.refuse_call(env, call, "disconnect", problem),
         };
         let removal = self.data.remove_account(&key, env.now());
         if removal.is_some() {
@@ -123,18 +114,19 @@ impl<V: Value> Client<V> {
         route: Route<V>,
         outgoing: &Outgoing,
         ended: Ended<V>,
-    ) -> Ended<V> {
-        let account = outgoing.account();
+    ) -> Outcome<V> {
         let cid = outgoing.correlation_id.as_str();
         match (route, ended) {
             (Route::Status { .. }, ended) => self.status_ended(env, cid, ended),
             (Route::Disconnect(_), Ok(done)) => {
-                if let Some((provider, account_id)) = &account {
+                if let (Some(provider), Some(account_id)) =
+                    (&outgoing.provider, &outgoing.account_id)
+                {
                     self.tokens.borrow_mut().remove(provider, account_id);
                 }
                 self.revalidate_detached(env);
                 self.tell_changed();
-                Ok(done)
+                Ok(done.0)
             }
             (Route::Disconnect(removal), Err(rejection)) => {
                 if let Some(removal) = removal {
@@ -146,7 +138,7 @@ impl<V: Value> Client<V> {
                 }
                 Err(rejection)
             }
-            (Route::Refresh, ended) => self.refresh_ended(env, account, cid, ended),
+            (Route::Refresh, ended) => self.refresh_ended(env, outgoing.account(), cid, ended),
             (Route::Connect, Ok(done)) => {
                 // A new grant of this provider is on its way: its accounts leave needsReconnect.
                 if let Some(provider) = &outgoing.provider {
@@ -155,21 +147,21 @@ impl<V: Value> Client<V> {
                     }
                 }
                 self.tell_changed();
-                Ok(done)
+                Ok(done.0)
             }
-            (Route::Connect | Route::Raw, ended) => ended,
+            (Route::Connect | Route::Raw, ended) => ended.map(|(payload, _)| payload),
         }
     }
 
     /// Takes a status request's end into the store: new data (the same value when it equals the
     /// old), an error beside the last good data, or nothing when every caller left.
-    fn status_ended(&mut self, env: &mut impl Env, cid: &str, ended: Ended<V>) -> Ended<V> {
+    fn status_ended(&mut self, env: &mut impl Env, cid: &str, ended: Ended<V>) -> Outcome<V> {
         let outcome = match ended {
             Ok((data, accounts)) => {
-                let data = self.data.succeeded(env.now(), data, accounts.clone());
+                let data = self.data.succeeded(env.now(), data, accounts);
                 self.grants_seen(env, cid);
                 self.clear_error_retry();
-                Ok((data, accounts))
+                Ok(data)
             }
             // Every caller stopped waiting (or `dispose()`): not a failure of the data.
             Err(rejection) if rejection.error.kind == crate::error::ErrorKind::Aborted => {

@@ -2,7 +2,7 @@
 //! accounts, and `refreshExpiring`'s batch: at most four at once, then one revalidation.
 
 use super::health::Deferred;
-use super::request::{Ended, Outgoing, Route, Waiter};
+use super::request::{Ended, Outcome, Outgoing, Route, Waiter};
 use super::{Answer, CallId, Client, Env, Rejection, RequestId, Value, Waits};
 use crate::defaults::REFRESH_CONCURRENCY;
 use crate::error::ErrorKind;
@@ -51,10 +51,7 @@ impl<V: Value> Client<V> {
         }
         match self.refresh_shared(env, &key, wait) {
             Ok(id) => self.join(id, call, "refreshToken", Some(key)),
-            Err(problem) => {
-                let rejection = self.refuse(env, "refreshToken", problem);
-                self.settle(vec![call], Err(rejection));
-            }
+            Err(problem) => self.refuse_call(env, call, "refreshToken", problem),
         }
     }
 
@@ -97,24 +94,23 @@ impl<V: Value> Client<V> {
         account: Option<AccountKey>,
         correlation_id: &str,
         ended: Ended<V>,
-    ) -> Ended<V> {
+    ) -> Outcome<V> {
         let Some(key) = account else {
-            return ended;
+            return ended.map(|(payload, _)| payload);
         };
         let error = ended.as_ref().err().map(|r| &r.error);
         self.grant_outcome(env, &key, correlation_id, error);
-        let Ok((payload, named)) = &ended else {
-            return ended;
-        };
+        let (payload, named) = ended?;
         if let Some(expires_at) = named.first().and_then(|a| a.expires_at) {
             self.tokens
                 .borrow_mut()
                 .set_expiry(&key.0, &key.1, expires_at);
-            if self.data.set_expiry(&key, payload, expires_at, env.now()) {
+            let expiry = payload.get("expiresAt");
+            if expiry.is_some_and(|text| self.data.set_expiry(&key, text, expires_at, env.now())) {
                 self.push(super::Effect::Notify);
             }
         }
-        ended
+        Ok(payload)
     }
 
     /// Refreshes every due account, at most four at a time, then revalidates once; `call`
@@ -148,12 +144,16 @@ impl<V: Value> Client<V> {
         self.batch_done(env, id);
     }
 
+    fn batch(&mut self, id: u32) -> Option<&mut Batch<V>> {
+        self.batches.iter_mut().find(|b| b.id == id)
+    }
+
     /// Starts the batch's next refresh, if any is left; the accounts of paused providers on
     /// the way are deferred.
     fn batch_next(&mut self, env: &mut impl Env, id: u32) {
         loop {
             let disposed = self.disposed;
-            let Some(batch) = self.batches.iter_mut().find(|b| b.id == id) else {
+            let Some(batch) = self.batch(id) else {
                 return;
             };
             if disposed {
@@ -166,18 +166,18 @@ impl<V: Value> Client<V> {
             if self.data.is_gone(&key) {
                 continue; // its grant went while it waited in the queue
             }
-            if let Some(left) = self.paused_for(&key.0, env.now()) {
-                if let Some(batch) = self.batches.iter_mut().find(|b| b.id == id) {
-                    batch.deferred.push(Deferred {
-                        account: key,
-                        retry_after_ms: left,
-                    });
-                }
+            let paused = self.paused_for(&key.0, env.now());
+            let Some(batch) = self.batch(id) else {
+                return;
+            };
+            if let Some(left) = paused {
+                batch.deferred.push(Deferred {
+                    account: key,
+                    retry_after_ms: left,
+                });
                 continue;
             }
-            if let Some(batch) = self.batches.iter_mut().find(|b| b.id == id) {
-                batch.running += 1;
-            }
+            batch.running += 1;
             match self.refresh_shared(env, &key, None) {
                 Ok(request) => self.hold(request, Waiter::Batch(id)),
                 Err(problem) => {
@@ -191,9 +191,9 @@ impl<V: Value> Client<V> {
 
     /// A request the batch waited for ended: a refresh (counted, the next one started) or the
     /// final revalidation.
-    pub(super) fn batch_step(&mut self, env: &mut impl Env, id: u32, ended: &Ended<V>) {
+    pub(super) fn batch_step(&mut self, env: &mut impl Env, id: u32, ended: &Outcome<V>) {
         let disposed = self.disposed;
-        let Some(batch) = self.batches.iter_mut().find(|b| b.id == id) else {
+        let Some(batch) = self.batch(id) else {
             return;
         };
         if batch.revalidating {
@@ -201,7 +201,7 @@ impl<V: Value> Client<V> {
         }
         batch.running -= 1;
         match ended {
-            Ok((payload, _)) => batch.refreshed.push(payload.clone()),
+            Ok(payload) => batch.refreshed.push(payload.clone()),
             // Cancelled by `dispose()`: the caller's intent, not a failure.
             Err(rejection) if disposed && rejection.error.kind == ErrorKind::Aborted => {}
             Err(rejection) => batch.failed.push(rejection.clone()),
@@ -224,7 +224,7 @@ impl<V: Value> Client<V> {
         // Its failure is the snapshot's error; the result says what was refreshed.
         match self.fetch_status(env, false) {
             Ok(request) => {
-                if let Some(batch) = self.batches.iter_mut().find(|b| b.id == id) {
+                if let Some(batch) = self.batch(id) {
                     batch.revalidating = true;
                 }
                 self.hold(request, Waiter::Batch(id));
@@ -262,7 +262,7 @@ impl<V: Value> Client<V> {
         let idle = batch.call.is_none() && ok + bad == 0 && batch.deferred.is_empty();
         if !idle {
             let metric = info.metric(bad == 0, duration_ms, ok + bad, None);
-            self.log(entry.level, || entry);
+            self.log(entry);
             self.metric(metric);
         }
         let calls = batch

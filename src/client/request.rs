@@ -7,7 +7,7 @@ use super::{
 };
 use crate::failure;
 use crate::json::JsonView;
-use crate::log::{Level, OperationInfo};
+use crate::log::OperationInfo;
 use crate::model::{
     check_connect_response, check_disconnect_response, check_refresh_response,
     check_status_response, Invalid,
@@ -131,6 +131,9 @@ pub(super) struct Request<V> {
 /// How a request ended: its payload and the accounts it names, or its rejection.
 pub(super) type Ended<V> = Result<(V, Named), Rejection<V>>;
 
+/// What a request's waiters get: its payload, or its rejection.
+pub(super) type Outcome<V> = Result<V, Rejection<V>>;
+
 /// What the other tabs are told of a refresh of `account` that ended so (nothing when it was
 /// cancelled).
 fn told_of<V: Value>(account: Option<AccountKey>, ended: &Ended<V>) -> Option<super::TabMessage> {
@@ -184,7 +187,7 @@ impl<V: Value> Client<V> {
         if !raw {
             outgoing.headers = self.headers_for(env, &outgoing);
             let entry = outgoing.info().started(env.now());
-            self.log(Level::Debug, || entry);
+            self.log(entry);
         }
         let shared = matches!(route, Route::Status { .. } | Route::Refresh);
         let lock = self.wants_lock(&route);
@@ -426,7 +429,7 @@ impl<V: Value> Client<V> {
                         &rejection.error,
                         env.now(),
                     );
-                    self.log(Level::Info, || entry);
+                    self.log(entry);
                 }
                 self.wait_then_send(id, wait_ms);
             }
@@ -503,25 +506,19 @@ impl<V: Value> Client<V> {
                 _ => None,
             })
             .collect();
-        let batches: Vec<u32> = request
-            .waiters
-            .iter()
-            .filter_map(|w| match w {
-                Waiter::Batch(batch) => Some(*batch),
-                _ => None,
-            })
-            .collect();
         let auto_refresh = matches!(request.route, Route::Status { auto_refresh: true });
-        let refresh = matches!(request.route, Route::Refresh);
+        // What the other tabs are told of a refresh; told once its end has been taken in.
+        let told = matches!(request.route, Route::Refresh)
+            .then(|| told_of(request.outgoing.account(), &ended));
         let outcome = self.after(env, request.route, &request.outgoing, ended);
-        if refresh {
-            let message = told_of(request.outgoing.account(), &outcome);
+        if let Some(message) = told {
             self.refresh_told(id, request.lock, message);
         }
-        let answer = outcome.clone().map(|(payload, _)| Answer::Value(payload));
-        self.settle(calls, answer);
-        for batch in batches {
-            self.batch_step(env, batch, &outcome);
+        self.settle(calls, outcome.clone().map(Answer::Value));
+        for waiter in &request.waiters {
+            if let Waiter::Batch(batch) = waiter {
+                self.batch_step(env, *batch, &outcome);
+            }
         }
         if auto_refresh && outcome.is_ok() && self.config.auto_refresh && !self.disposed {
             // Failures are logged by each refresh; auto-refresh never rejects anywhere.
@@ -552,7 +549,7 @@ impl<V: Value> Client<V> {
                 )
             }
         };
-        self.log(entry.level, || entry);
+        self.log(entry);
         self.metric(metric);
     }
 }

@@ -63,26 +63,29 @@ impl TabMessage {
 
     /// The message as the channel carries it.
     pub fn to_value<V: Value>(&self) -> V {
-        let entry = |key: &str, value: V| (key.to_owned(), value);
-        let of = |kind: &str, (provider, account_id): &AccountKey, last: (&str, V)| {
-            V::object(vec![
-                entry("type", V::string(kind)),
-                entry("provider", V::string(provider)),
-                entry("accountId", V::string(account_id)),
-                entry(last.0, last.1),
-            ])
-        };
-        match self {
+        // Its type, and the account it is about with the field that says what happened.
+        let (kind, about) = match self {
             Self::Refreshed {
                 account,
                 expires_text,
                 ..
-            } => of("refreshed", account, ("expiresAt", V::string(expires_text))),
+            } => (
+                "refreshed",
+                Some((account, "expiresAt", V::string(expires_text))),
+            ),
             Self::Failed { account, terminal } => {
-                of("failed", account, ("terminal", V::boolean(*terminal)))
+                ("failed", Some((account, "terminal", V::boolean(*terminal))))
             }
-            Self::Changed => V::object(vec![entry("type", V::string("changed"))]),
+            Self::Changed => ("changed", None),
+        };
+        let mut value = V::new_object();
+        value.set("type", V::string(kind));
+        if let Some(((provider, account_id), key, what)) = about {
+            value.set("provider", V::string(provider));
+            value.set("accountId", V::string(account_id));
+            value.set(key, what);
         }
+        value
     }
 
     /// The channel of the clients of one origin and API (`root`).
@@ -189,12 +192,11 @@ impl<V: Value> Client<V> {
         expires_at: EpochMs,
         text: &str,
     ) {
-        let payload = V::object(vec![
-            ("success".to_owned(), V::boolean(true)),
-            ("provider".to_owned(), V::string(&provider)),
-            ("accountId".to_owned(), V::string(&account_id)),
-            ("expiresAt".to_owned(), V::string(text)),
-        ]);
+        let mut payload = V::new_object();
+        payload.set("success", V::boolean(true));
+        payload.set("provider", V::string(&provider));
+        payload.set("accountId", V::string(&account_id));
+        payload.set("expiresAt", V::string(text));
         let named = vec![AccountRef {
             provider,
             account_id,
@@ -251,17 +253,14 @@ impl<V: Value> Client<V> {
             } => {
                 // An outcome not newer than one already heard (messages may cross) changes
                 // nothing; the token map and the store only ever move forward.
-                let known = self
-                    .heard
-                    .iter()
-                    .find(|(k, _, _)| *k == account)
-                    .map(|h| h.1);
-                if known.is_some_and(|at| at >= expires_at) {
-                    return;
+                match self.heard.iter_mut().find(|(k, _, _)| *k == account) {
+                    Some((_, at, _)) if *at >= expires_at => return,
+                    Some(known) => (known.1, known.2) = (expires_at, expires_text.clone()),
+                    None => {
+                        let told = (account.clone(), expires_at, expires_text.clone());
+                        self.heard.push(told);
+                    }
                 }
-                self.heard.retain(|(k, _, _)| *k != account);
-                self.heard
-                    .push((account.clone(), expires_at, expires_text.clone()));
                 let behind = self
                     .tokens
                     .borrow()
@@ -277,11 +276,10 @@ impl<V: Value> Client<V> {
                     .expiry_of(&account)
                     .is_none_or(|at| at < expires_at)
                 {
-                    let refreshed =
-                        V::object(vec![("expiresAt".to_owned(), V::string(&expires_text))]);
+                    let expiry = V::string(&expires_text);
                     if self
                         .data
-                        .set_expiry(&account, &refreshed, expires_at, env.now())
+                        .set_expiry(&account, expiry, expires_at, env.now())
                     {
                         self.push(Effect::Notify);
                     }

@@ -52,7 +52,7 @@ pub(crate) fn make_error(fields: JsValue) -> JsValue {
 
 /// A core rejection as an `IntegrationError`.
 pub(crate) fn rejection_to_js(rejection: Rejection<JsValue>) -> JsValue {
-    objects::error(rejection)
+    objects::error(&rejection)
 }
 
 /// An `invalid_input` error as a JS value, with a fresh correlation id.
