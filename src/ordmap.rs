@@ -104,9 +104,10 @@ impl OrdMap {
         (before, equal, after)
     }
 
-    /// Sets the value of `key`, adding it when missing.
-    pub fn insert(&mut self, key: Vec<u8>, value: u32) {
+    /// Sets the value of `key`, adding it when missing; returns the value it had.
+    pub fn insert(&mut self, key: Vec<u8>, value: u32) -> Option<u32> {
         let (before, mut t, after) = self.cut(&key);
+        let old = (t != NIL).then(|| self.node(t).value);
         if t == NIL {
             self.seed ^= self.seed << 13;
             self.seed ^= self.seed >> 17;
@@ -132,6 +133,7 @@ impl OrdMap {
         self.node_mut(t).value = value;
         let left = self.merge(before, t);
         self.root = self.merge(left, after);
+        old
     }
 
     /// Removes `key`, returning its value.
@@ -205,10 +207,7 @@ mod tests {
             for (op, key, value) in ops {
                 match op {
                     0 => prop_assert_eq!(map.remove(&key), model.remove(&key)),
-                    _ => {
-                        map.insert(key.clone(), value);
-                        model.insert(key, value);
-                    }
+                    _ => prop_assert_eq!(map.insert(key.clone(), value), model.insert(key, value)),
                 }
             }
             for (key, value) in &model {

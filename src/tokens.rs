@@ -155,12 +155,10 @@ impl TokenMap {
             return;
         };
         let at = expiry_bytes(entry.expires_at);
-        for key in [
-            pair_key(PAIR, &[], provider, account_id),
-            pair_key(EXPIRY, &at, provider, account_id),
-        ] {
+        for (tag, prefix) in [(PAIR, &[][..]), (EXPIRY, &at[..])] {
+            let key = pair_key(tag, prefix, provider, account_id);
             match add {
-                true => self.index.insert(key, slot),
+                true => drop(self.index.insert(key, slot)),
                 false => drop(self.index.remove(&key)),
             }
         }
@@ -170,7 +168,8 @@ impl TokenMap {
     /// redaction scans with.
     fn count_texts(&mut self, entry: &TokenEntry, add: bool) {
         for text in texts_of(entry) {
-            let key = [&[TEXT], text.as_bytes()].concat();
+            let mut key = vec![TEXT];
+            key.extend_from_slice(text.as_bytes());
             let count = self.index.get(&key).unwrap_or(0);
             let count = if add {
                 count + 1
@@ -179,7 +178,7 @@ impl TokenMap {
             };
             match count {
                 0 => drop(self.index.remove(&key)),
-                _ => self.index.insert(key, count),
+                _ => drop(self.index.insert(key, count)),
             }
             if count == u32::from(add) {
                 self.starts.take();
@@ -322,7 +321,9 @@ impl TokenMap {
             providers.push(provider.as_str());
             // `PAIR provider 1` sorts after this provider's keys (`PAIR provider 0 ...`) and
             // before the next provider's: slugs hold no byte below `-`.
-            from = [&[PAIR], provider.as_bytes(), &[1]].concat();
+            from = pair_key(PAIR, &[], provider, "");
+            from.pop();
+            from.push(1);
         }
         providers
     }
@@ -361,8 +362,7 @@ impl TokenMap {
         let mut due = Vec::new();
         for (provider, account_id) in from_store.chain(from_tokens) {
             let key = pair_key(PAIR, &[], provider, account_id);
-            if seen.get(&key).is_none() {
-                seen.insert(key, 0);
+            if seen.insert(key, 0).is_none() {
                 due.push((provider.clone(), account_id.clone()));
             }
         }
@@ -374,9 +374,6 @@ impl TokenMap {
     /// number of tokens; at the others, the longest token that starts there is found through
     /// the index.
     pub fn redact(&self, text: &str) -> String {
-        if self.is_empty() {
-            return text.to_owned();
-        }
         let starts = self.starts.get_or_init(|| self.make_starts());
         let may_start = |rest: &[u8]| {
             let pair = match rest {
