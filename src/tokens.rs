@@ -34,21 +34,22 @@ const TEXT: u8 = 2;
 /// A tag no key has.
 const NOTHING: u8 = 3;
 
-/// `tag`, `provider`, NUL, `account_id`. Slugs hold no NUL, so the keys of one provider sort
-/// together, by account id, and `(a:b, c)` and `(a, b:c)` stay apart.
-fn pair_key(tag: u8, prefix: &[u8], provider: &str, account_id: &str) -> Vec<u8> {
-    let mut key = Vec::with_capacity(2 + prefix.len() + provider.len() + account_id.len());
-    key.push(tag);
-    key.extend_from_slice(prefix);
+/// `head` (a tag, then for the expiry index the expiry), `provider`, NUL, `account_id`. Slugs
+/// hold no NUL, so the keys of one provider sort together, by account id, and `(a:b, c)` and
+/// `(a, b:c)` stay apart.
+fn pair_key(head: &[u8], provider: &str, account_id: &str) -> Vec<u8> {
+    let mut key = Vec::with_capacity(head.len() + provider.len() + 1 + account_id.len());
+    key.extend_from_slice(head);
     key.extend_from_slice(provider.as_bytes());
     key.push(0);
     key.extend_from_slice(account_id.as_bytes());
     key
 }
 
-/// An expiry as 8 bytes that sort like the signed number.
-fn expiry_bytes(at: EpochMs) -> [u8; 8] {
-    ((at as u64) ^ (1 << 63)).to_be_bytes()
+/// The expiry index's tag, then the expiry as 8 bytes that sort like the signed number.
+fn expiry_head(at: EpochMs) -> [u8; 9] {
+    let [a, b, c, d, e, f, g, h] = ((at as u64) ^ (1 << 63)).to_be_bytes();
+    [EXPIRY, a, b, c, d, e, f, g, h]
 }
 
 /// A window of `ms` as [`TokenMap::expiring_within`] takes it: whole milliseconds, an infinite
@@ -146,7 +147,7 @@ impl TokenMap {
     /// otherwise equal another pair's (`("p", "a\0b")` and `("p\0a", "b")`).
     fn find(&self, provider: &str, account_id: &str) -> Option<u32> {
         Self::check_key(provider, account_id).ok()?;
-        self.index.get(&pair_key(PAIR, &[], provider, account_id))
+        self.index.get(&pair_key(&[PAIR], provider, account_id))
     }
 
     /// Points the slot's pair and expiry keys at it (`add`), or takes them out.
@@ -154,9 +155,8 @@ impl TokenMap {
         let Some(((provider, account_id), entry)) = self.slots.get(slot as usize) else {
             return;
         };
-        let at = expiry_bytes(entry.expires_at);
-        for (tag, prefix) in [(PAIR, &[][..]), (EXPIRY, &at[..])] {
-            let key = pair_key(tag, prefix, provider, account_id);
+        for head in [&[PAIR][..], &expiry_head(entry.expires_at)] {
+            let key = pair_key(head, provider, account_id);
             match add {
                 true => drop(self.index.insert(key, slot)),
                 false => drop(self.index.remove(&key)),
@@ -184,17 +184,6 @@ impl TokenMap {
                 self.starts.take();
             }
         }
-    }
-
-    /// The entries whose keys start with `prefix`, in key order.
-    fn slots_under<'a>(
-        &'a self,
-        prefix: Vec<u8>,
-    ) -> impl Iterator<Item = (&'a [u8], &'a (AccountKey, TokenEntry))> + 'a {
-        self.index
-            .from(&prefix)
-            .take_while(move |(k, _)| k.starts_with(&prefix))
-            .filter_map(|(k, slot)| Some((k, self.slot(slot)?)))
     }
 
     /// Stores `entry` for the pair, replacing what was there. Checks first and changes nothing
@@ -245,11 +234,14 @@ impl TokenMap {
     ) -> impl Iterator<Item = (&'a AccountKey, &'a TokenEntry)> + 'a {
         // An invalid provider could hold the separator: it lists nothing.
         let prefix = match check_provider(provider) {
-            Ok(()) => pair_key(PAIR, &[], provider, ""),
+            Ok(()) => pair_key(&[PAIR], provider, ""),
             Err(_) => vec![NOTHING],
         };
-        self.slots_under(prefix)
-            .map(|(_, (key, entry))| (key, entry))
+        self.index
+            .from(&prefix)
+            .take_while(move |(k, _)| k.starts_with(&prefix))
+            .filter_map(|(_, slot)| self.slot(slot))
+            .map(|(key, entry)| (key, entry))
     }
 
     /// Removes the pair's entry; other pairs are untouched. True when there was one.
@@ -321,7 +313,7 @@ impl TokenMap {
             providers.push(provider.as_str());
             // `PAIR provider 1` sorts after this provider's keys (`PAIR provider 0 ...`) and
             // before the next provider's: slugs hold no byte below `-`.
-            from = pair_key(PAIR, &[], provider, "");
+            from = pair_key(&[PAIR], provider, "");
             from.pop();
             from.push(1);
         }
@@ -335,10 +327,13 @@ impl TokenMap {
         within_ms: i64,
         now: EpochMs,
     ) -> impl Iterator<Item = (&AccountKey, EpochMs)> {
-        let until = expiry_bytes(now.saturating_add(within_ms));
-        self.slots_under(vec![EXPIRY])
-            .take_while(move |(k, _)| k.get(1..9).is_some_and(|at| at <= &until[..]))
-            .map(|(_, (key, entry))| (key, entry.expires_at))
+        let until = expiry_head(now.saturating_add(within_ms));
+        // The text keys, after the expiry keys, end it too.
+        self.index
+            .from(&[EXPIRY])
+            .take_while(move |(k, _)| k.get(..9).is_some_and(|head| head <= &until[..]))
+            .filter_map(|(_, slot)| self.slot(slot))
+            .map(|(key, entry)| (key, entry.expires_at))
     }
 
     /// The accounts due for a refresh: those whose token expires at or before `now + window_ms`
@@ -361,7 +356,7 @@ impl TokenMap {
         let mut seen = OrdMap::default();
         let mut due = Vec::new();
         for (provider, account_id) in from_store.chain(from_tokens) {
-            let key = pair_key(PAIR, &[], provider, account_id);
+            let key = pair_key(&[PAIR], provider, account_id);
             if seen.insert(key, 0).is_none() {
                 due.push((provider.clone(), account_id.clone()));
             }
