@@ -268,7 +268,11 @@ impl MultiAccountTokenManager {
         &self,
         #[wasm_bindgen(unchecked_param_type = "number")] ms: JsValue,
     ) -> Result<Array, JsValue> {
-        let ms = number_arg(&ms, "ms")?.ok_or_else(|| invalid_input("ms must be a number"))?;
+        // A number, not NaN: `undefined` and `null` are refused too.
+        let ms = ms
+            .as_f64()
+            .filter(|ms| !ms.is_nan())
+            .ok_or_else(|| invalid_input("ms must be a number"))?;
         let map = self.map.borrow();
         let (mut texts, parts) = (String::new(), Array::new());
         for ((provider, account_id), at) in map.expiring_within(window(ms), now()) {
