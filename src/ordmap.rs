@@ -97,43 +97,52 @@ impl OrdMap {
         self.find(key).map(|t| self.node(t).value)
     }
 
-    /// Sets the value of `key`, adding it when missing.
-    pub fn insert(&mut self, key: Vec<u8>, value: u32) {
-        if let Some(t) = self.find(&key) {
-            self.node_mut(t).value = value;
-            return;
+    /// Splits the map into the keys before `key`, the node of `key` (or `NIL`) and the rest.
+    fn cut(&mut self, key: &[u8]) -> (u32, u32, u32) {
+        let (before, rest) = self.split(self.root, key, false);
+        let (equal, after) = self.split(rest, key, true);
+        (before, equal, after)
+    }
+
+    /// Sets the value of `key`, adding it when missing; returns the value it had.
+    pub fn insert(&mut self, key: Vec<u8>, value: u32) -> Option<u32> {
+        let (before, mut t, after) = self.cut(&key);
+        let old = (t != NIL).then(|| self.node(t).value);
+        if t == NIL {
+            self.seed ^= self.seed << 13;
+            self.seed ^= self.seed >> 17;
+            self.seed ^= self.seed << 5;
+            let node = Node {
+                key,
+                value,
+                priority: self.seed,
+                left: NIL,
+                right: NIL,
+            };
+            t = match self.free.pop() {
+                Some(t) => {
+                    self.nodes[t as usize] = node;
+                    t
+                }
+                None => {
+                    self.nodes.push(node);
+                    self.nodes.len() as u32 - 1
+                }
+            };
         }
-        self.seed ^= self.seed << 13;
-        self.seed ^= self.seed >> 17;
-        self.seed ^= self.seed << 5;
-        let (l, r) = self.split(self.root, &key, false);
-        let node = Node {
-            key,
-            value,
-            priority: self.seed,
-            left: NIL,
-            right: NIL,
-        };
-        let t = match self.free.pop() {
-            Some(t) => {
-                self.nodes[t as usize] = node;
-                t
-            }
-            None => {
-                self.nodes.push(node);
-                self.nodes.len() as u32 - 1
-            }
-        };
-        let left = self.merge(l, t);
-        self.root = self.merge(left, r);
+        self.node_mut(t).value = value;
+        let left = self.merge(before, t);
+        self.root = self.merge(left, after);
+        old
     }
 
     /// Removes `key`, returning its value.
     pub fn remove(&mut self, key: &[u8]) -> Option<u32> {
-        let t = self.find(key)?;
-        let (l, rest) = self.split(self.root, key, false);
-        let (_, r) = self.split(rest, key, true);
-        self.root = self.merge(l, r);
+        let (before, t, after) = self.cut(key);
+        self.root = self.merge(before, after);
+        if t == NIL {
+            return None;
+        }
         let node = self.node_mut(t);
         node.key = Vec::new();
         self.free.push(t);
@@ -198,10 +207,7 @@ mod tests {
             for (op, key, value) in ops {
                 match op {
                     0 => prop_assert_eq!(map.remove(&key), model.remove(&key)),
-                    _ => {
-                        map.insert(key.clone(), value);
-                        model.insert(key, value);
-                    }
+                    _ => prop_assert_eq!(map.insert(key.clone(), value), model.insert(key, value)),
                 }
             }
             for (key, value) in &model {

@@ -23,7 +23,8 @@ pub struct TokenEntry {
     pub expires_at: EpochMs,
 }
 
-/// Token texts shorter than this are matched by a scan; longer ones through the sorted index.
+/// Token texts shorter than this are looked up one length at a time; longer ones by their first
+/// `PREFIX` bytes.
 const PREFIX: usize = 8;
 
 /// The first byte of an index key says what the key is.
@@ -33,28 +34,22 @@ const TEXT: u8 = 2;
 /// A tag no key has.
 const NOTHING: u8 = 3;
 
-/// `tag`, `provider`, NUL, `account_id`. Slugs hold no NUL, so the keys of one provider sort
-/// together, by account id, and `(a:b, c)` and `(a, b:c)` stay apart.
-fn pair_key(tag: u8, prefix: &[u8], provider: &str, account_id: &str) -> Vec<u8> {
-    let mut key = Vec::with_capacity(2 + prefix.len() + provider.len() + account_id.len());
-    key.push(tag);
-    key.extend_from_slice(prefix);
+/// `head` (a tag, then for the expiry index the expiry), `provider`, NUL, `account_id`. Slugs
+/// hold no NUL, so the keys of one provider sort together, by account id, and `(a:b, c)` and
+/// `(a, b:c)` stay apart.
+fn pair_key(head: &[u8], provider: &str, account_id: &str) -> Vec<u8> {
+    let mut key = Vec::with_capacity(head.len() + provider.len() + 1 + account_id.len());
+    key.extend_from_slice(head);
     key.extend_from_slice(provider.as_bytes());
     key.push(0);
     key.extend_from_slice(account_id.as_bytes());
     key
 }
 
-/// An expiry as 8 bytes that sort like the signed number.
-fn expiry_bytes(at: EpochMs) -> [u8; 8] {
-    ((at as u64) ^ (1 << 63)).to_be_bytes()
-}
-
-fn text_key(text: &[u8]) -> Vec<u8> {
-    let mut key = Vec::with_capacity(1 + text.len());
-    key.push(TEXT);
-    key.extend_from_slice(text);
-    key
+/// The expiry index's tag, then the expiry as 8 bytes that sort like the signed number.
+fn expiry_head(at: EpochMs) -> [u8; 9] {
+    let [a, b, c, d, e, f, g, h] = ((at as u64) ^ (1 << 63)).to_be_bytes();
+    [EXPIRY, a, b, c, d, e, f, g, h]
 }
 
 /// A window of `ms` as [`TokenMap::expiring_within`] takes it: whole milliseconds, an infinite
@@ -75,35 +70,15 @@ pub fn window(ms: f64) -> i64 {
 /// is one copy of its code in the wasm (three `std` B-tree types cost 10 KB).
 #[derive(Debug, Default)]
 pub struct TokenMap {
-    /// The pairs and their entries; `None` is a free slot (listed in `free`).
-    slots: Vec<Option<(AccountKey, TokenEntry)>>,
-    free: Vec<u32>,
+    /// The pairs and their entries; removing one moves the last into its slot.
+    slots: Vec<(AccountKey, TokenEntry)>,
     index: OrdMap,
-    /// What redaction scans with; made when first needed after the token texts change.
-    prefilter: OnceCell<Prefilter>,
+    /// A bit per (first byte, second byte) of a token text, a one-byte text setting all of its
+    /// row: most places of a text are passed over with one bit test. Made when first needed
+    /// after the token texts change.
+    starts: OnceCell<Vec<u64>>,
     /// Changes on every write (wrapping): a reader may keep what it read while it is the same.
     version: u32,
-}
-
-/// The token texts as redaction needs them: which byte pairs can start a token, so that most
-/// places of a text are passed over with one bit test, and the texts too short for the index.
-#[derive(Debug)]
-struct Prefilter {
-    /// A bit per (first byte, second byte) of a token; a one-byte token sets all of its row.
-    starts: Vec<u64>,
-    /// The texts shorter than `PREFIX` bytes.
-    short: Vec<Vec<u8>>,
-}
-
-impl Prefilter {
-    fn may_start(&self, rest: &[u8]) -> bool {
-        let pair = match rest {
-            [first, second, ..] => usize::from(*first) << 8 | usize::from(*second),
-            [first] => usize::from(*first) << 8,
-            [] => return false,
-        };
-        self.starts[pair / 64] & (1 << (pair % 64)) != 0
-    }
 }
 
 /// Reads `setToken`'s token: `{ accessToken, refreshToken?, expiresAt }`, each text well-formed,
@@ -165,37 +140,49 @@ impl TokenMap {
     }
 
     fn slot(&self, slot: u32) -> Option<&(AccountKey, TokenEntry)> {
-        self.slots.get(slot as usize)?.as_ref()
+        self.slots.get(slot as usize)
     }
 
     /// The pair's slot. A pair that could never be stored is absent: its joined key could
     /// otherwise equal another pair's (`("p", "a\0b")` and `("p\0a", "b")`).
     fn find(&self, provider: &str, account_id: &str) -> Option<u32> {
         Self::check_key(provider, account_id).ok()?;
-        self.index.get(&pair_key(PAIR, &[], provider, account_id))
+        self.index.get(&pair_key(&[PAIR], provider, account_id))
     }
 
-    /// The entries whose keys start with `prefix`, in key order.
-    fn slots_under<'a>(
-        &'a self,
-        prefix: Vec<u8>,
-    ) -> impl Iterator<Item = (&'a [u8], &'a (AccountKey, TokenEntry))> + 'a {
-        self.index
-            .from(&prefix)
-            .take_while(move |(k, _)| k.starts_with(&prefix))
-            .filter_map(|(k, slot)| Some((k, self.slot(slot)?)))
-    }
-
-    fn count_text(&mut self, text: &str, add: bool) {
-        let key = text_key(text.as_bytes());
-        let count = self.index.get(&key).unwrap_or(0);
-        match (add, count) {
-            (true, _) => self.index.insert(key, count + 1),
-            (false, 0 | 1) => drop(self.index.remove(&key)),
-            (false, _) => self.index.insert(key, count - 1),
+    /// Points the slot's pair and expiry keys at it (`add`), or takes them out.
+    fn place(&mut self, slot: u32, add: bool) {
+        let Some(((provider, account_id), entry)) = self.slots.get(slot as usize) else {
+            return;
+        };
+        for head in [&[PAIR][..], &expiry_head(entry.expires_at)] {
+            let key = pair_key(head, provider, account_id);
+            match add {
+                true => drop(self.index.insert(key, slot)),
+                false => drop(self.index.remove(&key)),
+            }
         }
-        if matches!((add, count), (true, 0) | (false, 0 | 1)) {
-            self.prefilter.take();
+    }
+
+    /// Counts the entry's token texts up (`add`) or down; a text that comes or goes clears what
+    /// redaction scans with.
+    fn count_texts(&mut self, entry: &TokenEntry, add: bool) {
+        for text in texts_of(entry) {
+            let mut key = vec![TEXT];
+            key.extend_from_slice(text.as_bytes());
+            let count = self.index.get(&key).unwrap_or(0);
+            let count = if add {
+                count + 1
+            } else {
+                count.saturating_sub(1)
+            };
+            match count {
+                0 => drop(self.index.remove(&key)),
+                _ => drop(self.index.insert(key, count)),
+            }
+            if count == u32::from(add) {
+                self.starts.take();
+            }
         }
     }
 
@@ -215,22 +202,10 @@ impl TokenMap {
             return Err("token.refreshToken must be a non-empty string when given".into());
         }
         self.remove(provider, account_id);
-        let slot = match self.free.pop() {
-            Some(slot) => slot,
-            None => {
-                self.slots.push(None);
-                self.slots.len() as u32 - 1
-            }
-        };
-        self.index
-            .insert(pair_key(PAIR, &[], provider, account_id), slot);
-        let at = expiry_bytes(entry.expires_at);
-        self.index
-            .insert(pair_key(EXPIRY, &at, provider, account_id), slot);
-        for text in texts_of(&entry) {
-            self.count_text(text, true);
-        }
-        self.slots[slot as usize] = Some(((provider.to_owned(), account_id.to_owned()), entry));
+        self.count_texts(&entry, true);
+        self.slots
+            .push(((provider.to_owned(), account_id.to_owned()), entry));
+        self.place(self.slots.len() as u32 - 1, true);
         self.version = self.version.wrapping_add(1);
         Ok(())
     }
@@ -259,35 +234,29 @@ impl TokenMap {
     ) -> impl Iterator<Item = (&'a AccountKey, &'a TokenEntry)> + 'a {
         // An invalid provider could hold the separator: it lists nothing.
         let prefix = match check_provider(provider) {
-            Ok(()) => pair_key(PAIR, &[], provider, ""),
+            Ok(()) => pair_key(&[PAIR], provider, ""),
             Err(_) => vec![NOTHING],
         };
-        self.slots_under(prefix)
-            .map(|(_, (key, entry))| (key, entry))
+        self.index
+            .from(&prefix)
+            .take_while(move |(k, _)| k.starts_with(&prefix))
+            .filter_map(|(_, slot)| self.slot(slot))
+            .map(|(key, entry)| (key, entry))
     }
 
     /// Removes the pair's entry; other pairs are untouched. True when there was one.
     pub fn remove(&mut self, provider: &str, account_id: &str) -> bool {
-        // A pair that could never be stored is absent (see `find`): checked, then one lookup.
-        if Self::check_key(provider, account_id).is_err() {
-            return false;
-        }
-        let Some(slot) = self
-            .index
-            .remove(&pair_key(PAIR, &[], provider, account_id))
-        else {
+        let Some(slot) = self.find(provider, account_id) else {
             return false;
         };
-        let Some((_, entry)) = self.slots.get_mut(slot as usize).and_then(Option::take) else {
+        if slot as usize >= self.slots.len() {
             return false;
-        };
-        let at = expiry_bytes(entry.expires_at);
-        self.index
-            .remove(&pair_key(EXPIRY, &at, provider, account_id));
-        for text in texts_of(&entry) {
-            self.count_text(text, false);
         }
-        self.free.push(slot);
+        self.place(slot, false);
+        let (_, entry) = self.slots.swap_remove(slot as usize);
+        // The entry that moved into the slot, if any, is found there now.
+        self.place(slot, true);
+        self.count_texts(&entry, false);
         self.version = self.version.wrapping_add(1);
         true
     }
@@ -297,16 +266,12 @@ impl TokenMap {
         let Some(slot) = self.find(provider, account_id) else {
             return false;
         };
-        let Some((_, entry)) = self.slots.get_mut(slot as usize).and_then(Option::as_mut) else {
+        self.place(slot, false);
+        let Some((_, entry)) = self.slots.get_mut(slot as usize) else {
             return false;
         };
-        let old = expiry_bytes(entry.expires_at);
         entry.expires_at = expires_at;
-        self.index
-            .remove(&pair_key(EXPIRY, &old, provider, account_id));
-        let at = expiry_bytes(expires_at);
-        self.index
-            .insert(pair_key(EXPIRY, &at, provider, account_id), slot);
+        self.place(slot, true);
         self.version = self.version.wrapping_add(1);
         true
     }
@@ -322,8 +287,7 @@ impl TokenMap {
 
     /// How many pairs have a token.
     pub fn len(&self) -> usize {
-        // Every slot is taken or listed as free.
-        self.slots.len() - self.free.len()
+        self.slots.len()
     }
 
     /// `MultiAccountTokenManager(n tokens)`: what `String()` of its manager shows.
@@ -349,7 +313,7 @@ impl TokenMap {
             providers.push(provider.as_str());
             // `PAIR provider 1` sorts after this provider's keys (`PAIR provider 0 ...`) and
             // before the next provider's: slugs hold no byte below `-`.
-            from = pair_key(PAIR, &[], provider, "");
+            from = pair_key(&[PAIR], provider, "");
             from.pop();
             from.push(1);
         }
@@ -363,10 +327,13 @@ impl TokenMap {
         within_ms: i64,
         now: EpochMs,
     ) -> impl Iterator<Item = (&AccountKey, EpochMs)> {
-        let until = expiry_bytes(now.saturating_add(within_ms));
-        self.slots_under(vec![EXPIRY])
-            .take_while(move |(k, _)| k.get(1..9).is_some_and(|at| at <= &until[..]))
-            .map(|(_, (key, entry))| (key, entry.expires_at))
+        let until = expiry_head(now.saturating_add(within_ms));
+        // The text keys, after the expiry keys, end it too.
+        self.index
+            .from(&[EXPIRY])
+            .take_while(move |(k, _)| k.get(..9).is_some_and(|head| head <= &until[..]))
+            .filter_map(|(_, slot)| self.slot(slot))
+            .map(|(key, entry)| (key, entry.expires_at))
     }
 
     /// The accounts due for a refresh: those whose token expires at or before `now + window_ms`
@@ -389,9 +356,8 @@ impl TokenMap {
         let mut seen = OrdMap::default();
         let mut due = Vec::new();
         for (provider, account_id) in from_store.chain(from_tokens) {
-            let key = pair_key(PAIR, &[], provider, account_id);
-            if seen.get(&key).is_none() {
-                seen.insert(key, 0);
+            let key = pair_key(&[PAIR], provider, account_id);
+            if seen.insert(key, 0).is_none() {
                 due.push((provider.clone(), account_id.clone()));
             }
         }
@@ -401,21 +367,26 @@ impl TokenMap {
     /// `text` with every stored token text replaced by [`crate::error::REDACTED`]: one pass over
     /// the text, where a place that no token can start at costs one bit test, whatever the
     /// number of tokens; at the others, the longest token that starts there is found through
-    /// the index (by its first `PREFIX` bytes) or among the few shorter texts.
+    /// the index.
     pub fn redact(&self, text: &str) -> String {
-        if self.is_empty() {
-            return text.to_owned();
-        }
-        let filter = self.prefilter.get_or_init(|| self.make_prefilter());
+        let starts = self.starts.get_or_init(|| self.make_starts());
+        let may_start = |rest: &[u8]| {
+            let pair = match rest {
+                [first, second, ..] => usize::from(*first) << 8 | usize::from(*second),
+                [first] => usize::from(*first) << 8,
+                [] => return false,
+            };
+            starts
+                .get(pair / 64)
+                .is_some_and(|bits| bits & (1 << (pair % 64)) != 0)
+        };
         let bytes = text.as_bytes();
         let mut out = String::new();
         let (mut at, mut copied) = (0, 0);
-        while at < bytes.len() {
-            let rest = &bytes[at..];
-            let hit = if filter.may_start(rest) {
-                self.longest_token_at(rest, filter)
-            } else {
-                0
+        while let Some(rest) = bytes.get(at..).filter(|rest| !rest.is_empty()) {
+            let hit = match may_start(rest) {
+                true => self.longest_token_at(rest),
+                false => 0,
             };
             if hit == 0 {
                 at += 1;
@@ -430,52 +401,49 @@ impl TokenMap {
         out
     }
 
-    /// The length of the longest token text that `rest` starts with, 0 when none.
-    fn longest_token_at(&self, rest: &[u8], filter: &Prefilter) -> usize {
+    /// The length of the longest token text that `rest` starts with, 0 when none: those shorter
+    /// than `PREFIX` bytes looked up one length at a time, the others among the texts that
+    /// start with `rest`'s first `PREFIX` bytes.
+    fn longest_token_at(&self, rest: &[u8]) -> usize {
         #[cfg(all(test, not(target_arch = "wasm32")))]
         tests::LOOKUPS.with(|n| n.set(n.get() + 1));
         let mut longest = 0;
-        if let Some(window) = rest.get(..PREFIX) {
-            let mut key = [TEXT; 1 + PREFIX];
-            key[1..].copy_from_slice(window);
+        let mut key = vec![TEXT];
+        for (len, byte) in (1..).zip(rest.iter().take(PREFIX)) {
+            key.push(*byte);
+            if self.index.get(&key).is_some() {
+                longest = len;
+            }
+        }
+        if key.len() > PREFIX {
             for (k, _) in self.index.from(&key) {
-                let token = k.get(1..).unwrap_or_default();
-                if !token.starts_with(window) {
+                if !k.starts_with(&key) {
                     break;
                 }
+                let token = k.get(1..).unwrap_or_default();
                 if rest.starts_with(token) {
                     longest = longest.max(token.len());
                 }
             }
         }
-        for token in &filter.short {
-            if rest.starts_with(token) {
-                longest = longest.max(token.len());
-            }
-        }
         longest
     }
 
-    fn make_prefilter(&self) -> Prefilter {
-        let mut filter = Prefilter {
-            starts: vec![0; 1024],
-            short: Vec::new(),
-        };
+    fn make_starts(&self) -> Vec<u64> {
+        let mut starts = vec![0u64; 1024];
         for (k, _) in self.index.from(&[TEXT]) {
-            let token = k.get(1..).unwrap_or_default();
-            let row = usize::from(token.first().copied().unwrap_or_default()) << 8;
-            let pairs = match token.get(1) {
+            let row = usize::from(k.get(1).copied().unwrap_or_default()) << 8;
+            let pairs = match k.get(2) {
                 Some(second) => row + usize::from(*second)..row + usize::from(*second) + 1,
                 None => row..row + 256,
             };
             for pair in pairs {
-                filter.starts[pair / 64] |= 1 << (pair % 64);
-            }
-            if token.len() < PREFIX {
-                filter.short.push(token.to_vec());
+                if let Some(bits) = starts.get_mut(pair / 64) {
+                    *bits |= 1 << (pair % 64);
+                }
             }
         }
-        filter
+        starts
     }
 }
 

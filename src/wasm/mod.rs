@@ -67,11 +67,6 @@ pub(crate) fn date(ms: EpochMs) -> Date {
     Date::new(&JsValue::from_f64(ms as f64))
 }
 
-/// Epoch milliseconds as RFC 3339 (`Date#toISOString`). Every time here is within a `Date`'s range.
-pub(crate) fn iso(ms: EpochMs) -> String {
-    date(ms).to_iso_string().into()
-}
-
 thread_local! {
     /// Property names already made into JS strings: validation reads the same few names for
     /// every account, and making a JS string from Rust text costs a decode each time. Kept for

@@ -7,7 +7,7 @@ use super::{date, get, now, well_formed};
 use crate::client::objects;
 use crate::time::EpochMs;
 use crate::tokens::{read_token, window, TokenEntry, TokenMap};
-use js_sys::{Array, Date, Object};
+use js_sys::{Array, Date, JsString, Object};
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
@@ -99,18 +99,16 @@ impl TokenData {
 
     /// `TokenData(provider/accountId, expires <RFC 3339>)`, without token text.
     #[wasm_bindgen(js_name = toString, unchecked_return_type = "string")]
-    pub fn to_string_js(&self) -> JsValue {
-        [
-            "TokenData(",
-            &self.provider.as_string().unwrap_or_default(),
-            "/",
-            &self.account_id.as_string().unwrap_or_default(),
-            ", expires ",
-            &super::iso(self.expires_at),
-            ")",
-        ]
-        .concat()
-        .into()
+    pub fn to_string_js(&self) -> JsString {
+        let expires = date(self.expires_at).to_iso_string();
+        // Joined by JavaScript: the texts are not copied into wasm and back.
+        JsString::from("TokenData(")
+            .concat(&self.provider)
+            .concat(&"/".into())
+            .concat(&self.account_id)
+            .concat(&", expires ".into())
+            .concat(&expires)
+            .concat(&")".into())
     }
 }
 
@@ -178,13 +176,12 @@ impl MultiAccountTokenManager {
         #[wasm_bindgen(js_name = accountId, unchecked_param_type = "string")] account_id: JsValue,
         #[wasm_bindgen(unchecked_param_type = "TokenInput")] token: JsValue,
     ) -> Result<(), JsValue> {
-        let (provider, account_id) = key(&provider, &account_id)
-            .ok_or_else(|| invalid_input("provider and accountId must be well-formed strings"))?;
-        let entry = read_token(&token).map_err(invalid_input)?;
-        self.map
-            .borrow_mut()
-            .set(&provider, &account_id, entry)
-            .map_err(invalid_input)
+        let set = match key(&provider, &account_id) {
+            Some((provider, account_id)) => read_token(&token)
+                .and_then(|entry| self.map.borrow_mut().set(&provider, &account_id, entry)),
+            None => Err("provider and accountId must be well-formed strings".into()),
+        };
+        set.map_err(invalid_input)
     }
 
     /// The token of one account, or `undefined`: what `getToken` (pkg-template/tokens.js) reads
@@ -271,7 +268,11 @@ impl MultiAccountTokenManager {
         &self,
         #[wasm_bindgen(unchecked_param_type = "number")] ms: JsValue,
     ) -> Result<Array, JsValue> {
-        let ms = number_arg(&ms, "ms")?.ok_or_else(|| invalid_input("ms must be a number"))?;
+        // A number, not NaN: `undefined` and `null` are refused too.
+        let ms = ms
+            .as_f64()
+            .filter(|ms| !ms.is_nan())
+            .ok_or_else(|| invalid_input("ms must be a number"))?;
         let map = self.map.borrow();
         let (mut texts, parts) = (String::new(), Array::new());
         for ((provider, account_id), at) in map.expiring_within(window(ms), now()) {
