@@ -214,17 +214,7 @@ pub fn number_text(x: f64) -> String {
     if x.abs() >= 1e15 {
         return if x > 0.0 { ">1e15" } else { "<-1e15" }.into();
     }
-    let millis = (x * 1000.0).round() as i64;
-    let (whole, frac) = (millis / 1000, (millis % 1000).unsigned_abs());
-    let sign = if millis < 0 && whole == 0 { "-" } else { "" };
-    if frac == 0 {
-        [sign, &int_text(whole)].concat()
-    } else {
-        // 1000 + frac: the three digits with their leading zeros, after a `1`.
-        let digits = int_text(1000 + frac as i64);
-        let decimals = digits.get(1..).unwrap_or_default().trim_end_matches('0');
-        [sign, &int_text(whole), ".", decimals].concat()
-    }
+    decimal_text((x * 1000.0).round() as i64, 3)
 }
 
 /// An integer in decimal. Messages are built with `concat` and this rather than `format!`, which
@@ -236,19 +226,30 @@ pub fn number_text(x: f64) -> String {
 /// assert_eq!(int_text(i64::MIN), "-9223372036854775808");
 /// ```
 pub fn int_text(n: i64) -> String {
-    let mut digits = Vec::with_capacity(20);
+    decimal_text(n, 0)
+}
+
+/// `n / 10^decimals` in decimal, without trailing zeros after the point (`decimal_text(-250,
+/// 3)` is `-0.25`, `decimal_text(2000, 3)` is `2`).
+fn decimal_text(n: i64, decimals: u32) -> String {
+    let mut reversed = Vec::with_capacity(24);
     let mut rest = n.unsigned_abs();
-    loop {
-        digits.push(char::from(b'0' + (rest % 10) as u8));
-        rest /= 10;
-        if rest == 0 {
-            break;
+    let mut place = 0;
+    while rest > 0 || place <= decimals {
+        let digit = (rest % 10) as u8;
+        if place == decimals && !reversed.is_empty() {
+            reversed.push('.');
         }
+        if place >= decimals || digit != 0 || !reversed.is_empty() {
+            reversed.push(char::from(b'0' + digit));
+        }
+        rest /= 10;
+        place += 1;
     }
     if n < 0 {
-        digits.push('-');
+        reversed.push('-');
     }
-    digits.iter().rev().collect()
+    reversed.iter().rev().collect()
 }
 
 /// The text that stands where a token was.
