@@ -135,24 +135,22 @@ impl IntegrationError {
 
     /// Rewrites every text field with `redact` (which replaces token text).
     pub fn redact_with(&mut self, redact: impl Fn(&str) -> String) {
-        for field in [
-            &mut self.message,
-            &mut self.user_message,
-            &mut self.correlation_id,
-        ] {
-            *field = redact(field);
-        }
-        for text in [
-            &mut self.type_,
-            &mut self.path,
-            &mut self.account_id,
-            &mut self.provider,
-        ]
-        .into_iter()
-        .flatten()
-        {
+        for text in self.texts_mut().into_iter().flatten() {
             *text = redact(text);
         }
+    }
+
+    /// Every text field, for redaction.
+    pub fn texts_mut(&mut self) -> [Option<&mut String>; 7] {
+        [
+            Some(&mut self.message),
+            Some(&mut self.user_message),
+            Some(&mut self.correlation_id),
+            self.type_.as_mut(),
+            self.path.as_mut(),
+            self.account_id.as_mut(),
+            self.provider.as_mut(),
+        ]
     }
 }
 

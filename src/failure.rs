@@ -38,12 +38,12 @@ pub fn http<V: JsonView>(
         return (error, None);
     }
     let server = read_server_error(body);
-    let said = server
-        .message
-        .clone()
-        .or_else(|| (!status_text.is_empty()).then(|| status_text.to_owned()))
-        .unwrap_or_else(|| "no message".to_owned());
-    let message = [operation, " failed with HTTP ", &code, ": ", &said].concat();
+    let said = match (&server.message, status_text) {
+        (Some(message), _) => message,
+        (None, "") => "no message",
+        (None, status_text) => status_text,
+    };
+    let message = [operation, " failed with HTTP ", &code, ": ", said].concat();
     let mut error =
         IntegrationError::new(ErrorKind::Http, message, correlation_id).with_status(status);
     let details = server.apply_to(&mut error, retryable_status);

@@ -82,6 +82,18 @@ pub struct LogEntry {
     pub error_kind: Option<&'static str>,
 }
 
+impl LogEntry {
+    /// Every text field that can hold caller-given text, for redaction.
+    pub fn texts_mut(&mut self) -> [Option<&mut String>; 4] {
+        [
+            Some(&mut self.message),
+            self.correlation_id.as_mut(),
+            self.provider.as_mut(),
+            self.account_id.as_mut(),
+        ]
+    }
+}
+
 /// What an operation is about, for its log entries and metric.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct OperationInfo<'a> {
@@ -243,6 +255,17 @@ pub struct Metric {
     pub provider: Option<String>,
     /// The account.
     pub account_id: Option<String>,
+}
+
+impl Metric {
+    /// Every text field that can hold caller-given text, for redaction.
+    pub fn texts_mut(&mut self) -> [Option<&mut String>; 3] {
+        [
+            Some(&mut self.correlation_id),
+            self.provider.as_mut(),
+            self.account_id.as_mut(),
+        ]
+    }
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]

@@ -508,21 +508,7 @@ impl<V: Value> Client<V> {
         if self.config.log_level == Level::Silent || entry.level < self.config.log_level {
             return;
         }
-        let tokens = self.tokens.borrow();
-        if !tokens.is_empty() {
-            entry.message = tokens.redact(&entry.message);
-            for text in [
-                &mut entry.correlation_id,
-                &mut entry.provider,
-                &mut entry.account_id,
-            ]
-            .into_iter()
-            .flatten()
-            {
-                *text = tokens.redact(text);
-            }
-        }
-        drop(tokens);
+        self.redact(&mut entry.texts_mut());
         self.push(Effect::Log(entry));
     }
 
@@ -530,30 +516,31 @@ impl<V: Value> Client<V> {
         if !self.config.metrics {
             return;
         }
-        let tokens = self.tokens.borrow();
-        if !tokens.is_empty() {
-            metric.correlation_id = tokens.redact(&metric.correlation_id);
-            for text in [&mut metric.provider, &mut metric.account_id]
-                .into_iter()
-                .flatten()
-            {
-                *text = tokens.redact(text);
-            }
-        }
-        drop(tokens);
+        self.redact(&mut metric.texts_mut());
         self.push(Effect::Metric(metric));
     }
 
     /// A rejection with every text redacted of token text, the server's `details` included.
     fn redacted(&self, mut rejection: Rejection<V>) -> Rejection<V> {
+        self.redact(&mut rejection.error.texts_mut());
         let tokens = self.tokens.borrow();
         if !tokens.is_empty() {
-            rejection.error.redact_with(|t| tokens.redact(t));
             rejection.details = rejection
                 .details
                 .map(|d| redact_value(&d, &tokens, crate::json::MAX_DEPTH));
         }
         rejection
+    }
+
+    /// Replaces token text in each of `texts`.
+    fn redact(&self, texts: &mut [Option<&mut String>]) {
+        let tokens = self.tokens.borrow();
+        if tokens.is_empty() {
+            return;
+        }
+        for text in texts.iter_mut().flatten() {
+            **text = tokens.redact(text);
+        }
     }
 
     /// An argument error: logged and measured like any failed operation. The boundary rejects
