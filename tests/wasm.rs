@@ -69,8 +69,8 @@ fn client(extra: &str) -> IntegrationsClient {
     IntegrationsClient::new(options).unwrap_or_else(|e| panic!("client: {e:?}"))
 }
 
-async fn settle(promise: Promise) -> Result<JsValue, JsValue> {
-    JsFuture::from(promise).await
+async fn settle(promise: impl Into<JsValue>) -> Result<JsValue, JsValue> {
+    JsFuture::from(promise.into().unchecked_into::<Promise>()).await
 }
 
 #[wasm_bindgen_test]
@@ -208,9 +208,7 @@ fn guards_never_throw_on_hostile_values() {
 async fn concurrent_status_calls_share_one_request_and_then_the_cache() {
     reset("[]").await;
     let client = client("");
-    let calls: Array = (0..50)
-        .map(|_| JsValue::from(client.status(JsValue::UNDEFINED)))
-        .collect();
+    let calls: Array = (0..50).map(|_| client.status(JsValue::UNDEFINED)).collect();
     let results: Array = settle(Promise::all(&calls))
         .await
         .expect("all resolve")
@@ -280,7 +278,7 @@ fn the_token_map_keeps_exact_pairs_and_hides_token_text() {
         .get_token("instagram".into(), "b".into())
         .expect("entry");
     assert_eq!(entry.access_token(), "tok_SECRET_123456789");
-    let text = entry.to_string_js().as_string().expect("text");
+    let text = entry.to_string_js();
     assert!(
         text.starts_with("TokenData(instagram/b, expires "),
         "{text}"

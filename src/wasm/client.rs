@@ -12,11 +12,9 @@ use super::{try_own_copy, well_formed};
 use crate::client::{account_args, objects, provider_arg, Call, Client, Config, TabMessage, View};
 use crate::options::{check_options_object, opt_bool, opt_string, read_fetch_config};
 use crate::tokens::{AccountKey, TokenMap};
-use js_sys::{Function, Object, Promise};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 /// The client for one integrations API: typed operations with retry, validated responses, an
 /// SWR-style store for React, and a token map kept in step with the server.
@@ -49,7 +47,7 @@ impl IntegrationsClient {
         &self,
         operation: &'static str,
         parsed: &dyn Fn() -> Result<(Call, Option<CallerSignal>), String>,
-    ) -> Promise {
+    ) -> JsValue {
         let driver = &self.driver;
         match driver.read(Client::ready).and_then(|()| parsed()) {
             Ok((call, signal)) => driver.call(call, signal),
@@ -58,7 +56,7 @@ impl IntegrationsClient {
     }
 
     /// A method whose only argument is its options (with a signal).
-    fn plain_call(&self, call: fn() -> Call, options: &JsValue) -> Promise {
+    fn plain_call(&self, call: fn() -> Call, options: &JsValue) -> JsValue {
         self.call(call().operation(), &|| {
             let ((), signal) = with_signal(options, |_| Ok(()))?;
             Ok((call(), signal))
@@ -71,7 +69,7 @@ impl IntegrationsClient {
         operation: &'static str,
         (provider, account_id, options): (&JsValue, &JsValue, &JsValue),
         call: fn(AccountKey) -> Call,
-    ) -> Promise {
+    ) -> JsValue {
         self.call(operation, &|| {
             let key = account_args(provider.as_string(), well_formed(account_id))?;
             let ((), signal) = with_signal(options, |_| Ok(()))?;
@@ -141,7 +139,7 @@ impl IntegrationsClient {
     pub fn status(
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "StatusOptions")] options: JsValue,
-    ) -> Promise {
+    ) -> JsValue {
         self.call("status", &|| {
             let (force, signal) = with_signal(&options, |o| opt_bool(o, "force", "options.force"))?;
             let force = force.unwrap_or(false);
@@ -154,7 +152,7 @@ impl IntegrationsClient {
     pub fn revalidate(
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
-    ) -> Promise {
+    ) -> JsValue {
         self.plain_call(|| Call::Status { force: true }, &options)
     }
 
@@ -164,7 +162,7 @@ impl IntegrationsClient {
     pub fn request_refresh(
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
-    ) -> Promise {
+    ) -> JsValue {
         self.plain_call(|| Call::RequestRefresh, &options)
     }
 
@@ -182,7 +180,7 @@ impl IntegrationsClient {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Provider")] provider: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "ConnectOptions")] options: JsValue,
-    ) -> Promise {
+    ) -> JsValue {
         self.call("connect", &|| {
             let provider = provider_arg(provider.as_string())?;
             let (redirect_uri, signal) = with_signal(&options, |o| {
@@ -205,7 +203,7 @@ impl IntegrationsClient {
         #[wasm_bindgen(unchecked_param_type = "Provider")] provider: JsValue,
         #[wasm_bindgen(js_name = accountId, unchecked_param_type = "string")] account_id: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
-    ) -> Promise {
+    ) -> JsValue {
         let args = (&provider, &account_id, &options);
         self.account_call("disconnect", args, Call::Disconnect)
     }
@@ -219,7 +217,7 @@ impl IntegrationsClient {
         #[wasm_bindgen(unchecked_param_type = "Provider")] provider: JsValue,
         #[wasm_bindgen(js_name = accountId, unchecked_param_type = "string")] account_id: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
-    ) -> Promise {
+    ) -> JsValue {
         let args = (&provider, &account_id, &options);
         self.account_call("refreshToken", args, Call::RefreshToken)
     }
@@ -232,7 +230,7 @@ impl IntegrationsClient {
         #[wasm_bindgen(unchecked_param_type = "Provider")] provider: JsValue,
         #[wasm_bindgen(js_name = accountId, unchecked_param_type = "string")] account_id: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
-    ) -> Promise {
+    ) -> JsValue {
         let args = (&provider, &account_id, &options);
         self.account_call("refreshToken", args, Call::RefreshIfNeeded)
     }
@@ -243,7 +241,7 @@ impl IntegrationsClient {
     pub fn refresh_expiring(
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
-    ) -> Promise {
+    ) -> JsValue {
         self.plain_call(|| Call::RefreshExpiring, &options)
     }
 
@@ -255,9 +253,10 @@ impl IntegrationsClient {
         #[wasm_bindgen(unchecked_param_type = "() => void")] listener: JsValue,
     ) -> Result<JsValue, JsValue> {
         let driver = &self.driver;
-        let listener: Function = listener
-            .dyn_into()
-            .map_err(|_| driver.refusal("status", "subscribe(listener) takes a function".into()))?;
+        if !listener.is_function() {
+            let problem = "subscribe(listener) takes a function".into();
+            return Err(driver.refusal("status", problem));
+        }
         driver
             .read(Client::ready)
             .map_err(|problem| driver.refusal("status", problem))?;
@@ -306,7 +305,7 @@ pub fn fetch_with_retry(
     #[wasm_bindgen(unchecked_optional_param_type = "RequestInit")] init: JsValue,
     #[wasm_bindgen(js_name = config, unchecked_optional_param_type = "FetchWithRetryConfig")]
     config_arg: JsValue,
-) -> Promise {
+) -> JsValue {
     let prepared = (|| -> Result<(Rc<Driver>, Call, Option<CallerSignal>), String> {
         let url = url.as_string().ok_or("url must be a string")?;
         check_options_object(given(&init), "init")?;
@@ -314,7 +313,7 @@ pub fn fetch_with_retry(
         // (with its own signal).
         let init = match init.is_object() {
             true => try_own_copy(&init).map_err(|_| "init could not be read")?,
-            false => Object::new().into(),
+            false => super::new_object(),
         };
         let signal = CallerSignal::read(&init).map_err(|_| "init.signal must be an AbortSignal")?;
         let config = Config::for_fetch(read_fetch_config(given(&config_arg))?);
@@ -331,6 +330,6 @@ pub fn fetch_with_retry(
     })();
     match prepared {
         Ok((driver, call, signal)) => driver.call(call, signal),
-        Err(problem) => Promise::reject(&invalid_input(problem)),
+        Err(problem) => super::rejected(&invalid_input(problem)),
     }
 }

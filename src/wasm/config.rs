@@ -2,13 +2,11 @@
 //! here only what the core cannot hold: functions, the platform's URL parser and
 //! `location.origin`, and the frozen `DEFAULT_RETRY_CONFIG`.
 
-use super::{get, global};
+use super::{construct, get, global};
 use crate::client::{objects, root};
 use crate::options::{self, ClientOptions, OptionError};
 use crate::retry::RetryConfig;
-use js_sys::Function;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 /// An argument as the core reads it: `None` when `undefined`.
 pub(crate) fn given(value: &JsValue) -> Option<&JsValue> {
@@ -16,11 +14,11 @@ pub(crate) fn given(value: &JsValue) -> Option<&JsValue> {
 }
 
 /// An optional function field.
-pub(crate) fn opt_function(object: &JsValue, key: &str) -> Result<Option<Function>, OptionError> {
+pub(crate) fn opt_function(object: &JsValue, key: &str) -> Result<Option<JsValue>, OptionError> {
     get(object, key)
-        .map(|v| {
-            v.dyn_into::<Function>()
-                .map_err(|_| [key, " must be a function"].concat())
+        .map(|v| match v.is_function() {
+            true => Ok(v),
+            false => Err([key, " must be a function"].concat()),
         })
         .transpose()
 }
@@ -32,9 +30,9 @@ pub fn default_retry_config() -> JsValue {
 }
 
 /// The global `fetch`, or an error saying there is none.
-pub(crate) fn global_fetch() -> Result<Function, OptionError> {
+pub(crate) fn global_fetch() -> Result<JsValue, OptionError> {
     get(&global(), "fetch")
-        .and_then(|f| f.dyn_into::<Function>().ok())
+        .filter(JsValue::is_function)
         .ok_or_else(|| "there is no global fetch; pass options.fetch".to_owned())
 }
 
@@ -44,9 +42,9 @@ pub(crate) struct Read {
     /// Every route's prefix, or why no request can be sent.
     /// Every route's prefix; `None` without `baseUrl` outside a browser.
     pub root: Option<String>,
-    pub fetch: Function,
-    pub logger: Option<Function>,
-    pub on_metric: Option<Function>,
+    pub fetch: JsValue,
+    pub logger: Option<JsValue>,
+    pub on_metric: Option<JsValue>,
     pub tokens: Option<JsValue>,
 }
 
@@ -73,7 +71,7 @@ pub(crate) fn read_client(options: &JsValue) -> Result<Read, OptionError> {
 /// `baseUrl` as the platform's URL parser reads it: a reader of its parts (`protocol`, ...), or
 /// `None` when it refuses it.
 fn url_part(base_url: &str) -> Option<impl Fn(&str) -> String> {
-    let url: JsValue = web_sys::Url::new(base_url).ok()?.into();
+    let url = construct("URL", &[&base_url.into()]).ok()?;
     // The parts as properties: one generic read, where Url's typed getters are an import each.
     Some(move |name: &str| {
         get(&url, name)

@@ -10,19 +10,16 @@ use super::observe::Observer;
 use super::signal::CallerSignal;
 use super::tabs::Tabs;
 use super::transport::{read_response, Transport};
-use super::{clear_timeout, get, global, new_uuid, set_timeout};
+use super::{apply, bind, call, construct, get, global, new_uuid, rejected, resolved};
 use crate::client::{
     describe_network_error, objects, Answer, Call, CallId, Client, Effect, Env, Rejection,
     Response, TabMessage,
 };
 use crate::held::Held;
 use crate::time::EpochMs;
-use js_sys::{Function, Promise};
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-use web_sys::AbortController;
 
 /// What JavaScript calls `wake` about (its first argument).
 const TIMER: u32 = 0;
@@ -36,6 +33,12 @@ const ONLINE: u32 = 7;
 const UNSUBSCRIBE: u32 = 8;
 const LOCKED: u32 = 9;
 const MESSAGE: u32 = 10;
+/// The executor of a call's promise: given its `resolve` and `reject`.
+const EXECUTOR: u32 = 11;
+/// The executor of the promise that holds a granted lock: given its `resolve`.
+const HOLD: u32 = 12;
+/// Does nothing (a lock request's rejection, once withdrawn).
+const IGNORE: u32 = 13;
 
 #[wasm_bindgen]
 extern "C" {
@@ -66,41 +69,35 @@ impl Env for Js {
             .is_none_or(|v| v != "hidden")
     }
     fn url_parses(&self, url: &str) -> bool {
-        web_sys::Url::new(url).is_ok()
+        construct("URL", &[&url.into()]).is_ok()
     }
 }
 
 /// An attempt in flight: its controller, and its response while the body is read.
-type InFlight = (AbortController, Option<Response<JsValue>>);
+type InFlight = (JsValue, Option<Response<JsValue>>);
 
-/// A call's promise functions, and the listener on its caller's signal.
-struct Pending {
-    resolve: Function,
-    reject: Function,
-    listening: Option<super::signal::Listening>,
-}
+/// A call's promise functions (`resolve`, `reject`), and the listener on its caller's signal.
+struct Pending(JsValue, JsValue, Option<super::signal::Listening>);
 
 /// The driver of one core.
 pub(crate) struct Driver {
     core: RefCell<Client<JsValue>>,
     pub transport: Transport,
     pub observer: Observer,
-    wake: Function,
+    wake: JsValue,
     /// `wake` bound to focus, online and visibility: the same functions to add and remove.
-    window: [Function; 3],
+    window: [JsValue; 3],
     /// Calls not settled yet, by call.
     pending: Held<Pending>,
     /// Attempts in flight, by attempt.
     attempts: Held<InFlight>,
     /// `setTimeout` handles, by the core's timer.
     timers: Held<JsValue>,
-    subscribers: Held<Function>,
+    subscribers: Held<JsValue>,
     next: Cell<u32>,
     me: Weak<Self>,
     /// Web Locks and the channel to the other tabs, where the platform has them.
     tabs: Option<Tabs>,
-    /// The built-in `Boolean`: a function that does nothing with what it is given.
-    ignore: Function,
     /// Itself while a call is pending: a promise settles even if the client object is dropped.
     keep: RefCell<Option<Rc<Self>>>,
 }
@@ -117,19 +114,19 @@ impl Driver {
         Rc::new_cyclic(|weak: &Weak<Self>| {
             let weak_self = weak.clone();
             let weak = weak.clone();
-            let wake = Closure::<dyn FnMut(JsValue, JsValue, JsValue) -> JsValue>::new(
-                move |kind, id, value| {
+            // `Fn`, not `FnMut`: JavaScript it calls may call it again (a promise's executor).
+            let wake = Closure::<dyn Fn(JsValue, JsValue, JsValue, JsValue) -> JsValue>::new(
+                move |kind, id, value, more| {
                     let number = |v: &JsValue| v.as_f64().unwrap_or(-1.0) as u32;
                     match weak.upgrade() {
-                        Some(driver) => driver.wake(number(&kind), number(&id), value),
+                        Some(driver) => driver.wake(number(&kind), number(&id), value, more),
                         None => JsValue::UNDEFINED,
                     }
                 },
             );
-            let wake: Function = wake.into_js_value().unchecked_into();
-            let on = |kind: u32| -> Function {
-                wake.bind2(&JsValue::NULL, &kind.into(), &0.into())
-                    .unchecked_into()
+            let wake = wake.into_js_value();
+            let on = |kind: u32| {
+                bind(&wake, &JsValue::NULL, &kind.into(), &0.into()).unwrap_or_default()
             };
             let tabs = channel.and_then(|name| Tabs::open(&name, &on(MESSAGE)));
             core.coordinate(tabs.is_some());
@@ -146,18 +143,14 @@ impl Driver {
                 next: Cell::new(0),
                 me: weak_self,
                 tabs,
-                ignore: get(&global(), "Boolean")
-                    .map_or_else(Function::default, JsCast::unchecked_into),
                 keep: RefCell::default(),
             }
         })
     }
 
     /// `wake` bound to `kind` and `id`: a callback with no Rust closure of its own.
-    fn bound(&self, kind: u32, id: u32) -> Function {
-        self.wake
-            .bind2(&JsValue::NULL, &kind.into(), &id.into())
-            .unchecked_into()
+    fn bound(&self, kind: u32, id: u32) -> JsValue {
+        bind(&self.wake, &JsValue::NULL, &kind.into(), &id.into()).unwrap_or_default()
     }
 
     /// Runs an event through the core, then carries out what it asks.
@@ -189,16 +182,17 @@ impl Driver {
             Effect::Send(attempt) => self.send(attempt),
             Effect::Abort(attempt) => {
                 if let Some((controller, _)) = self.attempts.take(attempt) {
-                    controller.abort();
+                    let _ = call(&controller, "abort", &[]);
                 }
             }
             Effect::SetTimer { timer, delay_ms } => {
-                let handle = set_timeout(&self.bound(TIMER, timer), delay_ms);
+                let args = [&self.bound(TIMER, timer), &delay_ms.into()];
+                let handle = call(&global(), "setTimeout", &args).unwrap_or_default();
                 self.timers.put(timer, handle);
             }
             Effect::ClearTimer(timer) => {
                 if let Some(handle) = self.timers.take(timer) {
-                    clear_timeout(&handle);
+                    let _ = call(&global(), "clearTimeout", &[&handle]);
                 }
             }
             Effect::Settle { calls, outcome } => self.settle(&calls, outcome),
@@ -208,7 +202,8 @@ impl Driver {
             Effect::Metric(metric) => self.observer.metric(metric),
             Effect::Lock { request, name } => {
                 if let Some(tabs) = &self.tabs {
-                    tabs.lock(request, &name, &self.bound(LOCKED, request), &self.ignore);
+                    let ignore = self.bound(IGNORE, 0);
+                    tabs.lock(request, &name, &self.bound(LOCKED, request), &ignore);
                 }
             }
             Effect::Unlock(request) => {
@@ -226,9 +221,11 @@ impl Driver {
 
     /// What JavaScript called back about; the granted callback of a lock returns the promise
     /// that holds it, every other callback returns nothing.
-    fn wake(&self, kind: u32, id: u32, value: JsValue) -> JsValue {
+    fn wake(&self, kind: u32, id: u32, value: JsValue, more: JsValue) -> JsValue {
         match kind {
             LOCKED => return self.granted(id),
+            EXECUTOR => self.pending.put(id, Pending(value, more, None)),
+            HOLD => self.tabs.iter().for_each(|tabs| tabs.granted(id, &value)),
             MESSAGE => {
                 let data = get(&value, "data").unwrap_or_default();
                 if let Some(message) = TabMessage::read(&data) {
@@ -261,22 +258,22 @@ impl Driver {
     /// A lock this tab asked for was granted: the core sends (or ends the refresh with what
     /// another tab told); the lock is held until the core lets it go.
     fn granted(&self, request: u32) -> JsValue {
-        let Some(tabs) = &self.tabs else {
+        if self.tabs.is_none() {
             return JsValue::UNDEFINED;
-        };
-        let holding = tabs.granted(request);
+        }
+        let holding = construct("Promise", &[&self.bound(HOLD, request)]).unwrap_or_default();
         self.event(|core, env| core.locked(env, request));
-        holding.into()
+        holding
     }
 
     // --- requests ------------------------------------------------------------------------
 
     fn send(&self, attempt: u32) {
-        let Ok(controller) = AbortController::new() else {
+        let Ok(controller) = construct("AbortController", &[]) else {
             let detail = "AbortController is not available";
             return self.event(|core, env| core.network_error(env, attempt, detail));
         };
-        let signal = controller.signal();
+        let signal = get(&controller, "signal").unwrap_or_default();
         self.attempts.put(attempt, (controller, None));
         // Built under the core's borrow, sent after it: the caller's `fetch` may call the client.
         let built = self.read(|core| {
@@ -289,14 +286,14 @@ impl Driver {
         let sent = self.transport.fetch(&url, &init);
         match sent {
             Ok(promise) => {
-                let promise = Promise::resolve(&promise);
+                let promise = resolved(&promise);
                 super::signal::forward(
                     &promise,
                     &self.bound(RESPONSE, attempt),
                     &self.bound(NETWORK, attempt),
                 );
             }
-            Err(error) => drop(self.wake(NETWORK, attempt, error)),
+            Err(error) => drop(self.wake(NETWORK, attempt, error, JsValue::UNDEFINED)),
         }
     }
 
@@ -304,7 +301,8 @@ impl Driver {
     fn response(&self, attempt: u32, response: &JsValue) {
         let read = read_response(response);
         let Ok((head, text)) = read else {
-            return drop(self.wake(NETWORK, attempt, read.err().unwrap_or_default()));
+            let error = read.err().unwrap_or_default();
+            return drop(self.wake(NETWORK, attempt, error, JsValue::UNDEFINED));
         };
         if !self
             .attempts
@@ -312,7 +310,7 @@ impl Driver {
         {
             return;
         }
-        let body = Promise::resolve(&text);
+        let body = resolved(&text);
         super::signal::forward(
             &body,
             &self.bound(TEXT, attempt),
@@ -342,27 +340,20 @@ impl Driver {
 
     /// Makes a call: a promise that the core settles (maybe at once). A signal that has already
     /// fired goes to the core as such; one that refuses a listener is refused.
-    pub fn call(&self, what: Call, signal: Option<CallerSignal>) -> Promise {
+    pub fn call(&self, what: Call, signal: Option<CallerSignal>) -> JsValue {
         let call = self.next_id();
         // Read once: a caller's signal may answer differently the next time.
         let aborted = signal.as_ref().is_some_and(|s| s.aborted());
-        let listen = |s: CallerSignal| s.listen(self.bound(LEAVE, call).into());
+        let listen = |s: CallerSignal| s.listen(self.bound(LEAVE, call));
         let listening = match signal.filter(|_| !aborted).map(listen).transpose() {
             Ok(listening) => listening,
             Err(problem) => return self.refuse(what.operation(), problem),
         };
-        let mut promise_functions = None;
-        let promise =
-            Promise::new(&mut |resolve, reject| promise_functions = Some((resolve, reject)));
-        let Some((resolve, reject)) = promise_functions else {
+        // Its executor (`wake`) holds the promise's functions in `pending`.
+        let promise = construct("Promise", &[&self.bound(EXECUTOR, call)]).unwrap_or_default();
+        if !self.pending.update(call, |p| p.2 = listening) {
             return promise;
-        };
-        let pending = Pending {
-            resolve,
-            reject,
-            listening,
-        };
-        self.pending.put(call, pending);
+        }
         self.keep.replace(self.me.upgrade());
         self.event(|core, env| match aborted {
             true => core.call_aborted(env, call, what),
@@ -372,8 +363,8 @@ impl Driver {
     }
 
     /// A call refused before it reached the core: logged and measured by the core.
-    pub fn refuse(&self, operation: &'static str, problem: String) -> Promise {
-        Promise::reject(&self.refusal(operation, problem))
+    pub fn refuse(&self, operation: &'static str, problem: String) -> JsValue {
+        rejected(&self.refusal(operation, problem))
     }
 
     /// The `invalid_input` error of a refused call.
@@ -393,12 +384,12 @@ impl Driver {
             Err(rejection) => Err(rejection_to_js(rejection)),
         };
         for p in settled {
-            if let Some(listening) = &p.listening {
+            if let Some(listening) = &p.2 {
                 listening.stop();
             }
             let _ = match &value {
-                Ok(value) => p.resolve.call1(&JsValue::NULL, value),
-                Err(error) => p.reject.call1(&JsValue::NULL, error),
+                Ok(value) => apply(&p.0, &JsValue::NULL, &[value]),
+                Err(error) => apply(&p.1, &JsValue::NULL, &[error]),
             };
         }
     }
@@ -406,17 +397,17 @@ impl Driver {
     // --- subscribers and the window ------------------------------------------------------
 
     /// Adds a subscriber; returns its unsubscribe function.
-    pub fn subscribe(&self, listener: Function) -> JsValue {
+    pub fn subscribe(&self, listener: JsValue) -> JsValue {
         let id = self.next_id();
         self.subscribers.put(id, listener);
         self.event(|core, env| core.subscribe(env));
-        self.bound(UNSUBSCRIBE, id).into()
+        self.bound(UNSUBSCRIBE, id)
     }
 
     fn notify(&self) {
         for listener in self.subscribers.values() {
             // A listener that throws must not stop the others.
-            let _ = listener.call0(&JsValue::NULL);
+            let _ = apply(&listener, &JsValue::NULL, &[]);
         }
     }
 
@@ -439,13 +430,12 @@ impl Driver {
             (global, "online", &self.window[1]),
             (document, "visibilitychange", &self.window[2]),
         ];
+        let method = match add {
+            true => "addEventListener",
+            false => "removeEventListener",
+        };
         for (target, event, callback) in targets {
-            let target: &web_sys::EventTarget = target.unchecked_ref();
-            let _ = if add {
-                target.add_event_listener_with_callback(event, callback)
-            } else {
-                target.remove_event_listener_with_callback(event, callback)
-            };
+            let _ = call(&target, method, &[&event.into(), callback]);
         }
     }
 

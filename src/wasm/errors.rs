@@ -2,33 +2,27 @@
 //! (a class that extends `Error` needs JS syntax); the package entry registers it at load time,
 //! and without it (wasm tests) a plain `Error` carries the same fields and brand.
 
+use super::{assign, construct, set, symbol_for, try_delete, try_set};
 use crate::client::{objects, Rejection};
 use crate::error::IntegrationError;
-use js_sys::{Function, Object, Reflect};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 thread_local! {
-    static ERROR_CLASS: RefCell<Option<Function>> = const { RefCell::new(None) };
+    static ERROR_CLASS: RefCell<Option<JsValue>> = const { RefCell::new(None) };
 }
 
 /// The brand that marks an `IntegrationError` across realms and across the ESM and CJS copies.
 const BRAND: &str = "integrations-client.IntegrationError";
 
 fn brand() -> JsValue {
-    js_sys::Symbol::for_(BRAND).into()
+    symbol_for(BRAND)
 }
 
 /// Called once by the package entry with the JS `IntegrationError` class.
 #[wasm_bindgen(js_name = __registerErrorClass, skip_typescript)]
-pub fn register_error_class(class: Function) {
+pub fn register_error_class(class: JsValue) {
     ERROR_CLASS.with(|slot| *slot.borrow_mut() = Some(class));
-}
-
-/// Sets a property on an object we just created; that cannot throw.
-pub(crate) fn set(target: &JsValue, key: &str, value: impl Into<JsValue>) {
-    let _ = Reflect::set(target, &JsValue::from_str(key), &value.into());
 }
 
 /// An `IntegrationError` of `fields` (`crate::client::objects::error_fields`): an instance of
@@ -36,17 +30,16 @@ pub(crate) fn set(target: &JsValue, key: &str, value: impl Into<JsValue>) {
 pub(crate) fn make_error(fields: JsValue) -> JsValue {
     let class = ERROR_CLASS.with(|slot| slot.borrow().clone());
     if let Some(class) = class {
-        if let Ok(made) = Reflect::construct(&class, &js_sys::Array::of1(&fields)) {
+        if let Ok(made) = super::construct_with(&class, &[&fields]) {
             return made;
         }
     }
-    let message = super::get(&fields, "message").unwrap_or_default();
-    let plain: JsValue = js_sys::Error::new(&message.as_string().unwrap_or_default()).into();
+    let message = super::get(&fields, "message").and_then(|m| m.as_string());
+    let plain = construct("Error", &[&message.unwrap_or_default().into()]).unwrap_or_default();
     set(&plain, "name", "IntegrationError");
-    let fields: &Object = fields.unchecked_ref();
-    let _ = Reflect::delete_property(fields, &JsValue::from_str("message"));
-    let _ = Object::assign(plain.unchecked_ref::<Object>(), fields);
-    let _ = Reflect::set(&plain, &brand(), &JsValue::TRUE);
+    let _ = try_delete(&fields, &"message".into());
+    assign(&plain, &fields);
+    let _ = try_set(&plain, &brand(), &JsValue::TRUE);
     plain
 }
 
@@ -66,8 +59,8 @@ pub(crate) fn invalid_input(message: impl Into<String>) -> JsValue {
 pub fn is_integration_error(
     #[wasm_bindgen(unchecked_param_type = "unknown")] value: JsValue,
 ) -> bool {
-    (value.is_object() || value.is_function())
-        && Reflect::get(&value, &brand()).is_ok_and(|v| v == JsValue::TRUE)
+    // A primitive throws in `Reflect.get`: it reads as a symbol, not `true`.
+    super::read(&value, &brand()).is_some_and(|v| v.as_bool() == Some(true))
 }
 
 /// Makes an `IntegrationError` the way the seed's helper did: a fresh uuid v4 `correlationId`,

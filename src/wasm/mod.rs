@@ -23,16 +23,20 @@ pub use tokens::{MultiAccountTokenManager, TokenData};
 
 use crate::json::{JsonKind, JsonView};
 use crate::time::EpochMs;
-use js_sys::{Array, Date, Function, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+/// What a JavaScript call returned, or what it threw.
+pub(crate) type Thrown<T = JsValue> = Result<T, JsValue>;
+
+// The platform's functions, declared here rather than taken from js-sys: each crate of
+// bindings links its whole surface (js-sys alone put ~2 KB of closure shims in the table).
 #[wasm_bindgen]
 extern "C" {
     #[wasm_bindgen(catch, js_namespace = Object, js_name = getPrototypeOf)]
     fn try_get_prototype_of(value: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_namespace = Object, js_name = keys)]
-    fn try_object_keys(value: &JsValue) -> Result<Array, JsValue>;
+    fn try_object_keys(value: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_namespace = Array, js_name = isArray)]
     fn try_is_array(value: &JsValue) -> Result<bool, JsValue>;
     /// `Date.prototype.getTime.call(value)`: throws for what only looks like a `Date`.
@@ -50,21 +54,100 @@ extern "C" {
     // js_sys::global() probes four.
     #[wasm_bindgen(thread_local_v2, js_name = globalThis)]
     static GLOBAL: JsValue;
+    #[wasm_bindgen(catch, js_namespace = Reflect, js_name = get)]
+    fn try_get(target: &JsValue, key: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = Reflect, js_name = set)]
+    fn try_set(target: &JsValue, key: &JsValue, value: &JsValue) -> Result<bool, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = Reflect, js_name = deleteProperty)]
+    fn try_delete(target: &JsValue, key: &JsValue) -> Result<bool, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = Reflect, js_name = apply)]
+    fn try_apply(function: &JsValue, this: &JsValue, args: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = Reflect, js_name = construct)]
+    fn try_construct(class: &JsValue, args: &JsValue) -> Result<JsValue, JsValue>;
+    /// `Function.prototype.bind.call(function, this, a, b)`: throws when `function` is none.
+    #[wasm_bindgen(catch, js_namespace = ["Function", "prototype", "bind"], js_name = call)]
+    pub(crate) fn bind(
+        function: &JsValue,
+        this: &JsValue,
+        a: &JsValue,
+        b: &JsValue,
+    ) -> Result<JsValue, JsValue>;
+    /// `Object()`: a new empty object.
+    #[wasm_bindgen(js_name = Object)]
+    pub(crate) fn new_object() -> JsValue;
+    /// `Array()`: a new empty array.
+    #[wasm_bindgen(js_name = Array)]
+    pub(crate) fn new_array() -> JsValue;
+    #[wasm_bindgen(js_namespace = ["Array", "prototype", "push"], js_name = call)]
+    pub(crate) fn push(array: &JsValue, value: &JsValue);
+    #[wasm_bindgen(js_namespace = Object, js_name = assign)]
+    fn assign(target: &JsValue, source: &JsValue);
+    #[wasm_bindgen(js_namespace = Object, js_name = freeze)]
+    fn freeze(value: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_namespace = Object, js_name = is)]
+    fn same(a: &JsValue, b: &JsValue) -> bool;
+    #[wasm_bindgen(catch, js_namespace = JSON, js_name = stringify)]
+    fn try_stringify(value: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_namespace = Symbol, js_name = for)]
+    fn symbol_for(name: &str) -> JsValue;
+    #[wasm_bindgen(js_namespace = Promise, js_name = resolve)]
+    pub(crate) fn resolved(value: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_namespace = Promise, js_name = reject)]
+    pub(crate) fn rejected(value: &JsValue) -> JsValue;
+    /// A uniform draw in `[0, 1)`.
+    #[wasm_bindgen(js_namespace = Math, js_name = random)]
+    pub(crate) fn random() -> f64;
+    /// A `Date` (its type for `instanceof`), made of epoch milliseconds.
+    pub(crate) type Date;
+    #[wasm_bindgen(constructor)]
+    pub(crate) fn new(ms: f64) -> Date;
+    #[wasm_bindgen(static_method_of = Date)]
+    fn now() -> f64;
+    #[wasm_bindgen(method, js_name = toISOString)]
+    pub(crate) fn to_iso_string(this: &Date) -> JsValue;
+    /// A string (its `length` counts UTF-16 units).
+    #[wasm_bindgen(is_type_of = JsValue::is_string)]
+    type Text;
+    #[wasm_bindgen(method, getter)]
+    fn length(this: &Text) -> f64;
+}
 
-    #[wasm_bindgen(js_name = setTimeout)]
-    fn set_timeout(handler: &Function, ms: f64) -> JsValue;
-    #[wasm_bindgen(js_name = clearTimeout)]
-    fn clear_timeout(handle: &JsValue);
+/// A new JS array of `items`.
+pub(crate) fn array<T: AsRef<JsValue>>(items: impl IntoIterator<Item = T>) -> JsValue {
+    let array = new_array();
+    items.into_iter().for_each(|v| push(&array, v.as_ref()));
+    array
+}
+
+/// `function.call(this, ...args)`, through `Reflect.apply`: one import for every call the
+/// boundary makes. What it returned, or what it threw (a `function` that is not one throws).
+pub(crate) fn apply(function: &JsValue, this: &JsValue, args: &[&JsValue]) -> Thrown {
+    try_apply(function, this, &array(args))
+}
+
+/// `target[method](...args)`, the method read through [`get`].
+pub(crate) fn call(target: &JsValue, method: &str, args: &[&JsValue]) -> Thrown {
+    apply(&get(target, method).unwrap_or_default(), target, args)
+}
+
+/// `new globalThis[class](...args)`, or what it threw.
+pub(crate) fn construct(class: &str, args: &[&JsValue]) -> Thrown {
+    construct_with(&get(&global(), class).unwrap_or_default(), args)
+}
+
+/// `new class(...args)`, or what it threw.
+pub(crate) fn construct_with(class: &JsValue, args: &[&JsValue]) -> Thrown {
+    try_construct(class, &array(args))
+}
+
+/// Sets a property on an object we just created; that cannot throw.
+pub(crate) fn set(target: &JsValue, key: &str, value: impl Into<JsValue>) {
+    let _ = try_set(target, &JsValue::from_str(key), &value.into());
 }
 
 /// `globalThis`.
 pub(crate) fn global() -> JsValue {
     GLOBAL.with(JsValue::clone)
-}
-
-/// A new `Date` of epoch milliseconds.
-pub(crate) fn date(ms: EpochMs) -> Date {
-    Date::new(&JsValue::from_f64(ms as f64))
 }
 
 thread_local! {
@@ -100,9 +183,14 @@ pub(crate) fn get(target: &JsValue, name: &str) -> Option<JsValue> {
         return None;
     }
     // No borrow of the cache is held here: a getter may call back into the client.
-    match Reflect::get(target, &key(name)) {
+    read(target, &key(name))
+}
+
+/// `Reflect.get`: `None` when `undefined`; what throws reads as a symbol.
+pub(crate) fn read(target: &JsValue, key: &JsValue) -> Option<JsValue> {
+    match try_get(target, key) {
         Ok(value) => Some(value).filter(|v| !v.is_undefined()),
-        Err(_) => Some(JsValue::symbol(Some("unreadable"))),
+        Err(_) => Some(symbol_for("unreadable")),
     }
 }
 
@@ -168,8 +256,8 @@ impl JsonView for JsValue {
     }
 
     fn as_str_within(&self, max: usize) -> Option<String> {
-        let text = self.dyn_ref::<js_sys::JsString>()?;
-        (text.length() as usize <= max).then(|| self.as_string())?
+        let text = self.dyn_ref::<Text>()?;
+        (text.length() <= max as f64).then(|| self.as_string())?
     }
 
     fn as_f64(&self) -> Option<f64> {
@@ -188,38 +276,37 @@ impl JsonView for JsValue {
     }
 
     fn index(&self, index: usize) -> Option<Self> {
-        match Reflect::get_u32(self, index as u32) {
-            Ok(value) => Some(value).filter(|v| !v.is_undefined()),
-            Err(_) => Some(JsValue::symbol(Some("unreadable"))),
-        }
+        read(self, &JsValue::from_f64(index as f64))
     }
 
     fn keys(&self) -> Vec<String> {
-        try_object_keys(self)
-            .map(|keys| keys.iter().filter_map(|k| k.as_string()).collect())
-            .unwrap_or_default()
+        let keys = try_object_keys(self).unwrap_or_default();
+        let count = JsonView::len(&keys).unwrap_or(0);
+        (0..count)
+            .filter_map(|i| keys.index(i)?.as_string())
+            .collect()
     }
 }
 
 impl crate::client::Value for JsValue {
     fn same(&self, other: &Self) -> bool {
-        js_sys::Object::is(self, other)
+        same(self, other)
     }
 
     /// `JSON.stringify`, kept as a JS string: two texts compare in one native call.
     fn text(&self) -> Option<Self> {
-        js_sys::JSON::stringify(self).ok().map(JsValue::from)
+        try_stringify(self).ok()
     }
 
     fn with(&self, key: &str, value: Self) -> Self {
         let copy = own_copy(self);
-        errors::set(&copy, key, value);
+        set(&copy, key, value);
         copy
     }
 
     fn without(&self, key: &str) -> Self {
         let copy = own_copy(self);
-        let _ = Reflect::delete_property(copy.unchecked_ref::<js_sys::Object>(), &key.into());
+        let _ = try_delete(&copy, &key.into());
         copy
     }
 
@@ -236,14 +323,11 @@ impl crate::client::Value for JsValue {
     }
 
     fn array(items: Vec<Self>) -> Self {
-        items.into_iter().collect::<Array>().into()
+        array(items)
     }
 
     fn object(entries: Vec<(String, Self)>) -> Self {
-        let entries: Array = entries
-            .into_iter()
-            .map(|(k, v)| Array::of2(&k.into(), &v))
-            .collect();
+        let entries = array(entries.into_iter().map(|(k, v)| array([k.into(), v])));
         // Entries defined, not assigned: a "__proto__" key stays a key.
         try_from_entries(&entries).unwrap_or(JsValue::NULL)
     }
@@ -253,19 +337,19 @@ impl crate::client::Value for JsValue {
     }
 
     fn new_object() -> Self {
-        js_sys::Object::new().into()
+        new_object()
     }
 
     fn set(&mut self, key: &str, value: Self) {
-        errors::set(self, key, value);
+        set(self, key, value);
     }
 
     fn frozen(self) -> Self {
-        js_sys::Object::freeze(self.unchecked_ref::<js_sys::Object>()).into()
+        freeze(&self)
     }
 
     fn timestamp(ms: EpochMs) -> Self {
-        date(ms).to_iso_string().into()
+        Date::new(ms as f64).to_iso_string()
     }
 
     fn error(fields: Self) -> Self {
@@ -289,11 +373,11 @@ fn has_plain_prototype(value: &JsValue) -> Option<bool> {
 /// `"__proto__"` key from a server stays a key and never becomes the copy's prototype. An
 /// object that cannot be read (a getter or proxy trap that throws) copies as an empty one.
 pub(crate) fn own_copy(value: &JsValue) -> JsValue {
-    try_own_copy(value).unwrap_or_else(|_| js_sys::Object::new().into())
+    try_own_copy(value).unwrap_or_else(|_| new_object())
 }
 
 /// [`own_copy`], or the error that reading `value` threw.
-pub(crate) fn try_own_copy(value: &JsValue) -> Result<JsValue, JsValue> {
+pub(crate) fn try_own_copy(value: &JsValue) -> Thrown {
     try_from_entries(&try_entries(value)?)
 }
 
@@ -311,23 +395,19 @@ pub(crate) fn well_formed(value: &JsValue) -> Option<String> {
 
 /// `Date.now()`.
 pub(crate) fn now() -> i64 {
-    js_sys::Date::now() as i64
-}
-
-/// A uniform draw in `[0, 1)`.
-pub(crate) fn random() -> f64 {
-    js_sys::Math::random()
+    Date::now() as i64
 }
 
 /// A fresh uuid v4 from the platform's CSPRNG (`crypto.getRandomValues`, present in browsers,
 /// insecure contexts included, and in Node >= 19), falling back to `Math.random`.
 pub(crate) fn new_uuid() -> String {
     let bytes = get(&global(), "crypto").and_then(|crypto| {
-        let fill: Function = get(&crypto, "getRandomValues")?.dyn_into().ok()?;
-        let buffer = js_sys::Uint8Array::new_with_length(16);
-        fill.call1(&crypto, &buffer).ok()?;
+        let buffer = construct("Uint8Array", &[&16.into()]).ok()?;
+        call(&crypto, "getRandomValues", &[&buffer]).ok()?;
         let mut bytes = [0u8; 16];
-        buffer.copy_to(&mut bytes);
+        for (i, byte) in bytes.iter_mut().enumerate() {
+            *byte = buffer.index(i)?.as_f64()? as u8;
+        }
         Some(bytes)
     });
     crate::error::uuid_v4_from(bytes, random)

@@ -1,10 +1,8 @@
 //! A caller's `AbortSignal`: read defensively, listened to with a function the driver binds, and
 //! left clean when the call settles.
 
-use super::get;
-use js_sys::{Function, Promise};
+use super::{apply, bind, call, get};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 /// A caller's `AbortSignal`. It is the caller's object, so it may throw or lie: it is only ever
 /// read through `Reflect.get` and called through `Function.prototype.call`, and one that cannot
@@ -13,7 +11,7 @@ pub(crate) struct CallerSignal(JsValue);
 
 /// A listener on a caller's signal, and `removeEventListener` bound to take it off again.
 pub(crate) struct Listening {
-    remove: Function,
+    remove: JsValue,
 }
 
 impl CallerSignal {
@@ -42,19 +40,16 @@ impl CallerSignal {
     }
 
     /// The signal's `method`, bound to it and to `("abort", listener)`.
-    fn bound(&self, method: &str, listener: &JsValue) -> Result<Function, String> {
-        let method: Function<fn(JsValue, JsValue) -> JsValue> = get(&self.0, method)
-            .and_then(|m| m.dyn_into().ok())
-            .ok_or(Self::REFUSED)?;
-        let bound = method.bind2(&self.0, &JsValue::from_str("abort"), listener);
-        Ok(bound.unchecked_into())
+    fn bound(&self, method: &str, listener: &JsValue) -> Result<JsValue, String> {
+        let method = get(&self.0, method).unwrap_or_default();
+        bind(&method, &self.0, &"abort".into(), listener).map_err(|_| Self::REFUSED.into())
     }
 
     /// Calls `listener` when the signal fires.
     pub fn listen(&self, listener: JsValue) -> Result<Listening, String> {
         let remove = self.bound("removeEventListener", &listener)?;
         let add = self.bound("addEventListener", &listener)?;
-        add.call0(&JsValue::UNDEFINED).map_err(|_| Self::REFUSED)?;
+        apply(&add, &JsValue::UNDEFINED, &[]).map_err(|_| Self::REFUSED)?;
         Ok(Listening { remove })
     }
 }
@@ -62,13 +57,11 @@ impl CallerSignal {
 impl Listening {
     /// Takes the listener off, so that a settled call leaves nothing on the caller's signal.
     pub fn stop(&self) {
-        let _ = self.remove.call0(&JsValue::UNDEFINED);
+        let _ = apply(&self.remove, &JsValue::UNDEFINED, &[]);
     }
 }
 
 /// `promise.then(resolve, reject)`.
-pub(super) fn forward(promise: &Promise, resolve: &Function, reject: &Function) {
-    if let Some(then) = get(promise, "then").and_then(|t| t.dyn_into::<Function>().ok()) {
-        let _ = then.call2(promise, resolve, reject);
-    }
+pub(super) fn forward(promise: &JsValue, resolve: &JsValue, reject: &JsValue) {
+    let _ = call(promise, "then", &[resolve, reject]);
 }

@@ -2,44 +2,35 @@
 //! `BroadcastChannel`. What to lock, when, and what a message means is the core's
 //! (`crate::client::TabMessage`); this only carries it.
 
-use super::errors::set;
-use super::get;
 use super::signal::forward;
+use super::{apply, call, construct, get, new_object, resolved, set};
 use crate::held::Held;
-use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-use web_sys::AbortController;
-
-/// A lock asked for: the controller that withdraws the request, and once granted the function
-/// that lets it go.
-type Asked = (AbortController, Option<Function>);
 
 /// The tab's lock manager and channel, when the platform has both.
 pub(crate) struct Tabs {
     locks: JsValue,
     channel: JsValue,
-    /// The locks asked for, by request.
-    asked: Held<Asked>,
+    /// The locks asked for, by request: the `AbortController` that withdraws the request, and
+    /// once granted the function that lets the lock go.
+    asked: Held<JsValue>,
 }
 
 impl Tabs {
     /// The platform's primitives, when both exist: `navigator.locks` and a new `BroadcastChannel`
     /// named `name`, which calls `on_message` with each message event.
-    pub fn open(name: &str, on_message: &Function) -> Option<Self> {
+    pub fn open(name: &str, on_message: &JsValue) -> Option<Self> {
         let global = super::global();
         let locks = get(&global, "navigator").and_then(|n| get(&n, "locks"))?;
-        get(&locks, "request")?.dyn_into::<Function>().ok()?;
-        let class: Function = get(&global, "BroadcastChannel")?.dyn_into().ok()?;
-        let args = js_sys::Array::of1(&name.into());
-        let channel = Reflect::construct(&class, &args).ok()?;
-        call(
+        get(&locks, "request")?.is_function().then_some(())?;
+        let channel = construct("BroadcastChannel", &[&name.into()]).ok()?;
+        let _ = call(
             &channel,
             "addEventListener",
-            &["message".into(), on_message.into()],
+            &[&"message".into(), on_message],
         );
         // Node keeps a process alive while a channel is open: this one must not.
-        call(&channel, "unref", &[]);
+        let _ = call(&channel, "unref", &[]);
         Some(Self {
             locks,
             channel,
@@ -49,57 +40,48 @@ impl Tabs {
 
     /// Asks for the lock `name` for `request`; `granted` is called with it, and the lock is held
     /// until the promise `granted` returns settles (`release`).
-    pub fn lock(&self, request: u32, name: &str, granted: &Function, ignore: &Function) {
-        let Ok(withdraw) = AbortController::new() else {
+    pub fn lock(&self, request: u32, name: &str, granted: &JsValue, ignore: &JsValue) {
+        let Ok(withdraw) = construct("AbortController", &[]) else {
             return;
         };
-        let options: JsValue = js_sys::Object::new().into();
-        set(&options, "signal", withdraw.signal());
-        let asked = call(
-            &self.locks,
-            "request",
-            &[name.into(), options, granted.into()],
+        let options = new_object();
+        set(
+            &options,
+            "signal",
+            get(&withdraw, "signal").unwrap_or_default(),
         );
+        let asked = call(&self.locks, "request", &[&name.into(), &options, granted]);
         // Withdrawn before it was granted, the request rejects: nobody waits for that.
-        forward(&Promise::resolve(&asked), ignore, ignore);
-        self.asked.put(request, (withdraw, None));
+        forward(&resolved(&asked.unwrap_or_default()), ignore, ignore);
+        self.asked.put(request, withdraw);
     }
 
-    /// The lock of `request` was granted: the promise that holds it until `release`.
-    pub fn granted(&self, request: u32) -> Promise {
-        let mut release = None;
-        let holding = Promise::new(&mut |resolve, _| release = Some(resolve));
-        match self.asked.update(request, |(_, held)| *held = release) {
-            true => holding,
-            false => Promise::resolve(&JsValue::UNDEFINED),
+    /// The lock of `request` was granted: `release` lets it go; at once when it is not asked
+    /// for any more.
+    pub fn granted(&self, request: u32, release: &JsValue) {
+        if !self.asked.update(request, |held| *held = release.clone()) {
+            let _ = apply(release, &JsValue::UNDEFINED, &[]);
         }
     }
 
     /// Lets go of `request`'s lock, or withdraws the request for it.
     pub fn release(&self, request: u32) {
-        match self.asked.take(request) {
-            Some((_, Some(release))) => drop(release.call0(&JsValue::UNDEFINED)),
-            Some((withdraw, None)) => withdraw.abort(),
-            None => {}
+        if let Some(held) = self.asked.take(request) {
+            // The function that lets go, or the controller that withdraws.
+            let _ = match held.is_function() {
+                true => apply(&held, &JsValue::UNDEFINED, &[]),
+                false => call(&held, "abort", &[]),
+            };
         }
     }
 
     /// Posts `message` to the other tabs.
     pub fn post(&self, message: &JsValue) {
-        call(&self.channel, "postMessage", std::slice::from_ref(message));
+        let _ = call(&self.channel, "postMessage", &[message]);
     }
 
     /// Closes the channel (`dispose()`).
     pub fn close(&self) {
-        call(&self.channel, "close", &[]);
+        let _ = call(&self.channel, "close", &[]);
     }
-}
-
-/// `target[method](...args)`, whatever it throws ignored: the platform's objects, not a caller's.
-fn call(target: &JsValue, method: &str, args: &[JsValue]) -> JsValue {
-    let Some(function) = get(target, method).and_then(|f| f.dyn_into::<Function>().ok()) else {
-        return JsValue::UNDEFINED;
-    };
-    let args: js_sys::Array = args.iter().collect();
-    Reflect::apply(&function, target, &args).unwrap_or_default()
 }

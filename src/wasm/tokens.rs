@@ -3,15 +3,13 @@
 //! `console.log` of the manager or of an entry show none.
 
 use super::errors::invalid_input;
-use super::{date, get, now, well_formed};
+use super::{array, new_array, new_object, now, push, well_formed, Date};
 use crate::client::objects;
 use crate::time::EpochMs;
 use crate::tokens::{read_token, window, TokenEntry, TokenMap};
-use js_sys::{Array, Date, JsString, Object};
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 thread_local! {
     /// The maps of live managers, so that a client given a manager in its options shares it,
@@ -23,8 +21,7 @@ thread_local! {
 
 /// The map behind a `MultiAccountTokenManager` of this copy of the package, if `value` is one.
 pub(crate) fn shared_map(value: &JsValue) -> Option<Rc<RefCell<TokenMap>>> {
-    let handle: js_sys::Function = get(value, "__handle")?.dyn_into().ok()?;
-    let handle = handle.call0(value).ok()?;
+    let handle = super::call(value, "__handle", &[]).ok()?;
     REGISTRY.with(|r| {
         r.borrow()
             .iter()
@@ -85,9 +82,9 @@ impl TokenData {
     }
 
     /// When the access token expires (a copy: changing it changes nothing stored).
-    #[wasm_bindgen(getter, js_name = expiresAt)]
-    pub fn expires_at(&self) -> Date {
-        date(self.expires_at)
+    #[wasm_bindgen(getter, js_name = expiresAt, unchecked_return_type = "Date")]
+    pub fn expires_at(&self) -> JsValue {
+        Date::new(self.expires_at as f64).into()
     }
 
     /// The entry without its token text.
@@ -99,16 +96,11 @@ impl TokenData {
 
     /// `TokenData(provider/accountId, expires <RFC 3339>)`, without token text.
     #[wasm_bindgen(js_name = toString, unchecked_return_type = "string")]
-    pub fn to_string_js(&self) -> JsString {
-        let expires = date(self.expires_at).to_iso_string();
-        // Joined by JavaScript: the texts are not copied into wasm and back.
-        JsString::from("TokenData(")
-            .concat(&self.provider)
-            .concat(&"/".into())
-            .concat(&self.account_id)
-            .concat(&", expires ".into())
-            .concat(&expires)
-            .concat(&")".into())
+    pub fn to_string_js(&self) -> String {
+        let text = |v: &JsValue| v.as_string().unwrap_or_default();
+        let expires = text(&Date::new(self.expires_at as f64).to_iso_string());
+        let [p, a] = [&self.provider, &self.account_id].map(text);
+        ["TokenData(", &p, "/", &a, ", expires ", &expires, ")"].concat()
     }
 }
 
@@ -135,7 +127,7 @@ impl Drop for MultiAccountTokenManager {
 impl MultiAccountTokenManager {
     /// A manager over `map` (the client's own, when no manager is given).
     pub(crate) fn over(map: Rc<RefCell<TokenMap>>) -> Self {
-        let handle: JsValue = Object::new().into();
+        let handle = new_object();
         REGISTRY.with(|r| r.borrow_mut().push((handle.clone(), Rc::downgrade(&map))));
         Self { handle, map }
     }
@@ -219,15 +211,16 @@ impl MultiAccountTokenManager {
     pub fn get_provider_tokens(
         &self,
         #[wasm_bindgen(unchecked_param_type = "Provider")] provider: JsValue,
-    ) -> Array {
+    ) -> JsValue {
         let Some(name) = well_formed(&provider) else {
-            return Array::new();
+            return new_array();
         };
         let map = self.map.borrow();
         // A JS array built here: no vector-of-objects ABI in the glue.
-        map.provider_tokens(&name)
-            .map(|((_, a), e)| JsValue::from(view(provider.clone(), a.as_str().into(), e)))
-            .collect()
+        array(
+            map.provider_tokens(&name)
+                .map(|((_, a), e)| JsValue::from(view(provider.clone(), a.as_str().into(), e))),
+        )
     }
 
     /// Removes one account's token; other accounts, of this provider or others, are untouched.
@@ -267,23 +260,23 @@ impl MultiAccountTokenManager {
     pub fn expiring_within(
         &self,
         #[wasm_bindgen(unchecked_param_type = "number")] ms: JsValue,
-    ) -> Result<Array, JsValue> {
+    ) -> Result<JsValue, JsValue> {
         // A number, not NaN: `undefined` and `null` are refused too.
         let ms = ms
             .as_f64()
             .filter(|ms| !ms.is_nan())
             .ok_or_else(|| invalid_input("ms must be a number"))?;
         let map = self.map.borrow();
-        let (mut texts, parts) = (String::new(), Array::new());
+        let (mut texts, parts) = (String::new(), new_array());
         for ((provider, account_id), at) in map.expiring_within(window(ms), now()) {
             texts.push_str(provider);
             texts.push_str(account_id);
             for text in [provider, account_id] {
-                parts.push(&(text.encode_utf16().count() as f64).into());
+                push(&parts, &(text.encode_utf16().count() as f64).into());
             }
-            parts.push(&(at as f64).into());
+            push(&parts, &(at as f64).into());
         }
-        Ok(Array::of2(&texts.into(), &parts))
+        Ok(array([texts.into(), parts]))
     }
 
     /// `{ size, providers }`: no token text.

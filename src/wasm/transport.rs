@@ -2,18 +2,14 @@
 //! be a caller's object (the `fetch` option), so it is read through `Reflect.get` and
 //! `Function.call`; what cannot be read is a network error.
 
-use super::errors::set;
-use super::get;
+use super::{apply, call, get, set};
 use crate::client::Response;
-use js_sys::Function;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-use web_sys::AbortSignal;
 
 /// How requests are sent.
 pub(crate) struct Transport {
     /// The `fetch` to call (the option, or the global one).
-    pub fetch: Function,
+    pub fetch: JsValue,
     /// For `fetchWithRetry`: the caller's `RequestInit`, our own copy made when the call was
     /// taken, sent as given (no headers added); each attempt sets its signal.
     pub caller_init: Option<JsValue>,
@@ -22,12 +18,12 @@ pub(crate) struct Transport {
 impl Transport {
     /// Calls `fetch` for one attempt: its promise, or what it threw.
     pub fn fetch(&self, url: &JsValue, init: &JsValue) -> Result<JsValue, JsValue> {
-        self.fetch.call2(&super::global(), url, init)
+        apply(&self.fetch, &super::global(), &[url, init])
     }
 
     /// The `RequestInit` of one attempt: the core's (`Client::request_init`), or for
     /// `fetchWithRetry` the caller's; with the attempt's `signal`.
-    pub fn init(&self, init: JsValue, signal: &AbortSignal) -> JsValue {
+    pub fn init(&self, init: JsValue, signal: &JsValue) -> JsValue {
         let init = self.caller_init.clone().unwrap_or(init);
         set(&init, "signal", signal);
         init
@@ -41,13 +37,12 @@ pub(crate) fn read_response(response: &JsValue) -> Result<(Response<JsValue>, Js
     let headers = get(response, "headers")
         .filter(JsValue::is_object)
         .ok_or(NOT_A_RESPONSE)?;
-    let retry_after = get(&headers, "get")
-        .and_then(|read| read.dyn_into::<Function>().ok())
-        .and_then(|read| read.call1(&headers, &"retry-after".into()).ok())
+    let retry_after = call(&headers, "get", &[&"retry-after".into()])
+        .ok()
         .and_then(|value| value.as_string());
     let head = Response::head(response, retry_after).ok_or(NOT_A_RESPONSE)?;
-    let text: Function = get(response, "text")
-        .and_then(|t| t.dyn_into().ok())
+    let text = get(response, "text")
+        .filter(JsValue::is_function)
         .ok_or(NOT_A_RESPONSE)?;
-    Ok((head, text.call0(response)?))
+    Ok((head, apply(&text, response, &[])?))
 }
