@@ -73,15 +73,16 @@ impl RangeDecoder {
         // SAFETY: every index is below PROBS by construction (see the offsets above): a state is
         // below 12, a tree's node below 1 << bits, a literal's offset below 0x300.
         let p = unsafe { self.probs.get_unchecked_mut(i) };
-        let bound = (self.range >> 11) * u32::from(*p);
+        let prob = u32::from(*p);
+        let bound = (self.range >> 11) * prob;
         let b = if self.code < bound {
             self.range = bound;
-            *p += (2048 - *p) >> 5;
+            *p = (prob + ((2048 - prob) >> 5)) as u16;
             0
         } else {
             self.range -= bound;
             self.code -= bound;
-            *p -= *p >> 5;
+            *p = (prob - (prob >> 5)) as u16;
             1
         };
         self.normalize();
@@ -146,13 +147,15 @@ fn run(input: &[u8], out: &mut [u8]) -> bool {
     rc.input = input.as_ptr();
     rc.input_len = input.len();
     rc.at = 0;
-    rc.range = u32::MAX;
+    rc.range = 0;
     rc.code = 0;
     rc.probs.fill(1024);
-    // The first byte is always 0; the next four start the code.
+    // The first byte is always 0; the next four start the code (normalize reads a byte while
+    // the range is below 1 << 24, and 0 stays 0).
     for _ in 0..5 {
-        rc.code = (rc.code << 8) | rc.byte();
+        rc.normalize();
     }
+    rc.range = u32::MAX;
     let (mut state, mut rep0, mut rep1, mut rep2, mut rep3) = (0usize, 0, 0, 0, 0);
     let mut n = 0;
     while n < out.len() {
@@ -187,30 +190,29 @@ fn run(input: &[u8], out: &mut [u8]) -> bool {
             continue;
         }
         let len = if rc.bit(IS_REP + state) == 1 {
-            if rc.bit(IS_REP_G0 + state) == 0 {
-                if rc.bit(IS_REP0_LONG + state) == 0 {
-                    state = if state < 7 { 9 } else { 11 };
-                    1
+            'rep: {
+                if rc.bit(IS_REP_G0 + state) == 0 {
+                    if rc.bit(IS_REP0_LONG + state) == 0 {
+                        state = if state < 7 { 9 } else { 11 };
+                        break 'rep 1;
+                    }
                 } else {
-                    state = if state < 7 { 8 } else { 11 };
-                    2 + rc.length(REP_LENGTH)
-                }
-            } else {
-                let distance = if rc.bit(IS_REP_G1 + state) == 0 {
-                    rep1
-                } else {
-                    let distance = if rc.bit(IS_REP_G2 + state) == 0 {
-                        rep2
+                    let distance = if rc.bit(IS_REP_G1 + state) == 0 {
+                        rep1
                     } else {
-                        let distance = rep3;
-                        rep3 = rep2;
+                        let distance = if rc.bit(IS_REP_G2 + state) == 0 {
+                            rep2
+                        } else {
+                            let distance = rep3;
+                            rep3 = rep2;
+                            distance
+                        };
+                        rep2 = rep1;
                         distance
                     };
-                    rep2 = rep1;
-                    distance
-                };
-                rep1 = rep0;
-                rep0 = distance;
+                    rep1 = rep0;
+                    rep0 = distance;
+                }
                 state = if state < 7 { 8 } else { 11 };
                 2 + rc.length(REP_LENGTH)
             }
@@ -237,10 +239,8 @@ fn run(input: &[u8], out: &mut [u8]) -> bool {
         if rep0 >= n {
             return false;
         }
-        for _ in 0..len {
-            if n == out.len() {
-                break;
-            }
+        let end = out.len().min(n + len);
+        while n < end {
             // SAFETY: rep0 < n, checked above, and n < out.len().
             unsafe { *out.get_unchecked_mut(n) = *out.get_unchecked(n - rep0 - 1) };
             n += 1;
