@@ -79,7 +79,7 @@ renameGlue(join(build, 'integrations_client.js'), renames, WebAssembly.Module.im
 trimGlue(join(build, 'integrations_client.js'));
 
 // 3b. The wasm ships LZMA-compressed, as base64 (random bytes: base64 costs gzip only ~0.5%), with
-//     a 1.5 KB decoder wasm of our own (unlzma/) that index.js runs first. LZMA packs this wasm ~15%
+//     a 1.2 KB decoder wasm of our own (unlzma/) that index.js runs first. LZMA packs this wasm ~15%
 //     smaller than gzip -9 does, decoder included; decoding costs about 11 ms at import on these
 //     machines (BENCHMARKS.md, start-up). The encoder is CPython's lzma module (liblzma), at build time only.
 const packed = execFileSync('python3', ['-c', LZMA_ENCODE], { input: wasm, maxBuffer: 1 << 26 });

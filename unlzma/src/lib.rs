@@ -11,7 +11,8 @@
 /// stream is corrupt (a distance before the start, or input that runs out).
 ///
 /// # Safety
-/// The two ranges must lie in this module's memory and not overlap.
+/// The two ranges must lie in this module's memory and not overlap, and no other call may be
+/// running (the decoder's state is a static).
 #[no_mangle]
 pub unsafe extern "C" fn decode(
     input: *const u8,
@@ -39,20 +40,26 @@ const REP_LENGTH: usize = MATCH_LENGTH + 274;
 const LITERAL: usize = REP_LENGTH + 274;
 const PROBS: usize = LITERAL + (0x300 << 3);
 
-struct RangeDecoder<'a> {
-    input: &'a [u8],
+struct RangeDecoder {
+    input: *const u8,
+    input_len: usize,
     at: usize,
     range: u32,
     code: u32,
     probs: [u16; PROBS],
 }
 
-impl RangeDecoder<'_> {
+impl RangeDecoder {
     /// The next input byte; 0 past the end (caught by the length check in `run`).
     fn byte(&mut self) -> u32 {
-        let b = self.input.get(self.at).copied().unwrap_or(0);
+        let at = self.at;
         self.at += 1;
-        u32::from(b)
+        if at < self.input_len {
+            // SAFETY: `input` holds `input_len` bytes (decode's contract).
+            u32::from(unsafe { *self.input.add(at) })
+        } else {
+            0
+        }
     }
 
     fn normalize(&mut self) {
@@ -63,16 +70,19 @@ impl RangeDecoder<'_> {
     }
 
     fn bit(&mut self, i: usize) -> usize {
-        let p = &mut self.probs[i];
-        let bound = (self.range >> 11) * u32::from(*p);
+        // SAFETY: every index is below PROBS by construction (see the offsets above): a state is
+        // below 12, a tree's node below 1 << bits, a literal's offset below 0x300.
+        let p = unsafe { self.probs.get_unchecked_mut(i) };
+        let prob = u32::from(*p);
+        let bound = (self.range >> 11) * prob;
         let b = if self.code < bound {
             self.range = bound;
-            *p += (2048 - *p) >> 5;
+            *p = (prob + ((2048 - prob) >> 5)) as u16;
             0
         } else {
             self.range -= bound;
             self.code -= bound;
-            *p -= *p >> 5;
+            *p = (prob - (prob >> 5)) as u16;
             1
         };
         self.normalize();
@@ -120,42 +130,55 @@ impl RangeDecoder<'_> {
     }
 }
 
+/// The decoder's state, in this module's memory rather than on its stack: every function then
+/// addresses it directly.
+static mut DECODER: RangeDecoder = RangeDecoder {
+    input: core::ptr::null(),
+    input_len: 0,
+    at: 0,
+    range: 0,
+    code: 0,
+    probs: [0; PROBS],
+};
+
 fn run(input: &[u8], out: &mut [u8]) -> bool {
-    let mut rc = RangeDecoder {
-        input,
-        at: 0,
-        range: u32::MAX,
-        code: 0,
-        probs: [1024; PROBS],
-    };
-    // The first byte is always 0; the next four start the code.
+    // SAFETY: `decode` runs once at a time (a wasm instance has one thread; the tests take a lock).
+    let rc = unsafe { &mut *core::ptr::addr_of_mut!(DECODER) };
+    rc.input = input.as_ptr();
+    rc.input_len = input.len();
+    rc.at = 0;
+    rc.range = 0;
+    rc.code = 0;
+    rc.probs.fill(1024);
+    // The first byte is always 0; the next four start the code (normalize reads a byte while
+    // the range is below 1 << 24, and 0 stays 0).
     for _ in 0..5 {
-        rc.code = (rc.code << 8) | rc.byte();
+        rc.normalize();
     }
-    let (mut state, mut reps) = (0usize, [0usize; 4]);
+    rc.range = u32::MAX;
+    let (mut state, mut rep0, mut rep1, mut rep2, mut rep3) = (0usize, 0, 0, 0, 0);
     let mut n = 0;
     while n < out.len() {
         if rc.bit(IS_MATCH + state) == 0 {
             let previous = if n > 0 { out[n - 1] } else { 0 };
             let base = LITERAL + 0x300 * usize::from(previous >> 5);
-            let mut symbol = 1;
+            // After a match (state >= 7) the literal's bits follow the byte at distance rep0
+            // (checked then to lie inside the output) until one differs: `offset` is 0x100
+            // while they agree, 0 after (xz-embedded's lzma_literal).
+            let mut offset = 0;
+            let mut matched = 0;
             if state >= 7 {
-                let Some(&matched) = out.get(n.wrapping_sub(reps[0] + 1)) else {
-                    return false;
-                };
-                let mut matched = usize::from(matched);
-                while symbol < 0x100 {
-                    let match_bit = (matched >> 7) & 1;
-                    matched <<= 1;
-                    let b = rc.bit(base + ((1 + match_bit) << 8) + symbol);
-                    symbol = (symbol << 1) | b;
-                    if match_bit != b {
-                        break;
-                    }
-                }
+                offset = 0x100;
+                // SAFETY: state >= 7 follows a match, which checked rep0 < n (below).
+                matched = usize::from(unsafe { *out.get_unchecked(n - rep0 - 1) });
             }
+            let mut symbol = 1;
             while symbol < 0x100 {
-                symbol = (symbol << 1) | rc.bit(base + symbol);
+                matched <<= 1;
+                let match_bit = matched & offset;
+                let b = rc.bit(base + offset + match_bit + symbol);
+                symbol = (symbol << 1) | b;
+                offset &= if b == 1 { match_bit } else { !match_bit };
             }
             out[n] = symbol as u8;
             n += 1;
@@ -167,34 +190,38 @@ fn run(input: &[u8], out: &mut [u8]) -> bool {
             continue;
         }
         let len = if rc.bit(IS_REP + state) == 1 {
-            if rc.bit(IS_REP_G0 + state) == 0 {
-                if rc.bit(IS_REP0_LONG + state) == 0 {
-                    state = if state < 7 { 9 } else { 11 };
-                    let Some(&b) = out.get(n.wrapping_sub(reps[0] + 1)) else {
-                        return false;
-                    };
-                    out[n] = b;
-                    n += 1;
-                    continue;
-                }
-            } else {
-                let which = if rc.bit(IS_REP_G1 + state) == 0 {
-                    1
-                } else if rc.bit(IS_REP_G2 + state) == 0 {
-                    2
+            'rep: {
+                if rc.bit(IS_REP_G0 + state) == 0 {
+                    if rc.bit(IS_REP0_LONG + state) == 0 {
+                        state = if state < 7 { 9 } else { 11 };
+                        break 'rep 1;
+                    }
                 } else {
-                    3
-                };
-                reps[..=which].rotate_right(1);
+                    let distance = if rc.bit(IS_REP_G1 + state) == 0 {
+                        rep1
+                    } else {
+                        let distance = if rc.bit(IS_REP_G2 + state) == 0 {
+                            rep2
+                        } else {
+                            let distance = rep3;
+                            rep3 = rep2;
+                            distance
+                        };
+                        rep2 = rep1;
+                        distance
+                    };
+                    rep1 = rep0;
+                    rep0 = distance;
+                }
+                state = if state < 7 { 8 } else { 11 };
+                2 + rc.length(REP_LENGTH)
             }
-            state = if state < 7 { 8 } else { 11 };
-            rc.length(REP_LENGTH)
         } else {
-            reps.rotate_right(1);
+            (rep3, rep2, rep1) = (rep2, rep1, rep0);
             let len = rc.length(MATCH_LENGTH);
             state = if state < 7 { 7 } else { 10 };
             let slot = rc.tree(SLOT + (len.min(3) << 6), 6, false);
-            reps[0] = if slot < 4 {
+            rep0 = if slot < 4 {
                 slot
             } else {
                 let bits = (slot as u32 >> 1) - 1;
@@ -205,16 +232,17 @@ fn run(input: &[u8], out: &mut [u8]) -> bool {
                     distance + (rc.direct(bits - 4) << 4) + rc.tree(ALIGN, 4, true)
                 }
             };
-            len
+            2 + len
         };
-        if reps[0] >= n {
+        // Every match, short ones included, starts inside the output: what a literal after it
+        // relies on.
+        if rep0 >= n {
             return false;
         }
-        for _ in 0..len + 2 {
-            if n == out.len() {
-                break;
-            }
-            out[n] = out[n - reps[0] - 1];
+        let end = out.len().min(n + len);
+        while n < end {
+            // SAFETY: rep0 < n, checked above, and n < out.len().
+            unsafe { *out.get_unchecked_mut(n) = *out.get_unchecked(n - rep0 - 1) };
             n += 1;
         }
     }
@@ -241,6 +269,9 @@ mod tests {
     ];
 
     fn run(packed: &[u8], size: usize) -> (u32, Vec<u8>) {
+        // The decoder's state is a static: one decode at a time, as in the wasm.
+        static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
         let mut out = vec![0; size];
         let status = unsafe { decode(packed.as_ptr(), packed.len(), out.as_mut_ptr(), size) };
         (status, out)
