@@ -12,7 +12,7 @@ use super::tabs::Tabs;
 use super::transport::{read_response, Transport};
 use super::{apply, bind, call, construct, get, global, new_uuid, rejected, resolved};
 use crate::client::{
-    describe_network_error, objects, Answer, Call, CallId, Client, Effect, Env, Rejection,
+    describe_network_error, objects, Answer, Call, CallId, Client, Effect, Env, Event, Rejection,
     Response, TabMessage,
 };
 use crate::held::Held;
@@ -154,10 +154,9 @@ impl Driver {
     }
 
     /// Runs an event through the core, then carries out what it asks.
-    pub fn event<T>(&self, event: impl FnOnce(&mut Client<JsValue>, &mut Js) -> T) -> T {
-        let result = event(&mut self.core.borrow_mut(), &mut Js);
+    pub fn event(&self, event: Event<'_, JsValue>) {
+        self.core.borrow_mut().handle(&mut Js, event);
         self.pump();
-        result
     }
 
     /// Reads the core.
@@ -229,26 +228,26 @@ impl Driver {
             MESSAGE => {
                 let data = get(&value, "data").unwrap_or_default();
                 if let Some(message) = TabMessage::read(&data) {
-                    self.event(|core, env| core.heard(env, message));
+                    self.event(Event::Heard(message));
                 }
             }
             TIMER => {
                 self.timers.take(id);
-                self.event(|core, env| core.timer(env, id));
+                self.event(Event::Timer(id));
             }
             RESPONSE => self.response(id, &value),
             TEXT => self.text(id, value),
             NETWORK => {
                 self.attempts.take(id);
                 let detail = describe_network_error(&value);
-                self.event(|core, env| core.network_error(env, id, &detail));
+                self.event(Event::NetworkError(id, &detail));
             }
-            LEAVE => self.event(|core, env| core.leave(env, id)),
-            FOCUS => self.event(|core, env| core.focus(env)),
-            VISIBILITY => self.event(|core, env| core.visibility(env)),
-            ONLINE => self.event(|core, env| core.online(env)),
+            LEAVE => self.event(Event::Leave(id)),
+            FOCUS => self.event(Event::Focus),
+            VISIBILITY => self.event(Event::Visibility),
+            ONLINE => self.event(Event::Online),
             UNSUBSCRIBE if self.subscribers.take(id).is_some() => {
-                self.event(|core, _| core.unsubscribe());
+                self.event(Event::Unsubscribe);
             }
             _ => {}
         }
@@ -262,7 +261,7 @@ impl Driver {
             return JsValue::UNDEFINED;
         }
         let holding = construct("Promise", &[&self.bound(HOLD, request)]).unwrap_or_default();
-        self.event(|core, env| core.locked(env, request));
+        self.event(Event::Locked(request));
         holding
     }
 
@@ -271,7 +270,7 @@ impl Driver {
     fn send(&self, attempt: u32) {
         let Ok(controller) = construct("AbortController", &[]) else {
             let detail = "AbortController is not available";
-            return self.event(|core, env| core.network_error(env, attempt, detail));
+            return self.event(Event::NetworkError(attempt, detail));
         };
         let signal = get(&controller, "signal").unwrap_or_default();
         self.attempts.put(attempt, (controller, None));
@@ -325,10 +324,10 @@ impl Driver {
         };
         if !text.is_string() {
             let detail = "the response body did not read as text";
-            return self.event(|core, env| core.network_error(env, attempt, detail));
+            return self.event(Event::NetworkError(attempt, detail));
         }
         response.body = parse_json(&text).ok();
-        self.event(|core, env| core.response(env, attempt, response));
+        self.event(Event::Response(attempt, response));
     }
 
     // --- calls ---------------------------------------------------------------------------
@@ -355,9 +354,9 @@ impl Driver {
             return promise;
         }
         self.keep.replace(self.me.upgrade());
-        self.event(|core, env| match aborted {
-            true => core.call_aborted(env, call, what),
-            false => core.call(env, call, what),
+        self.event(match aborted {
+            true => Event::CallAborted(call, what),
+            false => Event::Call(call, what),
         });
         promise
     }
@@ -369,7 +368,9 @@ impl Driver {
 
     /// The `invalid_input` error of a refused call.
     pub fn refusal(&self, operation: &'static str, problem: String) -> JsValue {
-        rejection_to_js(self.event(|core, env| core.refuse(env, operation, problem)))
+        let rejection = self.core.borrow_mut().refuse(&mut Js, operation, problem);
+        self.pump();
+        rejection_to_js(rejection)
     }
 
     fn settle(&self, calls: &[CallId], outcome: Result<Answer<JsValue>, Rejection<JsValue>>) {
@@ -400,7 +401,7 @@ impl Driver {
     pub fn subscribe(&self, listener: JsValue) -> JsValue {
         let id = self.next_id();
         self.subscribers.put(id, listener);
-        self.event(|core, env| core.subscribe(env));
+        self.event(Event::Subscribe);
         self.bound(UNSUBSCRIBE, id)
     }
 
@@ -414,7 +415,7 @@ impl Driver {
     /// `dispose()`: the subscribers go; the core stops the rest.
     pub fn dispose(&self) {
         self.subscribers.clear();
-        self.event(|core, env| core.dispose(env));
+        self.event(Event::Dispose);
         if let Some(tabs) = &self.tabs {
             tabs.close();
         }
