@@ -56,6 +56,12 @@ extern "C" {
     static GLOBAL: JsValue;
     #[wasm_bindgen(catch, js_namespace = Reflect, js_name = get)]
     fn try_get(target: &JsValue, key: &JsValue) -> Result<JsValue, JsValue>;
+    /// `Reflect.get(target, index)`: an array's item without making a key for it.
+    #[wasm_bindgen(catch, js_namespace = Reflect, js_name = get)]
+    fn try_get_index(target: &JsValue, index: u32) -> Result<JsValue, JsValue>;
+    /// `crypto.getRandomValues(bytes)`, into wasm memory; throws where there is no `crypto`.
+    #[wasm_bindgen(catch, js_namespace = crypto, js_name = getRandomValues)]
+    fn fill_random(bytes: &mut [u8]) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_namespace = Reflect, js_name = set)]
     fn try_set(target: &JsValue, key: &JsValue, value: &JsValue) -> Result<bool, JsValue>;
     #[wasm_bindgen(catch, js_namespace = Reflect, js_name = deleteProperty)]
@@ -188,7 +194,12 @@ pub(crate) fn get(target: &JsValue, name: &str) -> Option<JsValue> {
 
 /// `Reflect.get`: `None` when `undefined`; what throws reads as a symbol.
 pub(crate) fn read(target: &JsValue, key: &JsValue) -> Option<JsValue> {
-    match try_get(target, key) {
+    readable(try_get(target, key))
+}
+
+/// What a property read gave: `None` when `undefined`; what it threw, as a symbol.
+fn readable(got: Thrown) -> Option<JsValue> {
+    match got {
         Ok(value) => Some(value).filter(|v| !v.is_undefined()),
         Err(_) => Some(symbol_for("unreadable")),
     }
@@ -276,7 +287,7 @@ impl JsonView for JsValue {
     }
 
     fn index(&self, index: usize) -> Option<Self> {
-        read(self, &JsValue::from_f64(index as f64))
+        readable(try_get_index(self, index as u32))
     }
 
     fn keys(&self) -> Vec<String> {
@@ -401,14 +412,7 @@ pub(crate) fn now() -> i64 {
 /// A fresh uuid v4 from the platform's CSPRNG (`crypto.getRandomValues`, present in browsers,
 /// insecure contexts included, and in Node >= 19), falling back to `Math.random`.
 pub(crate) fn new_uuid() -> String {
-    let bytes = get(&global(), "crypto").and_then(|crypto| {
-        let buffer = construct("Uint8Array", &[&16.into()]).ok()?;
-        call(&crypto, "getRandomValues", &[&buffer]).ok()?;
-        let mut bytes = [0u8; 16];
-        for (i, byte) in bytes.iter_mut().enumerate() {
-            *byte = buffer.index(i)?.as_f64()? as u8;
-        }
-        Some(bytes)
-    });
-    crate::error::uuid_v4_from(bytes, random)
+    let mut bytes = [0u8; 16];
+    let filled = fill_random(&mut bytes).is_ok();
+    crate::error::uuid_v4_from(filled.then_some(bytes), random)
 }
