@@ -284,14 +284,7 @@ impl Driver {
         };
         let sent = self.transport.fetch(&url, &init);
         match sent {
-            Ok(promise) => {
-                let promise = resolved(&promise);
-                super::signal::forward(
-                    &promise,
-                    &self.bound(RESPONSE, attempt),
-                    &self.bound(NETWORK, attempt),
-                );
-            }
+            Ok(promise) => self.settled(&promise, RESPONSE, attempt),
             Err(error) => drop(self.wake(NETWORK, attempt, error, JsValue::UNDEFINED)),
         }
     }
@@ -309,10 +302,15 @@ impl Driver {
         {
             return;
         }
-        let body = resolved(&text);
+        self.settled(&text, TEXT, attempt);
+    }
+
+    /// When `value` (a promise, or not) settles: `wake` with `kind` and what it gave, or with
+    /// `NETWORK` and why it was rejected.
+    fn settled(&self, value: &JsValue, kind: u32, attempt: u32) {
         super::signal::forward(
-            &body,
-            &self.bound(TEXT, attempt),
+            &resolved(value),
+            &self.bound(kind, attempt),
             &self.bound(NETWORK, attempt),
         );
     }
