@@ -295,14 +295,17 @@ impl<V: Value> Client<V> {
         Some(&request.outgoing)
     }
 
-    /// The URL and `RequestInit` (but for its `signal`) of attempt `attempt`, while in flight.
-    pub fn request_init(&self, attempt: AttemptId) -> Option<(&str, V)> {
-        let outgoing = self.outgoing(attempt)?;
+    /// The URL and `RequestInit` (but for its `signal`) of attempt `attempt`, while in flight;
+    /// no `RequestInit` for `fetchWithRetry`, which sends the caller's.
+    pub fn request_init(&self, attempt: AttemptId) -> Option<(&str, Option<V>)> {
+        let request = self.requests.iter().find(|r| r.attempt == Some(attempt))?;
+        let outgoing = &request.outgoing;
         let credentials = self.config.credentials.as_deref();
-        Some((
-            &outgoing.url,
-            super::objects::request_init(outgoing, credentials),
-        ))
+        let init = match request.route {
+            Route::Raw => None,
+            _ => Some(super::objects::request_init(outgoing, credentials)),
+        };
+        Some((&outgoing.url, init))
     }
 
     fn request(&self, id: RequestId) -> Option<&Request<V>> {

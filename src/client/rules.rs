@@ -2359,3 +2359,22 @@ fn every_route_starts_at_base_url_else_the_pages_http_origin() {
     assert_eq!(refused, Err("baseUrl 'nope' is not an absolute URL".into()));
     assert!(root_of(Some("ftp://files.example"), None).is_err());
 }
+
+#[test]
+fn the_core_makes_the_request_init_of_its_routes_and_leaves_fetch_with_retrys_to_the_caller() {
+    let mut h = H::new(config());
+    h.call(1, Call::Status { force: false });
+    let status = h.only_open();
+    let (url, init) = h.c.request_init(status).expect("in flight");
+    assert_eq!(url, format!("{ROOT}/status"));
+    let init = init.expect("the core's RequestInit");
+    assert_eq!(
+        (init.0["method"].clone(), init.0["redirect"].clone()),
+        (json!("GET"), json!("manual"))
+    );
+    h.respond(status, ok(status_body(&[])));
+    let url = "https://elsewhere.example/things".to_owned();
+    h.call(2, Call::Fetch { url: url.clone() });
+    let raw = h.only_open();
+    assert_eq!(h.c.request_init(raw), Some((url.as_str(), None)));
+}

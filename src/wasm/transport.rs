@@ -2,7 +2,7 @@
 //! be a caller's object (the `fetch` option), so it is read through `Reflect.get` and
 //! `Function.call`; what cannot be read is a network error.
 
-use super::{apply, call, get, set};
+use super::{apply, call, get, new_object, set};
 use crate::client::Response;
 use wasm_bindgen::prelude::*;
 
@@ -22,9 +22,11 @@ impl Transport {
     }
 
     /// The `RequestInit` of one attempt: the core's (`Client::request_init`), or for
-    /// `fetchWithRetry` the caller's; with the attempt's `signal`.
-    pub fn init(&self, init: JsValue, signal: &JsValue) -> JsValue {
-        let init = self.caller_init.clone().unwrap_or(init);
+    /// `fetchWithRetry` (none from the core) the caller's; with the attempt's `signal`.
+    pub fn init(&self, init: Option<JsValue>, signal: &JsValue) -> JsValue {
+        let init = init
+            .or_else(|| self.caller_init.clone())
+            .unwrap_or_else(new_object);
         set(&init, "signal", signal);
         init
     }
