@@ -39,7 +39,6 @@ pub(crate) fn global_fetch() -> Result<JsValue, OptionError> {
 /// `ClientOptions` as read: the core's part, and the functions.
 pub(crate) struct Read {
     pub options: ClientOptions,
-    /// Every route's prefix, or why no request can be sent.
     /// Every route's prefix; `None` without `baseUrl` outside a browser.
     pub root: Option<String>,
     pub fetch: JsValue,
