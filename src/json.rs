@@ -155,6 +155,23 @@ fn equal_within<V: JsonView>(a: &V, b: &V, depth: u32) -> bool {
     }
 }
 
+/// The array index a property key names (`"0"`, `"42"`: digits, no leading zero, at most
+/// 2³² − 2), as JavaScript reads one; `None` for any other key.
+pub fn array_index(key: impl IntoIterator<Item = char>) -> Option<u64> {
+    let mut chars = key.into_iter();
+    let mut index = u64::from(chars.next()?.to_digit(10)?);
+    for c in chars {
+        if index == 0 {
+            return None;
+        }
+        index = index * 10 + u64::from(c.to_digit(10)?);
+        if index > 0xFFFF_FFFE {
+            return None;
+        }
+    }
+    Some(index)
+}
+
 #[cfg(all(test, not(target_arch = "wasm32")))]
 pub(crate) mod serde_impl {
     //! `JsonView` for `serde_json::Value`, for native tests of the validators.
@@ -202,6 +219,24 @@ pub(crate) mod serde_impl {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn array_indices_are_digits_without_a_leading_zero_below_2_pow_32_minus_1() {
+        let index = |key: &str| array_index(key.chars());
+        assert_eq!((index("0"), index("120")), (Some(0), Some(120)));
+        assert_eq!(index("4294967294"), Some(4_294_967_294));
+        for key in [
+            "",
+            "01",
+            "-1",
+            "1.5",
+            "length",
+            "4294967295",
+            "99999999999999999999999",
+        ] {
+            assert_eq!(index(key), None, "{key}");
+        }
+    }
 
     #[test]
     fn deep_equal_ignores_key_order_but_not_values() {

@@ -168,21 +168,9 @@ impl<'a> Tape<'a> {
         }
     }
 
-    /// The key's value as an array index (`"0"`, `"42"`, no leading zero, at most 2³² − 2):
-    /// JavaScript lists such keys first.
+    /// The key's value as an array index: JavaScript lists such keys first.
     fn array_index(&self, at: usize) -> Option<u64> {
-        let mut chars = self.chars(at);
-        let mut index = u64::from(chars.next()?.to_digit(10)?);
-        for c in chars {
-            if index == 0 {
-                return None;
-            }
-            index = index * 10 + u64::from(c.to_digit(10)?);
-            if index > 0xFFFF_FFFE {
-                return None;
-            }
-        }
-        Some(index)
+        crate::json::array_index(self.chars(at))
     }
 
     /// The key node of `key` among an object's keys `children[first..first + count]`, the last
