@@ -30,8 +30,9 @@ pub(super) struct Data<V> {
     snapshots: [Option<(Key, V)>; 2],
 }
 
-/// What a snapshot shows. `key` is the snapshot's identity: [`Client::snapshot`](super::Client::snapshot) keeps the object
-/// it built for a key and returns it again until the key changes.
+/// What a snapshot shows. `key` is the snapshot's identity:
+/// [`Client::snapshot`](super::Client::snapshot) keeps the object it built for a key and returns
+/// it again until the key changes.
 pub struct View<'a, V> {
     /// Changes exactly when something the snapshot shows changes. Revalidating has a slot of
     /// its own (`key.2`), so that a revalidation that changes nothing ends on the very object it
