@@ -78,20 +78,26 @@ impl TabMessage {
             }
             Self::Changed => ("changed", None),
         };
-        let mut value = V::new_object();
-        value.set("type", V::string(kind));
-        if let Some(((provider, account_id), key, what)) = about {
-            value.set("provider", V::string(provider));
-            value.set("accountId", V::string(account_id));
-            value.set(key, what);
-        }
-        value
+        account_object(("type", V::string(kind)), about)
     }
 
     /// The channel of the clients of one origin and API (`root`).
     pub fn channel_name(root: &str) -> String {
         ["integrations-client:", root].concat()
     }
+}
+
+/// An object of `first`, then, with `about`, an account's `provider` and `accountId` and the
+/// field that says what happened to it.
+fn account_object<V: Value>(first: (&str, V), about: Option<(&AccountKey, &str, V)>) -> V {
+    let mut value = V::new_object();
+    value.set(first.0, first.1);
+    if let Some(((provider, account_id), key, what)) = about {
+        value.set("provider", V::string(provider));
+        value.set("accountId", V::string(account_id));
+        value.set(key, what);
+    }
+    value
 }
 
 /// Where a refresh stands with its account's lock.
@@ -108,21 +114,8 @@ pub(super) enum Lock {
 }
 
 impl<V: Value> Client<V> {
-    /// The Web Lock of `account`'s refresh: the same name in every tab of this origin and API.
-    fn lock_name(&self, (provider, account_id): &AccountKey) -> String {
-        let root = self.config.root.as_deref().unwrap_or_default();
-        [
-            "integrations-client:refresh:",
-            root,
-            ":",
-            provider,
-            ":",
-            account_id,
-        ]
-        .concat()
-    }
-
-    /// Request `id`'s first attempt: after its lock, when it wants one.
+    /// Request `id`'s first attempt: after its lock, when it wants one. The lock of an account's
+    /// refresh has the same name in every tab of this origin and API.
     pub(super) fn send_or_lock(&mut self, id: RequestId) {
         let Some(request) = self.requests.iter_mut().find(|r| r.id == id) else {
             return;
@@ -131,16 +124,28 @@ impl<V: Value> Client<V> {
             return self.send_attempt(id);
         }
         request.lock = Lock::Waiting;
-        let Some(account) = request.outgoing.account() else {
+        let outgoing = &request.outgoing;
+        let (Some(provider), Some(account_id)) = (&outgoing.provider, &outgoing.account_id) else {
             return;
         };
-        let name = self.lock_name(&account);
+        let root = self.config.root.as_deref().unwrap_or_default();
+        let name = [
+            "integrations-client:refresh:",
+            root,
+            ":",
+            provider,
+            ":",
+            account_id,
+        ]
+        .concat();
         self.push(Effect::Lock { request: id, name });
     }
 
     /// The lock of request `id` was granted. When another tab refreshed the account meanwhile
     /// (its new expiry is beyond the refresh window), the request ends with that outcome and
-    /// sends nothing; otherwise it sends.
+    /// sends nothing; so does a background refresh of an account whose grant another tab found
+    /// gone meanwhile (an explicit `refreshToken` still sends). Otherwise it sends. Either end is
+    /// not told back.
     pub fn locked(&mut self, env: &mut impl Env, id: RequestId) {
         let Some(request) = self.requests.iter_mut().find(|r| r.id == id) else {
             // Ended while it waited: let the lock go at once.
@@ -160,65 +165,50 @@ impl<V: Value> Client<V> {
         let until = env
             .now()
             .saturating_add(self.config.refresh_window_ms as i64);
-        let fresh = self
+        let ended = match self
             .heard
             .iter()
             .find(|(k, at, _)| *k == key && *at > until)
-            .cloned();
-        if let Some((_, expires_at, text)) = fresh {
-            return self.end_with_heard(env, id, key, expires_at, &text);
-        }
-        // What was learnt while it waited: a pause of its provider, a grant gone.
-        if let Some(left) = self.paused_for(&key.0, env.now()) {
-            if let Some(request) = self.requests.iter_mut().find(|r| r.id == id) {
-                request.lock = Lock::Wanted;
+        {
+            // Its callers get a response built from what the other tab told.
+            Some((_, expires_at, text)) => {
+                let about = (&key, "expiresAt", V::string(text));
+                let payload = account_object(("success", V::boolean(true)), Some(about));
+                let (provider, account_id) = key;
+                let named = vec![AccountRef {
+                    provider,
+                    account_id,
+                    expires_at: Some(*expires_at),
+                    connected: true,
+                }];
+                Ok((payload, named))
             }
-            self.push(Effect::Unlock(id));
-            return self.wait_then_send(id, left);
-        }
-        if only_background && self.data.is_gone(&key) {
-            return self.end_gone(env, id, &key);
-        }
-        self.send_attempt(id)
-    }
-
-    /// Ends request `id` with the refresh another tab did: its callers get a response built
-    /// from it; nothing is sent, nothing told back.
-    fn end_with_heard(
-        &mut self,
-        env: &mut impl Env,
-        id: RequestId,
-        (provider, account_id): AccountKey,
-        expires_at: EpochMs,
-        text: &str,
-    ) {
-        let mut payload = V::new_object();
-        payload.set("success", V::boolean(true));
-        payload.set("provider", V::string(&provider));
-        payload.set("accountId", V::string(&account_id));
-        payload.set("expiresAt", V::string(text));
-        let named = vec![AccountRef {
-            provider,
-            account_id,
-            expires_at: Some(expires_at),
-            connected: true,
-        }];
-        self.told = true;
-        self.finish(env, id, Ok((payload, named)), 0);
-        self.told = false;
-    }
-
-    /// Ends a background refresh of an account whose grant another tab found gone while it
-    /// waited: nothing is sent (an explicit `refreshToken` still is).
-    fn end_gone(&mut self, env: &mut impl Env, id: RequestId, key: &AccountKey) {
-        let message = "refreshToken was not sent: the grant is gone (another tab learnt it); \
-                       the account needs reconnecting";
-        let mut error =
-            crate::error::IntegrationError::new(crate::error::ErrorKind::Http, message, env.uuid())
+            None => {
+                // What was learnt while it waited: a pause of its provider, a grant gone.
+                if let Some(left) = self.paused_for(&key.0, env.now()) {
+                    if let Some(request) = self.requests.iter_mut().find(|r| r.id == id) {
+                        request.lock = Lock::Wanted;
+                    }
+                    self.push(Effect::Unlock(id));
+                    return self.wait_then_send(id, left);
+                }
+                if !(only_background && self.data.is_gone(&key)) {
+                    return self.send_attempt(id);
+                }
+                let message = "refreshToken was not sent: the grant is gone (another tab learnt \
+                               it); the account needs reconnecting";
+                let mut error = crate::error::IntegrationError::new(
+                    crate::error::ErrorKind::Http,
+                    message,
+                    env.uuid(),
+                )
                 .with_account(Some(&key.0), Some(&key.1));
-        error.retryable = false;
+                error.retryable = false;
+                Err(error.into())
+            }
+        };
         self.told = true;
-        self.finish(env, id, Err(error.into()), 0);
+        self.finish(env, id, ended, 0);
         self.told = false;
     }
 
@@ -261,16 +251,12 @@ impl<V: Value> Client<V> {
                         self.heard.push(told);
                     }
                 }
-                let behind = self
-                    .tokens
-                    .borrow()
-                    .get(&account.0, &account.1)
-                    .is_some_and(|e| e.expires_at < expires_at);
-                if behind {
-                    self.tokens
-                        .borrow_mut()
-                        .set_expiry(&account.0, &account.1, expires_at);
+                let mut tokens = self.tokens.borrow_mut();
+                let entry = tokens.get(&account.0, &account.1);
+                if entry.is_some_and(|e| e.expires_at < expires_at) {
+                    tokens.set_expiry(&account.0, &account.1, expires_at);
                 }
+                drop(tokens);
                 if self
                     .data
                     .expiry_of(&account)
