@@ -197,13 +197,13 @@ impl<V: Value> Client<V> {
                 }
                 let message = "refreshToken was not sent: the grant is gone (another tab learnt \
                                it); the account needs reconnecting";
-                let mut error = crate::error::IntegrationError::new(
+                // Not retryable, as every `http` error.
+                let error = crate::error::IntegrationError::new(
                     crate::error::ErrorKind::Http,
                     message,
                     env.uuid(),
                 )
                 .with_account(Some(&key.0), Some(&key.1));
-                error.retryable = false;
                 Err(error.into())
             }
         };
@@ -243,13 +243,11 @@ impl<V: Value> Client<V> {
             } => {
                 // An outcome not newer than one already heard (messages may cross) changes
                 // nothing; the token map and the store only ever move forward.
+                let told = (account.clone(), expires_at, expires_text.clone());
                 match self.heard.iter_mut().find(|(k, _, _)| *k == account) {
                     Some((_, at, _)) if *at >= expires_at => return,
-                    Some(known) => (known.1, known.2) = (expires_at, expires_text.clone()),
-                    None => {
-                        let told = (account.clone(), expires_at, expires_text.clone());
-                        self.heard.push(told);
-                    }
+                    Some(known) => *known = told,
+                    None => self.heard.push(told),
                 }
                 let mut tokens = self.tokens.borrow_mut();
                 let entry = tokens.get(&account.0, &account.1);
