@@ -133,30 +133,21 @@ impl<V: Value> Data<V> {
         View {
             key,
             data: self.data.as_ref(),
-            by_provider: group_by_provider(self.accounts.iter().map(|a| a.provider.as_str())),
+            by_provider: self.groups(false),
             error: self.error.as_ref(),
-            needs_reconnect: self.needs_reconnect(),
+            needs_reconnect: self.groups(true),
             is_loading: key.1,
             is_validating: key.2,
             updated_at: self.store.updated_at(),
         }
     }
 
-    fn needs_reconnect(&self) -> Vec<(String, Vec<usize>)> {
-        let shown: Vec<(usize, &str)> = self
-            .accounts
-            .iter()
-            .enumerate()
-            .filter(|(_, a)| {
-                let gone = |((p, id), _): &(AccountKey, _)| *p == a.provider && *id == a.account_id;
-                self.gone.iter().any(gone)
-            })
-            .map(|(i, a)| (i, a.provider.as_str()))
-            .collect();
-        group_by_provider(shown.iter().map(|(_, p)| *p))
-            .into_iter()
-            .map(|(provider, at)| (provider, at.into_iter().map(|i| shown[i].0).collect()))
-            .collect()
+    /// The accounts grouped by provider: all of them, or only those whose grant is gone.
+    fn groups(&self, gone_only: bool) -> Vec<(String, Vec<usize>)> {
+        group_by_provider(self.accounts.iter().map(|a| {
+            let gone = |((p, id), _): &(AccountKey, _)| *p == a.provider && *id == a.account_id;
+            (!gone_only || self.gone.iter().any(gone)).then_some(a.provider.as_str())
+        }))
     }
 
     /// Whether `key`'s grant is gone.
