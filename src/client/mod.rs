@@ -664,11 +664,12 @@ impl<V: Value> Client<V> {
                 self.leave(env, call);
             }
             what => {
-                let account = match &what {
-                    Call::RefreshToken(key) | Call::RefreshIfNeeded(key) => Some(key.clone()),
+                let operation = operation_of(&what);
+                let account = match what {
+                    Call::RefreshToken(key) | Call::RefreshIfNeeded(key) => Some(key),
                     _ => None,
                 };
-                let error = aborted_error(operation_of(&what), &env.uuid(), 0, account.as_ref());
+                let error = aborted_error(operation, &env.uuid(), 0, account.as_ref());
                 self.settle(vec![call], Err(error.into()));
             }
         }
@@ -677,10 +678,9 @@ impl<V: Value> Client<V> {
     /// The caller of `call` stopped waiting (its signal fired). It rejects with `aborted` at
     /// once; a request nobody else waits for is aborted.
     pub fn leave(&mut self, env: &mut impl Env, call: CallId) {
-        let Some(at) = self.calls.iter().position(|(id, _)| *id == call) else {
+        let Some((_, waiting)) = self.calls.iter().find(|(id, _)| *id == call) else {
             return;
         };
-        let (_, waiting) = self.calls.remove(at);
         // The correlation id and attempts of what it waited for, and a request nobody waits
         // for any more.
         let (correlation_id, attempts, abandoned) = match waiting.on {
@@ -690,7 +690,6 @@ impl<V: Value> Client<V> {
                 };
                 if !request.shared {
                     // The caller's own request: it ends `aborted`, which settles the call.
-                    self.calls.insert(at, (call, waiting));
                     return self.cancel(env, id);
                 }
                 request
@@ -707,10 +706,7 @@ impl<V: Value> Client<V> {
         };
         let account = waiting.account.as_ref();
         let error = aborted_error(waiting.operation, &correlation_id, attempts, account);
-        self.push(Effect::Settle {
-            calls: vec![call],
-            outcome: Err(error.into()),
-        });
+        self.settle(vec![call], Err(error.into()));
         if let Some(id) = abandoned {
             self.cancel(env, id);
         }

@@ -212,7 +212,7 @@ impl<V: Value> Client<V> {
     /// Request `id` sends its next attempt after `delay_ms`.
     pub(super) fn wait_then_send(&mut self, id: RequestId, delay_ms: f64) {
         let timer = self.id();
-        if let Some(request) = self.requests.iter_mut().find(|r| r.id == id) {
+        if let Some(request) = self.request_mut(id) {
             request.timer = Some(timer);
         }
         self.push(Effect::SetTimer {
@@ -238,7 +238,7 @@ impl<V: Value> Client<V> {
 
     /// A waiter for request `id`.
     pub(super) fn hold(&mut self, id: RequestId, waiter: Waiter) {
-        if let Some(request) = self.requests.iter_mut().find(|r| r.id == id) {
+        if let Some(request) = self.request_mut(id) {
             request.waiters.push(waiter);
         }
     }
@@ -259,7 +259,7 @@ impl<V: Value> Client<V> {
         let attempt = self.id();
         let timeout_ms = self.config.timeout_ms;
         let timer = (timeout_ms > 0.0).then(|| self.id());
-        let Some(request) = self.requests.iter_mut().find(|r| r.id == id) else {
+        let Some(request) = self.request_mut(id) else {
             return;
         };
         request.attempts += 1;
@@ -312,6 +312,10 @@ impl<V: Value> Client<V> {
         self.requests.iter().find(|r| r.id == id)
     }
 
+    fn request_mut(&mut self, id: RequestId) -> Option<&mut Request<V>> {
+        self.requests.iter_mut().find(|r| r.id == id)
+    }
+
     /// An attempt's response (its body parsed, or `None` when it is not JSON).
     pub fn response(&mut self, env: &mut impl Env, attempt: AttemptId, response: Response<V>) {
         let Some(id) = self.end_attempt(attempt) else {
@@ -341,10 +345,7 @@ impl<V: Value> Client<V> {
             retryable,
             cid,
         );
-        let rejection = Rejection {
-            error: outgoing.about(error, attempts),
-            details,
-        };
+        let rejection = Rejection { error, details };
         let failure = Failure::Status {
             status: response.status,
             retry_after: response.retry_after,
@@ -360,10 +361,9 @@ impl<V: Value> Client<V> {
         let Some(request) = self.request(id) else {
             return;
         };
-        let (outgoing, attempts) = (&request.outgoing, request.attempts);
+        let outgoing = &request.outgoing;
         let error = failure::network(outgoing.operation, detail, &outgoing.correlation_id);
-        let rejection = outgoing.about(error, attempts).into();
-        self.failed_attempt(env, id, Failure::Network, rejection);
+        self.failed_attempt(env, id, Failure::Network, error.into());
     }
 
     /// A request's timer fired: its attempt timed out, or its backoff wait is over. False when
@@ -376,22 +376,22 @@ impl<V: Value> Client<V> {
         let id = request.id;
         match request.attempt.take() {
             Some(attempt) => {
-                let (outgoing, attempts) = (&request.outgoing, request.attempts);
+                let outgoing = &request.outgoing;
                 let error = failure::timeout(
                     outgoing.operation,
                     self.config.timeout_ms,
                     &outgoing.correlation_id,
                 );
-                let rejection = outgoing.about(error, attempts).into();
                 self.push(Effect::Abort(attempt));
-                self.failed_attempt(env, id, Failure::Timeout, rejection);
+                self.failed_attempt(env, id, Failure::Timeout, error.into());
             }
             None => self.send_or_lock(id),
         }
         true
     }
 
-    /// The retry policy decides after a failed attempt: wait and try again, or give up.
+    /// The retry policy decides after a failed attempt: wait and try again, or give up. The
+    /// rejection's error is made about the request here.
     fn failed_attempt(
         &mut self,
         env: &mut impl Env,
@@ -403,6 +403,7 @@ impl<V: Value> Client<V> {
             return;
         };
         let attempts = request.attempts;
+        rejection.error = request.outgoing.about(rejection.error, attempts);
         let step = self
             .config
             .retry
@@ -469,7 +470,7 @@ impl<V: Value> Client<V> {
 
     /// Aborts request `id`: the attempt in flight or the backoff wait. It ends `aborted`.
     pub(super) fn cancel(&mut self, env: &mut impl Env, id: RequestId) {
-        let Some(request) = self.requests.iter_mut().find(|r| r.id == id) else {
+        let Some(request) = self.request_mut(id) else {
             return;
         };
         let (attempt, timer) = (request.attempt.take(), request.timer.take());
