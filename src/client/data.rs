@@ -212,6 +212,12 @@ impl<V: Value> Data<V> {
         self.generation += 1;
     }
 
+    /// The data changed without a request.
+    fn mutate(&mut self, data: V, accounts: Vec<AccountRef>, now: EpochMs) {
+        self.set_data(data, accounts);
+        self.store.mutated(now);
+    }
+
     /// A status request brought `data`: kept as the same value when it equals the old one, so
     /// that subscribers see no change. Returns the data callers get.
     pub fn succeeded(&mut self, now: EpochMs, data: V, accounts: Vec<AccountRef>) -> V {
@@ -256,8 +262,7 @@ impl<V: Value> Data<V> {
         let previous_accounts = self.accounts.clone();
         let mut accounts = self.accounts.clone();
         accounts.remove(index);
-        self.set_data(optimistic.clone(), accounts);
-        self.store.mutated(now);
+        self.mutate(optimistic.clone(), accounts, now);
         Some(Removal {
             previous: data,
             optimistic,
@@ -276,8 +281,7 @@ impl<V: Value> Data<V> {
                 .as_ref()
                 .is_some_and(|d| d.same(&removal.optimistic));
         if untouched {
-            self.set_data(removal.previous, removal.accounts);
-            self.store.mutated(now);
+            self.mutate(removal.previous, removal.accounts, now);
         }
         untouched
     }
@@ -299,8 +303,7 @@ impl<V: Value> Data<V> {
         let next = data.with("integrations", V::array(items));
         let mut accounts = self.accounts.clone();
         accounts[index].expires_at = Some(expires_at);
-        self.set_data(next, accounts);
-        self.store.mutated(now);
+        self.mutate(next, accounts, now);
         true
     }
 }

@@ -506,6 +506,11 @@ impl<V: Value> Client<V> {
         }
     }
 
+    /// Resolves or rejects one call.
+    fn settle_call(&mut self, call: CallId, outcome: Result<Answer<V>, Rejection<V>>) {
+        self.settle(vec![call], outcome);
+    }
+
     fn wait(
         &mut self,
         call: CallId,
@@ -596,7 +601,7 @@ impl<V: Value> Client<V> {
         problem: String,
     ) {
         let rejection = self.refuse(env, operation, problem);
-        self.settle(vec![call], Err(rejection));
+        self.settle_call(call, Err(rejection));
     }
 
     /// A call that fails before any request: logged and measured like any failed operation.
@@ -640,7 +645,7 @@ impl<V: Value> Client<V> {
                 if self.due_accounts(env).contains(&key) {
                     self.refresh_for(env, call, key);
                 } else {
-                    self.settle(vec![call], Ok(Answer::Nothing));
+                    self.settle_call(call, Ok(Answer::Nothing));
                 }
             }
             Call::RefreshExpiring => self.refresh_expiring(env, Some(call)),
@@ -670,7 +675,7 @@ impl<V: Value> Client<V> {
                     _ => None,
                 };
                 let error = aborted_error(operation, &env.uuid(), 0, account.as_ref());
-                self.settle(vec![call], Err(error.into()));
+                self.settle_call(call, Err(error.into()));
             }
         }
     }
@@ -706,7 +711,7 @@ impl<V: Value> Client<V> {
         };
         let account = waiting.account.as_ref();
         let error = aborted_error(waiting.operation, &correlation_id, attempts, account);
-        self.settle(vec![call], Err(error.into()));
+        self.settle_call(call, Err(error.into()));
         if let Some(id) = abandoned {
             self.cancel(env, id);
         }

@@ -215,6 +215,11 @@ impl<V: Value> Client<V> {
         if let Some(request) = self.request_mut(id) {
             request.timer = Some(timer);
         }
+        self.set_timer(timer, delay_ms);
+    }
+
+    /// Sets `timer` for `delay_ms`, within what the platform's timers take.
+    fn set_timer(&mut self, timer: TimerId, delay_ms: f64) {
         self.push(Effect::SetTimer {
             timer,
             delay_ms: delay_ms.clamp(0.0, crate::defaults::MAX_TIMER_MS),
@@ -267,10 +272,7 @@ impl<V: Value> Client<V> {
         request.timer = timer;
         self.push(Effect::Send(attempt));
         if let Some(timer) = timer {
-            self.push(Effect::SetTimer {
-                timer,
-                delay_ms: timeout_ms.min(crate::defaults::MAX_TIMER_MS),
-            });
+            self.set_timer(timer, timeout_ms);
         }
     }
 
@@ -502,14 +504,12 @@ impl<V: Value> Client<V> {
         if !matches!(request.route, Route::Raw) {
             self.observe(env, &request, &ended, status);
         }
-        let calls: Vec<CallId> = request
-            .waiters
-            .iter()
-            .filter_map(|w| match w {
-                Waiter::Call(call) => Some(*call),
-                _ => None,
-            })
-            .collect();
+        let mut calls: Vec<CallId> = Vec::new();
+        for waiter in &request.waiters {
+            if let Waiter::Call(call) = waiter {
+                calls.push(*call);
+            }
+        }
         let auto_refresh = matches!(request.route, Route::Status { auto_refresh: true });
         // What the other tabs are told of a refresh; told once its end has been taken in.
         let told = matches!(request.route, Route::Refresh)
@@ -534,25 +534,21 @@ impl<V: Value> Client<V> {
     fn observe(&mut self, env: &mut impl Env, request: &Request<V>, ended: &Ended<V>, status: u16) {
         let info = request.outgoing.info();
         let duration_ms = env.clock() - request.started;
-        let (entry, metric) = match ended {
+        let (entry, attempts, status) = match ended {
             Ok(_) => {
                 let mut entry = info.succeeded(request.attempts, status, duration_ms, env.now());
                 // 0: ended with what another tab told, without a response of its own.
                 let status = (status != 0).then_some(status);
                 entry.status_code = status;
-                (
-                    entry,
-                    info.metric(true, duration_ms, request.attempts, status),
-                )
+                (entry, request.attempts, status)
             }
             Err(rejection) => {
                 let error = &rejection.error;
-                (
-                    info.failure(error, duration_ms, env.now()),
-                    info.metric(false, duration_ms, error.attempts, error.status_code),
-                )
+                let entry = info.failure(error, duration_ms, env.now());
+                (entry, error.attempts, error.status_code)
             }
         };
+        let metric = info.metric(ended.is_ok(), duration_ms, attempts, status);
         self.log(entry);
         self.metric(metric);
     }
