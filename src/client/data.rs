@@ -173,11 +173,7 @@ impl<V: Value> Data<V> {
 
     /// The accounts of `provider` that need reconnecting.
     pub fn gone_of(&self, provider: &str) -> Vec<AccountKey> {
-        self.gone
-            .iter()
-            .filter(|(k, _)| k.0 == provider)
-            .map(|(k, _)| k.clone())
-            .collect()
+        self.gone_where(&|key, _| key.0 == provider)
     }
 
     /// `key` no longer needs reconnecting; true when it did.
@@ -192,17 +188,25 @@ impl<V: Value> Data<V> {
     /// The accounts needing reconnecting that the data now shows connected with a later
     /// `expiresAt` than at their failure, or no longer shows at all.
     pub fn reconnected(&self) -> Vec<AccountKey> {
-        self.gone
-            .iter()
-            .filter(|(key, at_failure)| match self.position(key) {
-                None => true,
-                Some(i) => {
-                    let account = &self.accounts[i];
-                    account.connected && account.expires_at > *at_failure
-                }
-            })
-            .map(|(key, _)| key.clone())
-            .collect()
+        self.gone_where(&|key, at_failure| match self.position(key) {
+            None => true,
+            Some(i) => {
+                let account = &self.accounts[i];
+                account.connected && account.expires_at > at_failure
+            }
+        })
+    }
+
+    /// The accounts needing reconnecting that `keep` keeps (given each one's `expiresAt` at its
+    /// failure), in order.
+    fn gone_where(&self, keep: &dyn Fn(&AccountKey, Option<EpochMs>) -> bool) -> Vec<AccountKey> {
+        let mut keys = Vec::new();
+        for (key, at_failure) in &self.gone {
+            if keep(key, *at_failure) {
+                keys.push(key.clone());
+            }
+        }
+        keys
     }
 
     fn set_data(&mut self, data: V, accounts: Vec<AccountRef>) {
