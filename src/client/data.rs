@@ -81,13 +81,12 @@ pub struct Removal<V> {
 fn integrations<V: Value>(data: &V) -> Vec<V> {
     let list = data.get("integrations");
     let len = list.as_ref().and_then(|l| l.len()).unwrap_or(0);
-    (0..len)
-        .map(|i| {
-            list.as_ref()
-                .and_then(|l| l.index(i))
-                .unwrap_or_else(V::null)
-        })
-        .collect()
+    let mut items = Vec::new();
+    for i in 0..len {
+        let item = list.as_ref().and_then(|l| l.index(i));
+        items.push(item.unwrap_or_else(V::null));
+    }
+    items
 }
 
 impl<V: Value> Data<V> {
