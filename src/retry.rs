@@ -137,7 +137,9 @@ impl RetryConfig {
 
     /// Whether a response status is worth retrying.
     pub fn is_retryable_status(&self, status: u16) -> bool {
-        self.retryable_status_codes.iter().any(|&code| code == status)
+        self.retryable_status_codes
+            .iter()
+            .any(|&code| code == status)
     }
 
     /// Decides what follows a failed attempt. `retries_done` counts the retries already made

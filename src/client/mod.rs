@@ -42,7 +42,6 @@ use crate::store::{CacheConfig, Store};
 use crate::time::EpochMs;
 use crate::tokens::{AccountKey, TokenMap};
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::rc::Rc;
 
 /// A call of a method, numbered by the boundary.
@@ -408,7 +407,7 @@ struct Waiting {
 pub struct Client<V> {
     config: Config,
     tokens: Rc<RefCell<TokenMap>>,
-    effects: VecDeque<Effect<V>>,
+    effects: Vec<Effect<V>>,
     data: data::Data<V>,
     calls: Vec<(CallId, Waiting)>,
     requests: Vec<request::Request<V>>,
@@ -438,7 +437,7 @@ impl<V: Value> Client<V> {
             data: data::Data::new(Store::new(config.cache.clone())),
             config,
             tokens,
-            effects: VecDeque::new(),
+            effects: Vec::new(),
             calls: Vec::new(),
             requests: Vec::new(),
             batches: Vec::new(),
@@ -464,7 +463,7 @@ impl<V: Value> Client<V> {
 
     /// The next effect to carry out.
     pub fn next_effect(&mut self) -> Option<Effect<V>> {
-        self.effects.pop_front()
+        (!self.effects.is_empty()).then(|| self.effects.remove(0))
     }
 
     /// Whether the boundary coordinates with other tabs: `crossTab`, where the platform can.
@@ -496,7 +495,7 @@ impl<V: Value> Client<V> {
     }
 
     fn push(&mut self, effect: Effect<V>) {
-        self.effects.push_back(effect);
+        self.effects.push(effect);
     }
 
     fn settle(&mut self, calls: Vec<CallId>, outcome: Result<Answer<V>, Rejection<V>>) {
