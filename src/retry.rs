@@ -136,6 +136,7 @@ impl RetryConfig {
     }
 
     /// Whether a response status is worth retrying.
+    #[allow(clippy::manual_contains)] // a plain loop: `contains`'s unrolled search weighs more
     pub fn is_retryable_status(&self, status: u16) -> bool {
         self.retryable_status_codes
             .iter()
