@@ -178,20 +178,24 @@ impl Store {
     }
 }
 
-/// The accounts grouped by provider, as (provider, indices into the list) in first-seen order.
+/// The accounts grouped by provider, as (provider, indices into the list) in first-seen order;
+/// an account given as `None` is left out of every group (its index is still counted).
 ///
 /// ```
 /// use integrations_client::store::group_by_provider;
-/// let groups = group_by_provider(["instagram", "tiktok", "instagram"]);
-/// assert_eq!(groups, [("instagram".to_owned(), vec![0, 2]), ("tiktok".to_owned(), vec![1])]);
+/// let groups = group_by_provider([Some("instagram"), Some("tiktok"), None, Some("instagram")]);
+/// assert_eq!(groups, [("instagram".to_owned(), vec![0, 3]), ("tiktok".to_owned(), vec![1])]);
 /// ```
 pub fn group_by_provider<'a>(
-    providers: impl IntoIterator<Item = &'a str>,
+    providers: impl IntoIterator<Item = Option<&'a str>>,
 ) -> Vec<(String, Vec<usize>)> {
     // Each provider's group found through an ordered map: O(n log n) for any number of them.
     let mut group_of = crate::ordmap::OrdMap::default();
     let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
     for (index, provider) in providers.into_iter().enumerate() {
+        let Some(provider) = provider else {
+            continue;
+        };
         match group_of.get(provider.as_bytes()) {
             Some(group) => groups[group as usize].1.push(index),
             None => {
@@ -216,7 +220,7 @@ mod tests {
         let providers: Vec<String> = (0..40_000)
             .map(|i| format!("p{}", (i * 7919) % 20_000))
             .collect();
-        let groups = group_by_provider(providers.iter().map(String::as_str));
+        let groups = group_by_provider(providers.iter().map(|p| Some(p.as_str())));
         assert_eq!(groups.len(), 20_000);
         let mut seen = std::collections::HashSet::new();
         let first_seen: Vec<&str> = providers

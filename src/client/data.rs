@@ -81,13 +81,12 @@ pub struct Removal<V> {
 fn integrations<V: Value>(data: &V) -> Vec<V> {
     let list = data.get("integrations");
     let len = list.as_ref().and_then(|l| l.len()).unwrap_or(0);
-    (0..len)
-        .map(|i| {
-            list.as_ref()
-                .and_then(|l| l.index(i))
-                .unwrap_or_else(V::null)
-        })
-        .collect()
+    let mut items = Vec::new();
+    for i in 0..len {
+        let item = list.as_ref().and_then(|l| l.index(i));
+        items.push(item.unwrap_or_else(V::null));
+    }
+    items
 }
 
 impl<V: Value> Data<V> {
@@ -133,30 +132,21 @@ impl<V: Value> Data<V> {
         View {
             key,
             data: self.data.as_ref(),
-            by_provider: group_by_provider(self.accounts.iter().map(|a| a.provider.as_str())),
+            by_provider: self.groups(false),
             error: self.error.as_ref(),
-            needs_reconnect: self.needs_reconnect(),
+            needs_reconnect: self.groups(true),
             is_loading: key.1,
             is_validating: key.2,
             updated_at: self.store.updated_at(),
         }
     }
 
-    fn needs_reconnect(&self) -> Vec<(String, Vec<usize>)> {
-        let shown: Vec<(usize, &str)> = self
-            .accounts
-            .iter()
-            .enumerate()
-            .filter(|(_, a)| {
-                let gone = |((p, id), _): &(AccountKey, _)| *p == a.provider && *id == a.account_id;
-                self.gone.iter().any(gone)
-            })
-            .map(|(i, a)| (i, a.provider.as_str()))
-            .collect();
-        group_by_provider(shown.iter().map(|(_, p)| *p))
-            .into_iter()
-            .map(|(provider, at)| (provider, at.into_iter().map(|i| shown[i].0).collect()))
-            .collect()
+    /// The accounts grouped by provider: all of them, or only those whose grant is gone.
+    fn groups(&self, gone_only: bool) -> Vec<(String, Vec<usize>)> {
+        group_by_provider(self.accounts.iter().map(|a| {
+            let gone = |((p, id), _): &(AccountKey, _)| *p == a.provider && *id == a.account_id;
+            (!gone_only || self.gone.iter().any(gone)).then_some(a.provider.as_str())
+        }))
     }
 
     /// Whether `key`'s grant is gone.
@@ -182,11 +172,7 @@ impl<V: Value> Data<V> {
 
     /// The accounts of `provider` that need reconnecting.
     pub fn gone_of(&self, provider: &str) -> Vec<AccountKey> {
-        self.gone
-            .iter()
-            .filter(|(k, _)| k.0 == provider)
-            .map(|(k, _)| k.clone())
-            .collect()
+        self.gone_where(&|key, _| key.0 == provider)
     }
 
     /// `key` no longer needs reconnecting; true when it did.
@@ -201,17 +187,25 @@ impl<V: Value> Data<V> {
     /// The accounts needing reconnecting that the data now shows connected with a later
     /// `expiresAt` than at their failure, or no longer shows at all.
     pub fn reconnected(&self) -> Vec<AccountKey> {
-        self.gone
-            .iter()
-            .filter(|(key, at_failure)| match self.position(key) {
-                None => true,
-                Some(i) => {
-                    let account = &self.accounts[i];
-                    account.connected && account.expires_at > *at_failure
-                }
-            })
-            .map(|(key, _)| key.clone())
-            .collect()
+        self.gone_where(&|key, at_failure| match self.position(key) {
+            None => true,
+            Some(i) => {
+                let account = &self.accounts[i];
+                account.connected && account.expires_at > at_failure
+            }
+        })
+    }
+
+    /// The accounts needing reconnecting that `keep` keeps (given each one's `expiresAt` at its
+    /// failure), in order.
+    fn gone_where(&self, keep: &dyn Fn(&AccountKey, Option<EpochMs>) -> bool) -> Vec<AccountKey> {
+        let mut keys = Vec::new();
+        for (key, at_failure) in &self.gone {
+            if keep(key, *at_failure) {
+                keys.push(key.clone());
+            }
+        }
+        keys
     }
 
     fn set_data(&mut self, data: V, accounts: Vec<AccountRef>) {
@@ -219,6 +213,12 @@ impl<V: Value> Data<V> {
         self.text = None;
         self.accounts = accounts;
         self.generation += 1;
+    }
+
+    /// The data changed without a request.
+    fn mutate(&mut self, data: V, accounts: Vec<AccountRef>, now: EpochMs) {
+        self.set_data(data, accounts);
+        self.store.mutated(now);
     }
 
     /// A status request brought `data`: kept as the same value when it equals the old one, so
@@ -265,8 +265,7 @@ impl<V: Value> Data<V> {
         let previous_accounts = self.accounts.clone();
         let mut accounts = self.accounts.clone();
         accounts.remove(index);
-        self.set_data(optimistic.clone(), accounts);
-        self.store.mutated(now);
+        self.mutate(optimistic.clone(), accounts, now);
         Some(Removal {
             previous: data,
             optimistic,
@@ -285,8 +284,7 @@ impl<V: Value> Data<V> {
                 .as_ref()
                 .is_some_and(|d| d.same(&removal.optimistic));
         if untouched {
-            self.set_data(removal.previous, removal.accounts);
-            self.store.mutated(now);
+            self.mutate(removal.previous, removal.accounts, now);
         }
         untouched
     }
@@ -308,8 +306,7 @@ impl<V: Value> Data<V> {
         let next = data.with("integrations", V::array(items));
         let mut accounts = self.accounts.clone();
         accounts[index].expires_at = Some(expires_at);
-        self.set_data(next, accounts);
-        self.store.mutated(now);
+        self.mutate(next, accounts, now);
         true
     }
 }

@@ -42,7 +42,6 @@ use crate::store::{CacheConfig, Store};
 use crate::time::EpochMs;
 use crate::tokens::{AccountKey, TokenMap};
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::rc::Rc;
 
 /// A call of a method, numbered by the boundary.
@@ -408,7 +407,7 @@ struct Waiting {
 pub struct Client<V> {
     config: Config,
     tokens: Rc<RefCell<TokenMap>>,
-    effects: VecDeque<Effect<V>>,
+    effects: Vec<Effect<V>>,
     data: data::Data<V>,
     calls: Vec<(CallId, Waiting)>,
     requests: Vec<request::Request<V>>,
@@ -438,7 +437,7 @@ impl<V: Value> Client<V> {
             data: data::Data::new(Store::new(config.cache.clone())),
             config,
             tokens,
-            effects: VecDeque::new(),
+            effects: Vec::new(),
             calls: Vec::new(),
             requests: Vec::new(),
             batches: Vec::new(),
@@ -464,7 +463,7 @@ impl<V: Value> Client<V> {
 
     /// The next effect to carry out.
     pub fn next_effect(&mut self) -> Option<Effect<V>> {
-        self.effects.pop_front()
+        (!self.effects.is_empty()).then(|| self.effects.remove(0))
     }
 
     /// Whether the boundary coordinates with other tabs: `crossTab`, where the platform can.
@@ -496,7 +495,7 @@ impl<V: Value> Client<V> {
     }
 
     fn push(&mut self, effect: Effect<V>) {
-        self.effects.push_back(effect);
+        self.effects.push(effect);
     }
 
     fn settle(&mut self, calls: Vec<CallId>, outcome: Result<Answer<V>, Rejection<V>>) {
@@ -504,6 +503,11 @@ impl<V: Value> Client<V> {
             self.calls.retain(|(id, _)| !calls.contains(id));
             self.push(Effect::Settle { calls, outcome });
         }
+    }
+
+    /// Resolves or rejects one call.
+    fn settle_call(&mut self, call: CallId, outcome: Result<Answer<V>, Rejection<V>>) {
+        self.settle(vec![call], outcome);
     }
 
     fn wait(
@@ -596,7 +600,7 @@ impl<V: Value> Client<V> {
         problem: String,
     ) {
         let rejection = self.refuse(env, operation, problem);
-        self.settle(vec![call], Err(rejection));
+        self.settle_call(call, Err(rejection));
     }
 
     /// A call that fails before any request: logged and measured like any failed operation.
@@ -640,7 +644,7 @@ impl<V: Value> Client<V> {
                 if self.due_accounts(env).contains(&key) {
                     self.refresh_for(env, call, key);
                 } else {
-                    self.settle(vec![call], Ok(Answer::Nothing));
+                    self.settle_call(call, Ok(Answer::Nothing));
                 }
             }
             Call::RefreshExpiring => self.refresh_expiring(env, Some(call)),
@@ -664,12 +668,13 @@ impl<V: Value> Client<V> {
                 self.leave(env, call);
             }
             what => {
-                let account = match &what {
-                    Call::RefreshToken(key) | Call::RefreshIfNeeded(key) => Some(key.clone()),
+                let operation = operation_of(&what);
+                let account = match what {
+                    Call::RefreshToken(key) | Call::RefreshIfNeeded(key) => Some(key),
                     _ => None,
                 };
-                let error = aborted_error(operation_of(&what), &env.uuid(), 0, account.as_ref());
-                self.settle(vec![call], Err(error.into()));
+                let error = aborted_error(operation, &env.uuid(), 0, account.as_ref());
+                self.settle_call(call, Err(error.into()));
             }
         }
     }
@@ -677,10 +682,9 @@ impl<V: Value> Client<V> {
     /// The caller of `call` stopped waiting (its signal fired). It rejects with `aborted` at
     /// once; a request nobody else waits for is aborted.
     pub fn leave(&mut self, env: &mut impl Env, call: CallId) {
-        let Some(at) = self.calls.iter().position(|(id, _)| *id == call) else {
+        let Some((_, waiting)) = self.calls.iter().find(|(id, _)| *id == call) else {
             return;
         };
-        let (_, waiting) = self.calls.remove(at);
         // The correlation id and attempts of what it waited for, and a request nobody waits
         // for any more.
         let (correlation_id, attempts, abandoned) = match waiting.on {
@@ -690,7 +694,6 @@ impl<V: Value> Client<V> {
                 };
                 if !request.shared {
                     // The caller's own request: it ends `aborted`, which settles the call.
-                    self.calls.insert(at, (call, waiting));
                     return self.cancel(env, id);
                 }
                 request
@@ -707,10 +710,7 @@ impl<V: Value> Client<V> {
         };
         let account = waiting.account.as_ref();
         let error = aborted_error(waiting.operation, &correlation_id, attempts, account);
-        self.push(Effect::Settle {
-            calls: vec![call],
-            outcome: Err(error.into()),
-        });
+        self.settle_call(call, Err(error.into()));
         if let Some(id) = abandoned {
             self.cancel(env, id);
         }

@@ -24,7 +24,7 @@ impl<V: Value> Client<V> {
                     ..info.metric(true, 0.0, 0, None)
                 };
                 self.metric(metric);
-                self.settle(vec![call], Ok(Answer::Value(data)));
+                self.settle_call(call, Ok(Answer::Value(data)));
             }
             Read::Join | Read::Fetch => match self.fetch_status(env, true) {
                 Ok(id) => self.join(id, call, "status", None),

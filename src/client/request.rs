@@ -212,9 +212,14 @@ impl<V: Value> Client<V> {
     /// Request `id` sends its next attempt after `delay_ms`.
     pub(super) fn wait_then_send(&mut self, id: RequestId, delay_ms: f64) {
         let timer = self.id();
-        if let Some(request) = self.requests.iter_mut().find(|r| r.id == id) {
+        if let Some(request) = self.request_mut(id) {
             request.timer = Some(timer);
         }
+        self.set_timer(timer, delay_ms);
+    }
+
+    /// Sets `timer` for `delay_ms`, within what the platform's timers take.
+    fn set_timer(&mut self, timer: TimerId, delay_ms: f64) {
         self.push(Effect::SetTimer {
             timer,
             delay_ms: delay_ms.clamp(0.0, crate::defaults::MAX_TIMER_MS),
@@ -238,7 +243,7 @@ impl<V: Value> Client<V> {
 
     /// A waiter for request `id`.
     pub(super) fn hold(&mut self, id: RequestId, waiter: Waiter) {
-        if let Some(request) = self.requests.iter_mut().find(|r| r.id == id) {
+        if let Some(request) = self.request_mut(id) {
             request.waiters.push(waiter);
         }
     }
@@ -259,7 +264,7 @@ impl<V: Value> Client<V> {
         let attempt = self.id();
         let timeout_ms = self.config.timeout_ms;
         let timer = (timeout_ms > 0.0).then(|| self.id());
-        let Some(request) = self.requests.iter_mut().find(|r| r.id == id) else {
+        let Some(request) = self.request_mut(id) else {
             return;
         };
         request.attempts += 1;
@@ -267,10 +272,7 @@ impl<V: Value> Client<V> {
         request.timer = timer;
         self.push(Effect::Send(attempt));
         if let Some(timer) = timer {
-            self.push(Effect::SetTimer {
-                timer,
-                delay_ms: timeout_ms.min(crate::defaults::MAX_TIMER_MS),
-            });
+            self.set_timer(timer, timeout_ms);
         }
     }
 
@@ -312,6 +314,10 @@ impl<V: Value> Client<V> {
         self.requests.iter().find(|r| r.id == id)
     }
 
+    fn request_mut(&mut self, id: RequestId) -> Option<&mut Request<V>> {
+        self.requests.iter_mut().find(|r| r.id == id)
+    }
+
     /// An attempt's response (its body parsed, or `None` when it is not JSON).
     pub fn response(&mut self, env: &mut impl Env, attempt: AttemptId, response: Response<V>) {
         let Some(id) = self.end_attempt(attempt) else {
@@ -341,10 +347,7 @@ impl<V: Value> Client<V> {
             retryable,
             cid,
         );
-        let rejection = Rejection {
-            error: outgoing.about(error, attempts),
-            details,
-        };
+        let rejection = Rejection { error, details };
         let failure = Failure::Status {
             status: response.status,
             retry_after: response.retry_after,
@@ -360,10 +363,9 @@ impl<V: Value> Client<V> {
         let Some(request) = self.request(id) else {
             return;
         };
-        let (outgoing, attempts) = (&request.outgoing, request.attempts);
+        let outgoing = &request.outgoing;
         let error = failure::network(outgoing.operation, detail, &outgoing.correlation_id);
-        let rejection = outgoing.about(error, attempts).into();
-        self.failed_attempt(env, id, Failure::Network, rejection);
+        self.failed_attempt(env, id, Failure::Network, error.into());
     }
 
     /// A request's timer fired: its attempt timed out, or its backoff wait is over. False when
@@ -376,22 +378,22 @@ impl<V: Value> Client<V> {
         let id = request.id;
         match request.attempt.take() {
             Some(attempt) => {
-                let (outgoing, attempts) = (&request.outgoing, request.attempts);
+                let outgoing = &request.outgoing;
                 let error = failure::timeout(
                     outgoing.operation,
                     self.config.timeout_ms,
                     &outgoing.correlation_id,
                 );
-                let rejection = outgoing.about(error, attempts).into();
                 self.push(Effect::Abort(attempt));
-                self.failed_attempt(env, id, Failure::Timeout, rejection);
+                self.failed_attempt(env, id, Failure::Timeout, error.into());
             }
             None => self.send_or_lock(id),
         }
         true
     }
 
-    /// The retry policy decides after a failed attempt: wait and try again, or give up.
+    /// The retry policy decides after a failed attempt: wait and try again, or give up. The
+    /// rejection's error is made about the request here.
     fn failed_attempt(
         &mut self,
         env: &mut impl Env,
@@ -403,6 +405,7 @@ impl<V: Value> Client<V> {
             return;
         };
         let attempts = request.attempts;
+        rejection.error = request.outgoing.about(rejection.error, attempts);
         let step = self
             .config
             .retry
@@ -469,7 +472,7 @@ impl<V: Value> Client<V> {
 
     /// Aborts request `id`: the attempt in flight or the backoff wait. It ends `aborted`.
     pub(super) fn cancel(&mut self, env: &mut impl Env, id: RequestId) {
-        let Some(request) = self.requests.iter_mut().find(|r| r.id == id) else {
+        let Some(request) = self.request_mut(id) else {
             return;
         };
         let (attempt, timer) = (request.attempt.take(), request.timer.take());
@@ -501,14 +504,12 @@ impl<V: Value> Client<V> {
         if !matches!(request.route, Route::Raw) {
             self.observe(env, &request, &ended, status);
         }
-        let calls: Vec<CallId> = request
-            .waiters
-            .iter()
-            .filter_map(|w| match w {
-                Waiter::Call(call) => Some(*call),
-                _ => None,
-            })
-            .collect();
+        let mut calls: Vec<CallId> = Vec::new();
+        for waiter in &request.waiters {
+            if let Waiter::Call(call) = waiter {
+                calls.push(*call);
+            }
+        }
         let auto_refresh = matches!(request.route, Route::Status { auto_refresh: true });
         // What the other tabs are told of a refresh; told once its end has been taken in.
         let told = matches!(request.route, Route::Refresh)
@@ -533,25 +534,21 @@ impl<V: Value> Client<V> {
     fn observe(&mut self, env: &mut impl Env, request: &Request<V>, ended: &Ended<V>, status: u16) {
         let info = request.outgoing.info();
         let duration_ms = env.clock() - request.started;
-        let (entry, metric) = match ended {
+        let (entry, attempts, status) = match ended {
             Ok(_) => {
                 let mut entry = info.succeeded(request.attempts, status, duration_ms, env.now());
                 // 0: ended with what another tab told, without a response of its own.
                 let status = (status != 0).then_some(status);
                 entry.status_code = status;
-                (
-                    entry,
-                    info.metric(true, duration_ms, request.attempts, status),
-                )
+                (entry, request.attempts, status)
             }
             Err(rejection) => {
                 let error = &rejection.error;
-                (
-                    info.failure(error, duration_ms, env.now()),
-                    info.metric(false, duration_ms, error.attempts, error.status_code),
-                )
+                let entry = info.failure(error, duration_ms, env.now());
+                (entry, error.attempts, error.status_code)
             }
         };
+        let metric = info.metric(ended.is_ok(), duration_ms, attempts, status);
         self.log(entry);
         self.metric(metric);
     }
