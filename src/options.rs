@@ -319,7 +319,9 @@ impl Draft {
     /// Reads the `fields` of `object` that are there, in order.
     fn read<V: JsonView>(&mut self, object: &V, fields: &[Field]) -> Result<(), OptionError> {
         for &(name, slot) in fields {
-            let key = name.rsplit('.').next().unwrap_or(name);
+            // The last part of the name: a byte search, which keeps core's string searcher out.
+            let dot = name.bytes().rposition(|b| b == b'.');
+            let key = dot.and_then(|at| name.get(at + 1..)).unwrap_or(name);
             if let Some(value) = object.get(key) {
                 self.store(name, slot, &value)?;
             }
