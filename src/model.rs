@@ -467,7 +467,7 @@ fn check_value<V: JsonView>(
         Rule::PlainObject => return simple(value.is_plain_object(), "a plain object"),
         Rule::Object(fields) => return check_object(value, fields, accounts).map(drop),
         Rule::Accounts(fields) => return check_accounts(value, fields, accounts),
-        Rule::ProviderCounts => return check_provider_counts(value),
+        Rule::ProviderCounts => return check_provider_counts(value, account, accounts),
         _ => rule.string_limits(),
     };
     let Some(text) = value.as_str_within(max) else {
@@ -526,8 +526,13 @@ fn check_accounts<V: JsonView>(
     Ok(())
 }
 
-/// Checks `summary.byProvider`: a plain object of provider slugs to counts.
-fn check_provider_counts<V: JsonView>(value: &V) -> Checked<()> {
+/// Checks `summary.byProvider`: a plain object of provider slugs to counts (which leave `account`
+/// and `accounts` as they are).
+fn check_provider_counts<V: JsonView>(
+    value: &V,
+    account: &mut AccountRef,
+    accounts: &mut Vec<AccountRef>,
+) -> Checked<()> {
     if !value.is_plain_object() {
         return Err(Invalid::here("a plain object"));
     }
@@ -535,13 +540,7 @@ fn check_provider_counts<V: JsonView>(value: &V) -> Checked<()> {
         if check_provider(&key).is_err() {
             return Err(Invalid::here("provider slugs as keys"));
         }
-        let (mut account, mut accounts) = Default::default();
-        check_field(
-            value,
-            (&key, Rule::Count, true),
-            &mut account,
-            &mut accounts,
-        )?;
+        check_field(value, (&key, Rule::Count, true), account, accounts)?;
     }
     Ok(())
 }
