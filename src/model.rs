@@ -260,9 +260,13 @@ impl Invalid {
         }
     }
 
-    /// This failure inside the value reached by `step` (`.key` or `[index]`), as it unwinds.
-    fn under(mut self, step: &[&str]) -> Self {
-        self.path.insert_str(0, &step.concat());
+    /// This failure inside the value reached by `step` (a key or `[index]`), as it unwinds; a dot
+    /// goes before a key that follows.
+    fn under(mut self, step: &str) -> Self {
+        if !self.path.is_empty() && !self.path.starts_with('[') {
+            self.path.insert(0, '.');
+        }
+        self.path.insert_str(0, step);
         self
     }
 
@@ -408,16 +412,8 @@ fn check_payload<V: JsonView>(
     fields: &'static [Field],
 ) -> Checked<(AccountRef, Vec<AccountRef>)> {
     let mut accounts = Vec::new();
-    match check_object(value, fields, &mut accounts) {
-        Ok(account) => Ok((account, accounts)),
-        Err(mut invalid) => {
-            // A field's step starts with a dot, which the path of a payload does not.
-            if invalid.path.starts_with('.') {
-                invalid.path.remove(0);
-            }
-            Err(invalid)
-        }
-    }
+    let account = check_object(value, fields, &mut accounts)?;
+    Ok((account, accounts))
 }
 
 /// Checks that `value` is an object whose `fields` follow their rules, in order; returns what
@@ -449,7 +445,7 @@ fn check_field<V: JsonView>(
         None if required => Err(Invalid::here("a value")),
         None => Ok(()),
     };
-    checked.map_err(|invalid| invalid.under(&[".", key]))
+    checked.map_err(|invalid| invalid.under(key))
 }
 
 /// Checks a field's value by `rule`, keeping in `account` what the rule reads of it.
@@ -520,7 +516,7 @@ fn check_accounts<V: JsonView>(
             Some(item) => check_object(&item, fields, accounts),
             None => Err(Invalid::here("an object")),
         };
-        let index = |invalid: Invalid| invalid.under(&["[", &int_text(i as i64), "]"]);
+        let index = |invalid: Invalid| invalid.under(&["[", &int_text(i as i64), "]"].concat());
         accounts.push(account.map_err(index)?);
     }
     Ok(())
