@@ -51,13 +51,17 @@ pub fn check_provider(provider: &str) -> Result<(), InputProblem> {
     if first_ok && all_ok && bytes.len() <= 64 {
         Ok(())
     } else {
-        Err([
+        Err(quoted(
             "provider '",
-            truncate(provider, 80),
+            provider,
             "' is not a valid slug (^[a-z0-9][a-z0-9_-]{0,63}$)",
-        ]
-        .concat())
+        ))
     }
+}
+
+/// An input's problem: `text` (its first 80 characters) between `before` and `after`.
+fn quoted(before: &str, text: &str, after: &str) -> InputProblem {
+    [before, truncate(text, 80), after].concat()
 }
 
 /// Checks an account id: 1 to 256 UTF-16 code units (JavaScript's `length`), not `.` or `..`.
@@ -70,7 +74,11 @@ pub fn check_account_id(account_id: &str) -> Result<(), InputProblem> {
         ]
         .concat())
     } else if account_id == "." || account_id == ".." {
-        Err(["accountId '", account_id, "' is not allowed in a URL path"].concat())
+        Err(quoted(
+            "accountId '",
+            account_id,
+            "' is not allowed in a URL path",
+        ))
     } else {
         Ok(())
     }
@@ -115,12 +123,11 @@ pub fn check_base_path(path: &str) -> Result<(), InputProblem> {
     if ok {
         Ok(())
     } else {
-        Err([
+        Err(quoted(
             "basePath '",
-            truncate(path, 80),
+            path,
             "' must be empty or start with '/' and hold only URL path characters",
-        ]
-        .concat())
+        ))
     }
 }
 
