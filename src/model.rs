@@ -477,8 +477,16 @@ fn check_value<V: JsonView>(
         return simple(false, if value.is_str() { expected } else { "a string" });
     };
     let valid = match rule {
-        Rule::Provider => check_provider(&text).is_ok(),
-        Rule::AccountId => check_account_id(&text).is_ok(),
+        Rule::Provider => {
+            let valid = check_provider(&text).is_ok();
+            account.provider = text;
+            valid
+        }
+        Rule::AccountId => {
+            let valid = check_account_id(&text).is_ok();
+            account.account_id = text;
+            valid
+        }
         Rule::Status => {
             let status = IntegrationStatus::parse(&text);
             account.connected = status == Some(IntegrationStatus::Connected);
@@ -493,11 +501,6 @@ fn check_value<V: JsonView>(
             at.is_some()
         }
     };
-    match rule {
-        Rule::Provider => account.provider = text,
-        Rule::AccountId => account.account_id = text,
-        _ => {}
-    }
     simple(valid, expected)
 }
 
