@@ -90,11 +90,12 @@ pub fn parse_rfc3339(text: &str) -> Option<EpochMs> {
     let (ms, rest) = match rest {
         [b'.', fraction @ ..] => {
             let count = fraction.iter().take_while(|d| d.is_ascii_digit()).count();
-            let (digits, rest) = fraction.split_at_checked(count)?;
             // The first three digits, right-padded: ".5" is 500 ms.
-            let ms = digits.iter().chain(b"00").take(3);
-            let ms = ms.fold(0, |ms, d| ms * 10 + u32::from(d - b'0'));
-            (count > 0).then_some((ms, rest))?
+            let ms = (0..3).fold(0, |ms, i| {
+                let digit = fraction.get(i).filter(|_| i < count);
+                ms * 10 + digit.map_or(0, |d| u32::from(d - b'0'))
+            });
+            (count > 0).then_some((ms, fraction.get(count..)?))?
         }
         _ => (0, rest),
     };
