@@ -43,12 +43,7 @@ pub type InputProblem = String;
 /// assert!(check_provider("Instagram").is_err());
 /// ```
 pub fn check_provider(provider: &str) -> Result<(), InputProblem> {
-    let bytes = provider.as_bytes();
-    let first_ok = bytes.first().is_some_and(|b| !matches!(b, b'_' | b'-'));
-    let all_ok = bytes
-        .iter()
-        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'-'));
-    if first_ok && all_ok && bytes.len() <= 64 {
+    if is_provider(provider) {
         Ok(())
     } else {
         Err(quoted(
@@ -57,6 +52,16 @@ pub fn check_provider(provider: &str) -> Result<(), InputProblem> {
             "' is not a valid slug (^[a-z0-9][a-z0-9_-]{0,63}$)",
         ))
     }
+}
+
+/// Whether `text` is a provider slug (no message made when it is not).
+fn is_provider(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let first_ok = bytes.first().is_some_and(|b| !matches!(b, b'_' | b'-'));
+    let all_ok = bytes
+        .iter()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'-'));
+    first_ok && all_ok && bytes.len() <= 64
 }
 
 /// An input's problem: `text` (its first 80 characters) between `before` and `after`.
@@ -478,7 +483,7 @@ fn check_value<V: JsonView>(
     };
     let valid = match rule {
         Rule::Provider => {
-            let valid = check_provider(&text).is_ok();
+            let valid = is_provider(&text);
             account.provider = text;
             valid
         }
@@ -543,7 +548,7 @@ fn check_provider_counts<V: JsonView>(
         return Err(Invalid::here("a plain object"));
     }
     for key in value.keys() {
-        if check_provider(&key).is_err() {
+        if !is_provider(&key) {
             return Err(Invalid::here("provider slugs as keys"));
         }
         check_field(value, (&key, Rule::Count, true), account, accounts)?;
