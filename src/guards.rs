@@ -28,7 +28,8 @@ pub fn is_multi_account_provider<V: JsonView>(provider: &V, integrations: &V) ->
     integrations
         .keys()
         .into_iter()
-        .filter_map(|k| array_index(k.chars()))
+        // Bytes as chars: a byte of a non-ASCII character is no digit either, as its char is not.
+        .filter_map(|k| array_index(k.bytes().map(char::from)))
         .filter_map(|i| usize::try_from(i).ok())
         .filter(|i| *i < length)
         .any(second)
