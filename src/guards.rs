@@ -9,31 +9,30 @@ pub fn is_multi_account_provider<V: JsonView>(provider: &V, integrations: &V) ->
         return false;
     };
     let length = integrations.len().unwrap_or(0);
-    // Past a million, the length of a sparse array says nothing of its items: read the indices
-    // present, so that the cost follows the items and not the length.
-    let indices: Box<dyn Iterator<Item = usize>> = if length <= 1 << 20 {
-        Box::new(0..length)
-    } else {
-        let keys = integrations.keys().into_iter();
-        Box::new(
-            keys.filter_map(|k| array_index(k.chars()))
-                .filter_map(|i| usize::try_from(i).ok())
-                .filter(move |i| *i < length),
-        )
-    };
     let mut seen = 0;
-    for i in indices {
+    // Whether item `i` is a second account of the provider.
+    let second = |i: usize| {
         let matches = integrations
             .index(i)
             .and_then(|item| item.get("provider"))
             .and_then(|p| p.as_str_within(64))
             .is_some_and(|p| p == provider);
         seen += usize::from(matches);
-        if seen > 1 {
-            return true;
-        }
+        seen > 1
+    };
+    if length <= 1 << 20 {
+        return (0..length).any(second);
     }
-    false
+    // Past a million, the length of a sparse array says nothing of its items: read the indices
+    // present, so that the cost follows the items and not the length.
+    integrations
+        .keys()
+        .into_iter()
+        // Bytes as chars: a byte of a non-ASCII character is no digit either, as its char is not.
+        .filter_map(|k| array_index(k.bytes().map(char::from)))
+        .filter_map(|i| usize::try_from(i).ok())
+        .filter(|i| *i < length)
+        .any(second)
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]

@@ -136,22 +136,22 @@ fn equal_within<V: JsonView>(a: &V, b: &V, depth: u32) -> bool {
             let len = a.len();
             len.is_some()
                 && len == b.len()
-                && (0..len.unwrap_or(0)).all(|i| match (a.index(i), b.index(i)) {
-                    (Some(x), Some(y)) => equal_within(&x, &y, depth),
-                    (None, None) => true,
-                    _ => false,
-                })
+                && (0..len.unwrap_or(0)).all(|i| items_equal(a.index(i), b.index(i), depth))
         }
         JsonKind::PlainObject => {
             let keys = a.keys();
             keys.len() == b.keys().len()
-                && keys.iter().all(|k| match (a.get(k), b.get(k)) {
-                    (Some(x), Some(y)) => equal_within(&x, &y, depth),
-                    (None, None) => true,
-                    _ => false,
-                })
+                && keys.iter().all(|k| items_equal(a.get(k), b.get(k), depth))
         }
         JsonKind::OtherObject | JsonKind::Other => false,
+    }
+}
+
+/// Two items (of arrays or objects) compared within `depth`: both absent, or both there and equal.
+fn items_equal<V: JsonView>(x: Option<V>, y: Option<V>, depth: u32) -> bool {
+    match (x, y) {
+        (Some(x), Some(y)) => equal_within(&x, &y, depth),
+        (x, y) => x.is_none() && y.is_none(),
     }
 }
 

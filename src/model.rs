@@ -43,21 +43,30 @@ pub type InputProblem = String;
 /// assert!(check_provider("Instagram").is_err());
 /// ```
 pub fn check_provider(provider: &str) -> Result<(), InputProblem> {
-    let bytes = provider.as_bytes();
+    if is_provider(provider) {
+        Ok(())
+    } else {
+        Err(quoted(
+            "provider '",
+            provider,
+            "' is not a valid slug (^[a-z0-9][a-z0-9_-]{0,63}$)",
+        ))
+    }
+}
+
+/// Whether `text` is a provider slug (no message made when it is not).
+fn is_provider(text: &str) -> bool {
+    let bytes = text.as_bytes();
     let first_ok = bytes.first().is_some_and(|b| !matches!(b, b'_' | b'-'));
     let all_ok = bytes
         .iter()
         .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'-'));
-    if first_ok && all_ok && bytes.len() <= 64 {
-        Ok(())
-    } else {
-        Err([
-            "provider '",
-            truncate(provider, 80),
-            "' is not a valid slug (^[a-z0-9][a-z0-9_-]{0,63}$)",
-        ]
-        .concat())
-    }
+    first_ok && all_ok && bytes.len() <= 64
+}
+
+/// An input's problem: `text` (its first 80 characters) between `before` and `after`.
+fn quoted(before: &str, text: &str, after: &str) -> InputProblem {
+    [before, truncate(text, 80), after].concat()
 }
 
 /// Checks an account id: 1 to 256 UTF-16 code units (JavaScript's `length`), not `.` or `..`.
@@ -70,7 +79,11 @@ pub fn check_account_id(account_id: &str) -> Result<(), InputProblem> {
         ]
         .concat())
     } else if account_id == "." || account_id == ".." {
-        Err(["accountId '", account_id, "' is not allowed in a URL path"].concat())
+        Err(quoted(
+            "accountId '",
+            account_id,
+            "' is not allowed in a URL path",
+        ))
     } else {
         Ok(())
     }
@@ -87,10 +100,12 @@ pub fn check_account_id(account_id: &str) -> Result<(), InputProblem> {
 /// assert!(check_base_path("/%2e%2E/x").is_err());
 /// ```
 pub fn check_base_path(path: &str) -> Result<(), InputProblem> {
-    let allowed = |b: u8| b.is_ascii_alphanumeric() || b"-._~%!$&'()*+,;=:@".contains(&b);
+    #[allow(clippy::manual_contains)] // `contains` would bring core's memchr into the wasm
+    let allowed =
+        |&b: &u8| b.is_ascii_alphanumeric() || b"-._~%!$&'()*+,;=:@".iter().any(|&c| c == b);
     // One or two dots, each `.` or `%2e` in any case.
-    let is_dots = |seg: &str| {
-        let (mut rest, mut dots) = (seg.as_bytes(), 0);
+    let is_dots = |seg: &[u8]| {
+        let (mut rest, mut dots) = (seg, 0);
         while !rest.is_empty() {
             rest = match rest {
                 [b'.', tail @ ..] => tail,
@@ -106,18 +121,18 @@ pub fn check_base_path(path: &str) -> Result<(), InputProblem> {
         || path == "/"
         || (inner.starts_with('/')
             && inner
-                .split('/')
+                .as_bytes()
+                .split(|&b| b == b'/')
                 .skip(1)
-                .all(|seg| !seg.is_empty() && !is_dots(seg) && seg.bytes().all(allowed)));
+                .all(|seg| !seg.is_empty() && !is_dots(seg) && seg.iter().all(allowed)));
     if ok {
         Ok(())
     } else {
-        Err([
+        Err(quoted(
             "basePath '",
-            truncate(path, 80),
+            path,
             "' must be empty or start with '/' and hold only URL path characters",
-        ]
-        .concat())
+        ))
     }
 }
 
@@ -257,9 +272,13 @@ impl Invalid {
         }
     }
 
-    /// This failure inside the value reached by `step` (`.key` or `[index]`), as it unwinds.
-    fn under(mut self, step: &[&str]) -> Self {
-        self.path.insert_str(0, &step.concat());
+    /// This failure inside the value reached by `step` (a key or `[index]`), as it unwinds; a dot
+    /// goes before a key that follows.
+    fn under(mut self, step: &str) -> Self {
+        if !self.path.is_empty() && !self.path.starts_with('[') {
+            self.path.insert(0, '.');
+        }
+        self.path.insert_str(0, step);
         self
     }
 
@@ -405,16 +424,8 @@ fn check_payload<V: JsonView>(
     fields: &'static [Field],
 ) -> Checked<(AccountRef, Vec<AccountRef>)> {
     let mut accounts = Vec::new();
-    match check_object(value, fields, &mut accounts) {
-        Ok(account) => Ok((account, accounts)),
-        Err(mut invalid) => {
-            // A field's step starts with a dot, which the path of a payload does not.
-            if invalid.path.starts_with('.') {
-                invalid.path.remove(0);
-            }
-            Err(invalid)
-        }
-    }
+    let account = check_object(value, fields, &mut accounts)?;
+    Ok((account, accounts))
 }
 
 /// Checks that `value` is an object whose `fields` follow their rules, in order; returns what
@@ -446,7 +457,7 @@ fn check_field<V: JsonView>(
         None if required => Err(Invalid::here("a value")),
         None => Ok(()),
     };
-    checked.map_err(|invalid| invalid.under(&[".", key]))
+    checked.map_err(|invalid| invalid.under(key))
 }
 
 /// Checks a field's value by `rule`, keeping in `account` what the rule reads of it.
@@ -464,15 +475,23 @@ fn check_value<V: JsonView>(
         Rule::PlainObject => return simple(value.is_plain_object(), "a plain object"),
         Rule::Object(fields) => return check_object(value, fields, accounts).map(drop),
         Rule::Accounts(fields) => return check_accounts(value, fields, accounts),
-        Rule::ProviderCounts => return check_provider_counts(value),
+        Rule::ProviderCounts => return check_provider_counts(value, account, accounts),
         _ => rule.string_limits(),
     };
     let Some(text) = value.as_str_within(max) else {
         return simple(false, if value.is_str() { expected } else { "a string" });
     };
     let valid = match rule {
-        Rule::Provider => check_provider(&text).is_ok(),
-        Rule::AccountId => check_account_id(&text).is_ok(),
+        Rule::Provider => {
+            let valid = is_provider(&text);
+            account.provider = text;
+            valid
+        }
+        Rule::AccountId => {
+            let valid = check_account_id(&text).is_ok();
+            account.account_id = text;
+            valid
+        }
         Rule::Status => {
             let status = IntegrationStatus::parse(&text);
             account.connected = status == Some(IntegrationStatus::Connected);
@@ -487,11 +506,6 @@ fn check_value<V: JsonView>(
             at.is_some()
         }
     };
-    match rule {
-        Rule::Provider => account.provider = text,
-        Rule::AccountId => account.account_id = text,
-        _ => {}
-    }
     simple(valid, expected)
 }
 
@@ -517,28 +531,27 @@ fn check_accounts<V: JsonView>(
             Some(item) => check_object(&item, fields, accounts),
             None => Err(Invalid::here("an object")),
         };
-        let index = |invalid: Invalid| invalid.under(&["[", &int_text(i as i64), "]"]);
+        let index = |invalid: Invalid| invalid.under(&["[", &int_text(i as i64), "]"].concat());
         accounts.push(account.map_err(index)?);
     }
     Ok(())
 }
 
-/// Checks `summary.byProvider`: a plain object of provider slugs to counts.
-fn check_provider_counts<V: JsonView>(value: &V) -> Checked<()> {
+/// Checks `summary.byProvider`: a plain object of provider slugs to counts (which leave `account`
+/// and `accounts` as they are).
+fn check_provider_counts<V: JsonView>(
+    value: &V,
+    account: &mut AccountRef,
+    accounts: &mut Vec<AccountRef>,
+) -> Checked<()> {
     if !value.is_plain_object() {
         return Err(Invalid::here("a plain object"));
     }
     for key in value.keys() {
-        if check_provider(&key).is_err() {
+        if !is_provider(&key) {
             return Err(Invalid::here("provider slugs as keys"));
         }
-        let (mut account, mut accounts) = Default::default();
-        check_field(
-            value,
-            (&key, Rule::Count, true),
-            &mut account,
-            &mut accounts,
-        )?;
+        check_field(value, (&key, Rule::Count, true), account, accounts)?;
     }
     Ok(())
 }

@@ -8,7 +8,9 @@ use crate::error::number_text;
 use crate::json::{JsonKind, JsonView};
 use crate::log::Level;
 use crate::model::{check_base_path, is_reserved_header};
-use crate::retry::{check_count, check_non_negative, check_status_code, Jitter, RetryConfig};
+use crate::retry::{
+    check_count, check_non_negative, check_status_code, refused, Jitter, RetryConfig,
+};
 use crate::store::CacheConfig;
 use crate::{defaults, log};
 
@@ -319,7 +321,9 @@ impl Draft {
     /// Reads the `fields` of `object` that are there, in order.
     fn read<V: JsonView>(&mut self, object: &V, fields: &[Field]) -> Result<(), OptionError> {
         for &(name, slot) in fields {
-            let key = name.rsplit('.').next().unwrap_or(name);
+            // The last part of the name: a byte search, which keeps core's string searcher out.
+            let dot = name.bytes().rposition(|b| b == b'.');
+            let key = dot.and_then(|at| name.get(at + 1..)).unwrap_or(name);
             if let Some(value) = object.get(key) {
                 self.store(name, slot, &value)?;
             }
@@ -371,11 +375,11 @@ impl Draft {
         // The fields together: each one's own range was checked as it was read.
         let retry = &self.options.retry;
         if retry.backoff_factor < 1.0 {
-            return Err([
-                "retry.backoffFactor must be a finite number >= 1, got ",
-                &number_text(retry.backoff_factor),
-            ]
-            .concat());
+            return Err(refused(
+                "retry.backoffFactor",
+                " must be a finite number >= 1, got ",
+                retry.backoff_factor,
+            ));
         }
         if retry.max_delay < retry.initial_delay {
             return Err([

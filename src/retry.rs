@@ -69,17 +69,18 @@ impl Default for RetryConfig {
     }
 }
 
+/// Why a number given for `name` is refused: `name`, what it `must` be (ending in `got `), and
+/// the number.
+pub fn refused(name: &str, must: &str, value: f64) -> String {
+    [name, must, &number_text(value)].concat()
+}
+
 /// Checks a number given for a duration or count: finite and not negative.
 pub fn check_non_negative(name: &str, value: f64) -> Result<f64, String> {
     if value.is_finite() && value >= 0.0 {
         Ok(value)
     } else {
-        Err([
-            name,
-            " must be a finite number >= 0, got ",
-            &number_text(value),
-        ]
-        .concat())
+        Err(refused(name, " must be a finite number >= 0, got ", value))
     }
 }
 
@@ -88,12 +89,11 @@ pub fn check_count(name: &str, value: f64) -> Result<u32, String> {
     if value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= f64::from(u32::MAX) {
         Ok(value as u32)
     } else {
-        Err([
+        Err(refused(
             name,
             " must be a non-negative integer, got ",
-            &number_text(value),
-        ]
-        .concat())
+            value,
+        ))
     }
 }
 
@@ -102,12 +102,11 @@ pub fn check_status_code(name: &str, value: f64) -> Result<u16, String> {
     if (100.0..=599.0).contains(&value) && value.fract() == 0.0 {
         Ok(value as u16)
     } else {
-        Err([
+        Err(refused(
             name,
             " must hold HTTP statuses 100..599, got ",
-            &number_text(value),
-        ]
-        .concat())
+            value,
+        ))
     }
 }
 

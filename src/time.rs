@@ -90,11 +90,12 @@ pub fn parse_rfc3339(text: &str) -> Option<EpochMs> {
     let (ms, rest) = match rest {
         [b'.', fraction @ ..] => {
             let count = fraction.iter().take_while(|d| d.is_ascii_digit()).count();
-            let (digits, rest) = fraction.split_at_checked(count)?;
             // The first three digits, right-padded: ".5" is 500 ms.
-            let ms = digits.iter().chain(b"00").take(3);
-            let ms = ms.fold(0, |ms, d| ms * 10 + u32::from(d - b'0'));
-            (count > 0).then_some((ms, rest))?
+            let ms = (0..3).fold(0, |ms, i| {
+                let digit = fraction.get(i).filter(|_| i < count);
+                ms * 10 + digit.map_or(0, |d| u32::from(d - b'0'))
+            });
+            (count > 0).then_some((ms, fraction.get(count..)?))?
         }
         _ => (0, rest),
     };
@@ -117,25 +118,24 @@ pub fn parse_rfc3339(text: &str) -> Option<EpochMs> {
     Some(epoch_ms(year, month, day, hour, min, sec, ms) - offset_min * 60_000)
 }
 
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+const MONTHS: [&[u8]; 12] = [
+    b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec",
 ];
 
-fn month_number(name: &str) -> Option<u32> {
+fn month_number(name: &[u8]) -> Option<u32> {
     MONTHS.iter().position(|m| *m == name).map(|i| i as u32 + 1)
 }
 
-fn hms(text: &str) -> Option<(u32, u32, u32)> {
-    let b = text.as_bytes();
+fn hms(b: &[u8]) -> Option<(u32, u32, u32)> {
     if b.len() != 8 || b[2] != b':' || b[5] != b':' {
         return None;
     }
     Some((digits(b, 0, 2)?, digits(b, 3, 2)?, digits(b, 6, 2)?))
 }
 
-fn number(text: &str) -> Option<u32> {
+fn number(text: &[u8]) -> Option<u32> {
     (!text.is_empty() && text.len() <= 4)
-        .then(|| digits(text.as_bytes(), 0, text.len()))
+        .then(|| digits(text, 0, text.len()))
         .flatten()
 }
 
@@ -147,21 +147,23 @@ fn number(text: &str) -> Option<u32> {
 /// assert_eq!(parse_http_date("Thu, 01 Jan 1970 00:01:00 GMT"), Some(60_000));
 /// ```
 pub fn parse_http_date(text: &str) -> Option<EpochMs> {
-    // At most six fields, split on spaces (asctime pads the day with a second one).
-    let mut fields = [""; 6];
+    // At most six fields, split on spaces (asctime pads the day with a second one); bytes, not
+    // `str::split`, which would bring core's string searcher.
+    let mut fields: [&[u8]; 6] = [b""; 6];
     let mut n = 0;
-    for field in text.split(' ').filter(|f| !f.is_empty()) {
+    let spaced = text.as_bytes().split(|&b| b == b' ');
+    for field in spaced.filter(|f| !f.is_empty()) {
         *fields.get_mut(n)? = field;
         n += 1;
     }
     let (year, month, day, time) = match &fields[..n] {
         // IMF-fixdate: the form servers must send.
-        [weekday, day, month, year, time, "GMT"] if weekday.ends_with(',') => {
+        [weekday, day, month, year, time, b"GMT"] if weekday.ends_with(b",") => {
             (i64::from(number(year)?), *month, *day, *time)
         }
         // Obsolete RFC 850: two-digit year, read as 19xx/20xx per RFC 9110's 50-year rule.
-        [weekday, date, time, "GMT"] if weekday.ends_with(',') => {
-            let mut fields = date.split('-');
+        [weekday, date, time, b"GMT"] if weekday.ends_with(b",") => {
+            let mut fields = date.split(|&b| b == b'-');
             let (day, month, yy) = (fields.next()?, fields.next()?, fields.next()?);
             if fields.next().is_some() || yy.len() != 2 {
                 return None;
