@@ -92,7 +92,8 @@ impl IntegrationsClient {
                 let map = shared_map(&given).ok_or_else(|| {
                     invalid_input(
                         "tokens must be a MultiAccountTokenManager made by this copy of the \
-                         package (the import and require copies each have their own)",
+                         package (the import and require copies each have their own)"
+                            .into(),
                     )
                 })?;
                 (map, given)

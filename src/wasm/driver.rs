@@ -115,13 +115,11 @@ impl Driver {
             let weak_self = weak.clone();
             let weak = weak.clone();
             // `Fn`, not `FnMut`: JavaScript it calls may call it again (a promise's executor).
-            let wake = Closure::<dyn Fn(JsValue, JsValue, JsValue, JsValue) -> JsValue>::new(
-                move |kind, id, value, more| {
-                    let number = |v: &JsValue| v.as_f64().unwrap_or(-1.0) as u32;
-                    match weak.upgrade() {
-                        Some(driver) => driver.wake(number(&kind), number(&id), value, more),
-                        None => JsValue::UNDEFINED,
-                    }
+            // `kind` and `id` are always the numbers `bound` gave.
+            let wake = Closure::<dyn Fn(u32, u32, JsValue, JsValue) -> JsValue>::new(
+                move |kind, id, value, more| match weak.upgrade() {
+                    Some(driver) => driver.wake(kind, id, value, more),
+                    None => JsValue::UNDEFINED,
                 },
             );
             let wake = wake.into_js_value();

@@ -49,7 +49,7 @@ pub(crate) fn rejection_to_js(rejection: Rejection<JsValue>) -> JsValue {
 }
 
 /// An `invalid_input` error as a JS value, with a fresh correlation id.
-pub(crate) fn invalid_input(message: impl Into<String>) -> JsValue {
+pub(crate) fn invalid_input(message: String) -> JsValue {
     let error = IntegrationError::invalid_input(message, super::new_uuid());
     rejection_to_js(error.into())
 }
