@@ -254,13 +254,11 @@ impl IntegrationsClient {
         #[wasm_bindgen(unchecked_param_type = "() => void")] listener: JsValue,
     ) -> Result<JsValue, JsValue> {
         let driver = &self.driver;
-        if !listener.is_function() {
-            let problem = "subscribe(listener) takes a function".into();
-            return Err(driver.refusal("status", problem));
-        }
-        driver
-            .read(Client::ready)
-            .map_err(|problem| driver.refusal("status", problem))?;
+        let ready = match listener.is_function() {
+            true => driver.read(Client::ready),
+            false => Err("subscribe(listener) takes a function".into()),
+        };
+        ready.map_err(|problem| driver.refusal("status", problem))?;
         Ok(driver.subscribe(listener))
     }
 

@@ -423,16 +423,16 @@ impl Driver {
             return;
         };
         let targets = [
-            (global.clone(), "focus", &self.window[0]),
-            (global, "online", &self.window[1]),
-            (document, "visibilitychange", &self.window[2]),
+            (&global, "focus", &self.window[0]),
+            (&global, "online", &self.window[1]),
+            (&document, "visibilitychange", &self.window[2]),
         ];
         let method = match add {
             true => "addEventListener",
             false => "removeEventListener",
         };
         for (target, event, callback) in targets {
-            let _ = call(&target, method, &[&event.into(), callback]);
+            let _ = call(target, method, &[&event.into(), callback]);
         }
     }
 

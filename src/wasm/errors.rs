@@ -34,8 +34,9 @@ pub(crate) fn make_error(fields: JsValue) -> JsValue {
             return made;
         }
     }
-    let message = super::get(&fields, "message").and_then(|m| m.as_string());
-    let plain = construct("Error", &[&message.unwrap_or_default().into()]).unwrap_or_default();
+    // `message` is always a string here (`error_fields` sets it): passed on as it is.
+    let message = super::get(&fields, "message").unwrap_or_default();
+    let plain = construct("Error", &[&message]).unwrap_or_default();
     set(&plain, "name", "IntegrationError");
     let _ = try_delete(&fields, &"message".into());
     assign(&plain, &fields);
