@@ -219,9 +219,12 @@ impl Driver {
     /// What JavaScript called back about; the granted callback of a lock returns the promise
     /// that holds it, every other callback returns nothing.
     fn wake(&self, kind: u32, id: u32, value: JsValue, more: JsValue) -> JsValue {
+        if kind == EXECUTOR {
+            self.pending.put(id, Pending(value, more, None));
+            return JsValue::UNDEFINED;
+        }
         match kind {
             LOCKED => return self.granted(id),
-            EXECUTOR => self.pending.put(id, Pending(value, more, None)),
             HOLD => self.tabs.iter().for_each(|tabs| tabs.granted(id, &value)),
             MESSAGE => {
                 let data = get(&value, "data").unwrap_or_default();
@@ -234,7 +237,7 @@ impl Driver {
                 self.event(Event::Timer(id));
             }
             RESPONSE => self.response(id, &value),
-            TEXT => self.text(id, value),
+            TEXT => self.text(id, &value),
             NETWORK => {
                 self.attempts.take(id);
                 let detail = describe_network_error(&value);
@@ -314,7 +317,7 @@ impl Driver {
     }
 
     /// The body was read: parsed by `JSON.parse` where it is (never copied into wasm).
-    fn text(&self, attempt: u32, text: JsValue) {
+    fn text(&self, attempt: u32, text: &JsValue) {
         let Some((_, Some(mut response))) = self.attempts.take(attempt) else {
             return;
         };
@@ -322,7 +325,7 @@ impl Driver {
             let detail = "the response body did not read as text";
             return self.event(Event::NetworkError(attempt, detail));
         }
-        response.body = parse_json(&text).ok();
+        response.body = parse_json(text).ok();
         self.event(Event::Response(attempt, response));
     }
 
