@@ -379,18 +379,16 @@ impl Driver {
             true => self.keep.borrow_mut().take(),
             false => None,
         };
-        let value = match outcome {
-            Ok(answer) => Ok(objects::answer(answer).unwrap_or_default()),
-            Err(rejection) => Err(rejection_to_js(rejection)),
+        let (rejects, value) = match outcome {
+            Ok(answer) => (false, objects::answer(answer).unwrap_or_default()),
+            Err(rejection) => (true, rejection_to_js(rejection)),
         };
         for p in settled {
             if let Some(listening) = &p.2 {
                 listening.stop();
             }
-            let _ = match &value {
-                Ok(value) => apply(&p.0, &JsValue::NULL, &[value]),
-                Err(error) => apply(&p.1, &JsValue::NULL, &[error]),
-            };
+            let settle = if rejects { &p.1 } else { &p.0 };
+            let _ = apply(settle, &JsValue::NULL, &[&value]);
         }
     }
 
