@@ -73,6 +73,11 @@ impl Env for Js {
     }
 }
 
+/// `wake` bound to `kind` and `id`.
+fn bound(wake: &JsValue, kind: u32, id: u32) -> JsValue {
+    bind(wake, &JsValue::NULL, &kind.into(), &id.into()).unwrap_or_default()
+}
+
 /// An attempt in flight: its controller, and its response while the body is read.
 type InFlight = (JsValue, Option<Response<JsValue>>);
 
@@ -123,9 +128,7 @@ impl Driver {
                 },
             );
             let wake = wake.into_js_value();
-            let on = |kind: u32| {
-                bind(&wake, &JsValue::NULL, &kind.into(), &0.into()).unwrap_or_default()
-            };
+            let on = |kind: u32| bound(&wake, kind, 0);
             let tabs = channel.and_then(|name| Tabs::open(&name, &on(MESSAGE)));
             core.coordinate(tabs.is_some());
             Self {
@@ -148,7 +151,7 @@ impl Driver {
 
     /// `wake` bound to `kind` and `id`: a callback with no Rust closure of its own.
     fn bound(&self, kind: u32, id: u32) -> JsValue {
-        bind(&self.wake, &JsValue::NULL, &kind.into(), &id.into()).unwrap_or_default()
+        bound(&self.wake, kind, id)
     }
 
     /// Runs an event through the core, then carries out what it asks.
