@@ -102,12 +102,11 @@ impl IntegrationError {
         correlation_id: String,
     ) -> Self {
         let status = status.filter(|s| (100.0..=599.0).contains(s) && s.fract() == 0.0);
-        let kind = match status {
-            Some(_) => ErrorKind::Http,
-            None => ErrorKind::Network,
-        };
-        let mut error = Self::new(kind, message, correlation_id).with_account(provider, account_id);
+        let mut error = Self::of_kind(ErrorKind::Network, message, correlation_id)
+            .with_account(provider, account_id);
         if let Some(status) = status {
+            // `with_status` gives the user message of an `http` error of this status.
+            error.kind = ErrorKind::Http;
             error = error.with_status(status as u16);
         }
         error.retryable = retryable;

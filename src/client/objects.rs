@@ -32,8 +32,8 @@ impl<V: Value> Record<V> {
         self.with(key, text.map(V::string))
     }
 
-    fn number(self, key: &str, n: Option<impl Into<f64>>) -> Self {
-        self.with(key, n.map(|n| V::number(n.into())))
+    fn number(self, key: &str, n: Option<f64>) -> Self {
+        self.with(key, n.map(V::number))
     }
 }
 
@@ -47,8 +47,8 @@ pub fn log_entry<V: Value>(entry: &LogEntry) -> V {
         .text("correlationId", entry.correlation_id.as_deref())
         .text("provider", entry.provider.as_deref())
         .text("accountId", entry.account_id.as_deref())
-        .number("attempt", entry.attempt)
-        .number("statusCode", entry.status_code)
+        .number("attempt", entry.attempt.map(f64::from))
+        .number("statusCode", entry.status_code.map(f64::from))
         .number("durationMs", entry.duration_ms)
         .number("retryInMs", entry.retry_in_ms)
         .text("errorKind", entry.error_kind)
@@ -61,10 +61,10 @@ pub fn metric<V: Value>(metric: &Metric) -> V {
         .text("operation", Some(metric.operation))
         .with("success", V::boolean(metric.success))
         .number("durationMs", Some(metric.duration_ms))
-        .number("attempts", Some(metric.attempts))
+        .number("attempts", Some(metric.attempts.into()))
         .with("cached", V::boolean(metric.cached))
         .text("correlationId", Some(&metric.correlation_id))
-        .number("statusCode", metric.status_code)
+        .number("statusCode", metric.status_code.map(f64::from))
         .text("provider", metric.provider.as_deref())
         .text("accountId", metric.account_id.as_deref())
         .0
@@ -81,12 +81,12 @@ pub fn error_fields<V: Value>(error: &IntegrationError, details: Option<V>) -> V
         .text("message", Some(&error.message))
         .text("kind", Some(error.kind.as_str()))
         .text("userMessage", Some(&error.user_message))
-        .number("statusCode", error.status_code)
+        .number("statusCode", error.status_code.map(f64::from))
         .with("retryable", V::boolean(error.retryable))
         .text("provider", error.provider.as_deref())
         .text("accountId", error.account_id.as_deref())
         .text("correlationId", Some(&error.correlation_id))
-        .number("attempts", Some(error.attempts))
+        .number("attempts", Some(error.attempts.into()))
         .number("retryAfterMs", error.retry_after_ms)
         .text("type", error.type_.as_deref())
         .with("details", details)
@@ -129,7 +129,7 @@ pub fn retry_config<V: Value>(config: &RetryConfig) -> V {
     let codes = config.retryable_status_codes.iter();
     let codes = V::array(codes.map(|c| V::number(f64::from(*c))).collect()).frozen();
     Record::new()
-        .number("maxRetries", Some(config.max_retries))
+        .number("maxRetries", Some(config.max_retries.into()))
         .number("initialDelay", Some(config.initial_delay))
         .number("maxDelay", Some(config.max_delay))
         .number("backoffFactor", Some(config.backoff_factor))

@@ -31,50 +31,57 @@ pub struct IntegrationsClient {
     idle: JsValue,
 }
 
-/// Reads an options argument: its signal, after `read` has taken what else it wants.
-fn with_signal<T>(
-    options: &JsValue,
-    read: impl FnOnce(&JsValue) -> Result<T, String>,
-) -> Result<(T, Option<CallerSignal>), String> {
+/// How a method's arguments are read: those before its options, and the option it reads.
+enum Args<'a> {
+    /// Only options (with a signal): the call it makes.
+    Plain(fn() -> Call),
+    /// `status({ force })`.
+    Status,
+    /// `connect(provider, { redirectUri })`.
+    Connect(&'a JsValue),
+    /// `(provider, accountId, options)`, and the call it makes of the account.
+    Account(&'a JsValue, &'a JsValue, fn(AccountKey) -> Call),
+}
+
+/// Reads and checks a method's arguments, in order: those before its options, the options
+/// object, its field, its signal.
+fn parse(args: Args<'_>, options: &JsValue) -> Result<(Call, Option<CallerSignal>), String> {
+    let made = match args {
+        Args::Plain(call) => Some(call()),
+        Args::Status => None,
+        Args::Connect(provider) => Some(Call::Connect {
+            provider: provider_arg(provider.as_string())?,
+            redirect_uri: None,
+        }),
+        Args::Account(provider, account_id, call) => Some(call(account_args(
+            provider.as_string(),
+            well_formed(account_id),
+        )?)),
+    };
     check_options_object(given(options), "options")?;
-    let value = read(options)?;
-    Ok((value, CallerSignal::read(options)?))
+    let mut call = match made {
+        Some(call) => call,
+        None => Call::Status {
+            force: opt_bool(options, "force", "options.force")?.unwrap_or(false),
+        },
+    };
+    if let Call::Connect { redirect_uri, .. } = &mut call {
+        *redirect_uri = opt_string(options, "redirectUri", "options.redirectUri")?;
+    }
+    Ok((call, CallerSignal::read(options)?))
 }
 
 impl IntegrationsClient {
     /// Makes a call, or refuses it (disposed, bad arguments) with `invalid_input`.
-    fn call(
-        &self,
-        operation: &'static str,
-        parsed: &dyn Fn() -> Result<(Call, Option<CallerSignal>), String>,
-    ) -> JsValue {
+    fn call(&self, operation: &'static str, args: Args<'_>, options: &JsValue) -> JsValue {
         let driver = &self.driver;
-        match driver.read(Client::ready).and_then(|()| parsed()) {
+        match driver
+            .read(Client::ready)
+            .and_then(|()| parse(args, options))
+        {
             Ok((call, signal)) => driver.call(call, signal),
             Err(problem) => driver.refuse(operation, problem),
         }
-    }
-
-    /// A method whose only argument is its options (with a signal).
-    fn plain_call(&self, call: fn() -> Call, options: &JsValue) -> JsValue {
-        self.call(call().operation(), &|| {
-            let ((), signal) = with_signal(options, |_| Ok(()))?;
-            Ok((call(), signal))
-        })
-    }
-
-    /// A method about one account: its (provider, accountId) and signal, checked.
-    fn account_call(
-        &self,
-        operation: &'static str,
-        (provider, account_id, options): (&JsValue, &JsValue, &JsValue),
-        call: fn(AccountKey) -> Call,
-    ) -> JsValue {
-        self.call(operation, &|| {
-            let key = account_args(provider.as_string(), well_formed(account_id))?;
-            let ((), signal) = with_signal(options, |_| Ok(()))?;
-            Ok((call(key), signal))
-        })
     }
 }
 
@@ -92,7 +99,8 @@ impl IntegrationsClient {
                 let map = shared_map(&given).ok_or_else(|| {
                     invalid_input(
                         "tokens must be a MultiAccountTokenManager made by this copy of the \
-                         package (the import and require copies each have their own)",
+                         package (the import and require copies each have their own)"
+                            .into(),
                     )
                 })?;
                 (map, given)
@@ -140,11 +148,7 @@ impl IntegrationsClient {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "StatusOptions")] options: JsValue,
     ) -> JsValue {
-        self.call("status", &|| {
-            let (force, signal) = with_signal(&options, |o| opt_bool(o, "force", "options.force"))?;
-            let force = force.unwrap_or(false);
-            Ok((Call::Status { force }, signal))
-        })
+        self.call("status", Args::Status, &options)
     }
 
     /// `status({ force: true })`: fetches now, still sharing a request in flight.
@@ -153,7 +157,11 @@ impl IntegrationsClient {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> JsValue {
-        self.plain_call(|| Call::Status { force: true }, &options)
+        self.call(
+            "status",
+            Args::Plain(|| Call::Status { force: true }),
+            &options,
+        )
     }
 
     /// Debounced revalidation: calls less than `debounceMs` apart end in one status request
@@ -163,7 +171,7 @@ impl IntegrationsClient {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> JsValue {
-        self.plain_call(|| Call::RequestRefresh, &options)
+        self.call("status", Args::Plain(|| Call::RequestRefresh), &options)
     }
 
     /// Starts connecting a new account of `provider`, `POST {basePath}/connect/{provider}`.
@@ -181,17 +189,7 @@ impl IntegrationsClient {
         #[wasm_bindgen(unchecked_param_type = "Provider")] provider: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "ConnectOptions")] options: JsValue,
     ) -> JsValue {
-        self.call("connect", &|| {
-            let provider = provider_arg(provider.as_string())?;
-            let (redirect_uri, signal) = with_signal(&options, |o| {
-                opt_string(o, "redirectUri", "options.redirectUri")
-            })?;
-            let call = Call::Connect {
-                provider,
-                redirect_uri,
-            };
-            Ok((call, signal))
-        })
+        self.call("connect", Args::Connect(&provider), &options)
     }
 
     /// Disconnects one account, `DELETE {basePath}/{provider}/{accountId}`. The account leaves
@@ -204,8 +202,8 @@ impl IntegrationsClient {
         #[wasm_bindgen(js_name = accountId, unchecked_param_type = "string")] account_id: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> JsValue {
-        let args = (&provider, &account_id, &options);
-        self.account_call("disconnect", args, Call::Disconnect)
+        let args = Args::Account(&provider, &account_id, Call::Disconnect);
+        self.call("disconnect", args, &options)
     }
 
     /// Refreshes one account's token, `POST {basePath}/refresh/{provider}/{accountId}`.
@@ -218,8 +216,8 @@ impl IntegrationsClient {
         #[wasm_bindgen(js_name = accountId, unchecked_param_type = "string")] account_id: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> JsValue {
-        let args = (&provider, &account_id, &options);
-        self.account_call("refreshToken", args, Call::RefreshToken)
+        let args = Args::Account(&provider, &account_id, Call::RefreshToken);
+        self.call("refreshToken", args, &options)
     }
 
     /// Refreshes the account's token only when its `expiresAt` (from the store, or `tokens`) is
@@ -231,8 +229,8 @@ impl IntegrationsClient {
         #[wasm_bindgen(js_name = accountId, unchecked_param_type = "string")] account_id: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> JsValue {
-        let args = (&provider, &account_id, &options);
-        self.account_call("refreshToken", args, Call::RefreshIfNeeded)
+        let args = Args::Account(&provider, &account_id, Call::RefreshIfNeeded);
+        self.call("refreshToken", args, &options)
     }
 
     /// Refreshes every account whose `expiresAt` is at or before `now + refreshWindowMs`
@@ -242,7 +240,11 @@ impl IntegrationsClient {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> JsValue {
-        self.plain_call(|| Call::RefreshExpiring, &options)
+        self.call(
+            "refreshExpiring",
+            Args::Plain(|| Call::RefreshExpiring),
+            &options,
+        )
     }
 
     /// Calls `listener` whenever the snapshot may have changed. Polling, focus and online
@@ -253,13 +255,11 @@ impl IntegrationsClient {
         #[wasm_bindgen(unchecked_param_type = "() => void")] listener: JsValue,
     ) -> Result<JsValue, JsValue> {
         let driver = &self.driver;
-        if !listener.is_function() {
-            let problem = "subscribe(listener) takes a function".into();
-            return Err(driver.refusal("status", problem));
-        }
-        driver
-            .read(Client::ready)
-            .map_err(|problem| driver.refusal("status", problem))?;
+        let ready = match listener.is_function() {
+            true => driver.read(Client::ready),
+            false => Err("subscribe(listener) takes a function".into()),
+        };
+        ready.map_err(|problem| driver.refusal("status", problem))?;
         Ok(driver.subscribe(listener))
     }
 

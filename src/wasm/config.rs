@@ -50,19 +50,26 @@ pub(crate) struct Read {
 /// Reads `ClientOptions`.
 pub(crate) fn read_client(options: &JsValue) -> Result<Read, OptionError> {
     let read = options::read_client_options(given(options))?;
-    let origin = get(&global(), "location").and_then(|l| get(&l, "origin"));
-    let origin = origin.and_then(|o| o.as_string());
-    let root = root(read.base_url.as_deref(), origin, &read.base_path, url_part)?;
-    let fetch = match opt_function(options, "fetch")? {
-        Some(f) => f,
-        None => global_fetch()?,
+    // The rest, in this order, after the core's part; what fails leaves by one exit.
+    let rest = || -> Result<_, OptionError> {
+        let origin = get(&global(), "location").and_then(|l| get(&l, "origin"));
+        let origin = origin.and_then(|o| o.as_string());
+        let root = root(read.base_url.as_deref(), origin, &read.base_path, url_part)?;
+        let fetch = match opt_function(options, "fetch")? {
+            Some(f) => f,
+            None => global_fetch()?,
+        };
+        let logger = opt_function(options, "logger")?;
+        let on_metric = opt_function(options, "onMetric")?;
+        Ok((root, fetch, logger, on_metric))
     };
+    let (root, fetch, logger, on_metric) = rest()?;
     Ok(Read {
         options: read,
         root,
         fetch,
-        logger: opt_function(options, "logger")?,
-        on_metric: opt_function(options, "onMetric")?,
+        logger,
+        on_metric,
         tokens: get(options, "tokens"),
     })
 }

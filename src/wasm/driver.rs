@@ -73,6 +73,11 @@ impl Env for Js {
     }
 }
 
+/// `wake` bound to `kind` and `id`.
+fn bound(wake: &JsValue, kind: u32, id: u32) -> JsValue {
+    bind(wake, &JsValue::NULL, &kind.into(), &id.into()).unwrap_or_default()
+}
+
 /// An attempt in flight: its controller, and its response while the body is read.
 type InFlight = (JsValue, Option<Response<JsValue>>);
 
@@ -115,19 +120,15 @@ impl Driver {
             let weak_self = weak.clone();
             let weak = weak.clone();
             // `Fn`, not `FnMut`: JavaScript it calls may call it again (a promise's executor).
-            let wake = Closure::<dyn Fn(JsValue, JsValue, JsValue, JsValue) -> JsValue>::new(
-                move |kind, id, value, more| {
-                    let number = |v: &JsValue| v.as_f64().unwrap_or(-1.0) as u32;
-                    match weak.upgrade() {
-                        Some(driver) => driver.wake(number(&kind), number(&id), value, more),
-                        None => JsValue::UNDEFINED,
-                    }
+            // `kind` and `id` are always the numbers `bound` gave.
+            let wake = Closure::<dyn Fn(u32, u32, JsValue, JsValue) -> JsValue>::new(
+                move |kind, id, value, more| match weak.upgrade() {
+                    Some(driver) => driver.wake(kind, id, value, more),
+                    None => JsValue::UNDEFINED,
                 },
             );
             let wake = wake.into_js_value();
-            let on = |kind: u32| {
-                bind(&wake, &JsValue::NULL, &kind.into(), &0.into()).unwrap_or_default()
-            };
+            let on = |kind: u32| bound(&wake, kind, 0);
             let tabs = channel.and_then(|name| Tabs::open(&name, &on(MESSAGE)));
             core.coordinate(tabs.is_some());
             Self {
@@ -150,7 +151,7 @@ impl Driver {
 
     /// `wake` bound to `kind` and `id`: a callback with no Rust closure of its own.
     fn bound(&self, kind: u32, id: u32) -> JsValue {
-        bind(&self.wake, &JsValue::NULL, &kind.into(), &id.into()).unwrap_or_default()
+        bound(&self.wake, kind, id)
     }
 
     /// Runs an event through the core, then carries out what it asks.
@@ -221,9 +222,12 @@ impl Driver {
     /// What JavaScript called back about; the granted callback of a lock returns the promise
     /// that holds it, every other callback returns nothing.
     fn wake(&self, kind: u32, id: u32, value: JsValue, more: JsValue) -> JsValue {
+        if kind == EXECUTOR {
+            self.pending.put(id, Pending(value, more, None));
+            return JsValue::UNDEFINED;
+        }
         match kind {
             LOCKED => return self.granted(id),
-            EXECUTOR => self.pending.put(id, Pending(value, more, None)),
             HOLD => self.tabs.iter().for_each(|tabs| tabs.granted(id, &value)),
             MESSAGE => {
                 let data = get(&value, "data").unwrap_or_default();
@@ -236,7 +240,7 @@ impl Driver {
                 self.event(Event::Timer(id));
             }
             RESPONSE => self.response(id, &value),
-            TEXT => self.text(id, value),
+            TEXT => self.text(id, &value),
             NETWORK => {
                 self.attempts.take(id);
                 let detail = describe_network_error(&value);
@@ -316,7 +320,7 @@ impl Driver {
     }
 
     /// The body was read: parsed by `JSON.parse` where it is (never copied into wasm).
-    fn text(&self, attempt: u32, text: JsValue) {
+    fn text(&self, attempt: u32, text: &JsValue) {
         let Some((_, Some(mut response))) = self.attempts.take(attempt) else {
             return;
         };
@@ -324,7 +328,7 @@ impl Driver {
             let detail = "the response body did not read as text";
             return self.event(Event::NetworkError(attempt, detail));
         }
-        response.body = parse_json(&text).ok();
+        response.body = parse_json(text).ok();
         self.event(Event::Response(attempt, response));
     }
 
@@ -378,18 +382,16 @@ impl Driver {
             true => self.keep.borrow_mut().take(),
             false => None,
         };
-        let value = match outcome {
-            Ok(answer) => Ok(objects::answer(answer).unwrap_or_default()),
-            Err(rejection) => Err(rejection_to_js(rejection)),
+        let (rejects, value) = match outcome {
+            Ok(answer) => (false, objects::answer(answer).unwrap_or_default()),
+            Err(rejection) => (true, rejection_to_js(rejection)),
         };
         for p in settled {
             if let Some(listening) = &p.2 {
                 listening.stop();
             }
-            let _ = match &value {
-                Ok(value) => apply(&p.0, &JsValue::NULL, &[value]),
-                Err(error) => apply(&p.1, &JsValue::NULL, &[error]),
-            };
+            let settle = if rejects { &p.1 } else { &p.0 };
+            let _ = apply(settle, &JsValue::NULL, &[&value]);
         }
     }
 
@@ -425,16 +427,16 @@ impl Driver {
             return;
         };
         let targets = [
-            (global.clone(), "focus", &self.window[0]),
-            (global, "online", &self.window[1]),
-            (document, "visibilitychange", &self.window[2]),
+            (&global, "focus", &self.window[0]),
+            (&global, "online", &self.window[1]),
+            (&document, "visibilitychange", &self.window[2]),
         ];
         let method = match add {
             true => "addEventListener",
             false => "removeEventListener",
         };
         for (target, event, callback) in targets {
-            let _ = call(&target, method, &[&event.into(), callback]);
+            let _ = call(target, method, &[&event.into(), callback]);
         }
     }
 

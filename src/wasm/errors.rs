@@ -34,8 +34,9 @@ pub(crate) fn make_error(fields: JsValue) -> JsValue {
             return made;
         }
     }
-    let message = super::get(&fields, "message").and_then(|m| m.as_string());
-    let plain = construct("Error", &[&message.unwrap_or_default().into()]).unwrap_or_default();
+    // `message` is always a string here (`error_fields` sets it): passed on as it is.
+    let message = super::get(&fields, "message").unwrap_or_default();
+    let plain = construct("Error", &[&message]).unwrap_or_default();
     set(&plain, "name", "IntegrationError");
     let _ = try_delete(&fields, &"message".into());
     assign(&plain, &fields);
@@ -49,7 +50,7 @@ pub(crate) fn rejection_to_js(rejection: Rejection<JsValue>) -> JsValue {
 }
 
 /// An `invalid_input` error as a JS value, with a fresh correlation id.
-pub(crate) fn invalid_input(message: impl Into<String>) -> JsValue {
+pub(crate) fn invalid_input(message: String) -> JsValue {
     let error = IntegrationError::invalid_input(message, super::new_uuid());
     rejection_to_js(error.into())
 }

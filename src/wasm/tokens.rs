@@ -265,7 +265,7 @@ impl MultiAccountTokenManager {
         let ms = ms
             .as_f64()
             .filter(|ms| !ms.is_nan())
-            .ok_or_else(|| invalid_input("ms must be a number"))?;
+            .ok_or_else(|| invalid_input("ms must be a number".into()))?;
         let map = self.map.borrow();
         let (mut texts, parts) = (String::new(), new_array());
         for ((provider, account_id), at) in map.expiring_within(window(ms), now()) {
