@@ -120,7 +120,13 @@ pub struct MultiAccountTokenManager {
 
 impl Drop for MultiAccountTokenManager {
     fn drop(&mut self) {
-        REGISTRY.with(|r| r.borrow_mut().retain(|(h, _)| *h != self.handle));
+        REGISTRY.with(|r| {
+            let mut registry = r.borrow_mut();
+            // The order of the list does not matter: each handle is in it once.
+            if let Some(at) = registry.iter().position(|(h, _)| *h == self.handle) {
+                registry.swap_remove(at);
+            }
+        });
     }
 }
 
