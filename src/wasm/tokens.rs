@@ -96,11 +96,13 @@ impl TokenData {
 
     /// `TokenData(provider/accountId, expires <RFC 3339>)`, without token text.
     #[wasm_bindgen(js_name = toString, unchecked_return_type = "string")]
-    pub fn to_string_js(&self) -> String {
+    pub fn to_string_js(&self) -> JsValue {
         let text = |v: &JsValue| v.as_string().unwrap_or_default();
         let expires = text(&Date::new(self.expires_at as f64).to_iso_string());
         let [p, a] = [&self.provider, &self.account_id].map(text);
-        ["TokenData(", &p, "/", &a, ", expires ", &expires, ")"].concat()
+        ["TokenData(", &p, "/", &a, ", expires ", &expires, ")"]
+            .concat()
+            .into()
     }
 }
 
