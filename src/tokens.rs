@@ -370,12 +370,10 @@ impl TokenMap {
     /// the index.
     pub fn redact(&self, text: &str) -> String {
         let starts = self.starts.get_or_init(|| self.make_starts());
+        // A text's last byte is looked up with a second byte of 0: a one-byte token sets its row.
         let may_start = |rest: &[u8]| {
-            let pair = match rest {
-                [first, second, ..] => usize::from(*first) << 8 | usize::from(*second),
-                [first] => usize::from(*first) << 8,
-                [] => return false,
-            };
+            let [first, second] = [0, 1].map(|i| usize::from(rest.get(i).copied().unwrap_or(0)));
+            let pair = first << 8 | second;
             starts
                 .get(pair / 64)
                 .is_some_and(|bits| bits & (1 << (pair % 64)) != 0)
