@@ -346,20 +346,23 @@ impl TokenMap {
         now: EpochMs,
     ) -> Vec<AccountKey> {
         let until = now.saturating_add(window_ms);
-        let from_store = accounts
-            .iter()
-            .filter(|a| a.expires_at.is_some_and(|at| at <= until))
-            .map(|a| (&a.provider, &a.account_id));
-        let from_tokens = self
-            .expiring_within(window_ms, now)
-            .map(|(k, _)| (&k.0, &k.1));
         let mut seen = OrdMap::default();
         let mut due = Vec::new();
-        for (provider, account_id) in from_store.chain(from_tokens) {
-            let key = pair_key(&[PAIR], provider, account_id);
-            if seen.insert(key, 0).is_none() {
+        let mut add = |provider: &String, account_id: &String| {
+            if seen
+                .insert(pair_key(&[PAIR], provider, account_id), 0)
+                .is_none()
+            {
                 due.push((provider.clone(), account_id.clone()));
             }
+        };
+        for a in accounts {
+            if a.expires_at.is_some_and(|at| at <= until) {
+                add(&a.provider, &a.account_id);
+            }
+        }
+        for ((provider, account_id), _) in self.expiring_within(window_ms, now) {
+            add(provider, account_id);
         }
         due
     }
