@@ -30,12 +30,12 @@ pub(crate) fn shared_map(value: &JsValue) -> Option<Rc<RefCell<TokenMap>>> {
     })
 }
 
-/// An optional number argument: `undefined`, `null` or a number (`NaN` refused).
-fn number_arg(value: &JsValue, name: &str) -> Result<Option<f64>, JsValue> {
+/// An optional number argument: `undefined`, `null` or a number (`NaN` refused with `problem`).
+fn number_arg(value: &JsValue, problem: &str) -> Result<Option<f64>, JsValue> {
     match value.as_f64() {
         _ if value.is_undefined() || value.is_null() => Ok(None),
         Some(n) if !n.is_nan() => Ok(Some(n)),
-        _ => Err(invalid_input([name, " must be a number"].concat())),
+        _ => Err(invalid_input(problem)),
     }
 }
 
@@ -207,7 +207,7 @@ impl MultiAccountTokenManager {
         #[wasm_bindgen(js_name = skewMs, unchecked_optional_param_type = "number")]
         skew_ms: JsValue,
     ) -> Result<bool, JsValue> {
-        let skew = number_arg(&skew_ms, "skewMs")?.unwrap_or(0.0);
+        let skew = number_arg(&skew_ms, "skewMs must be a number")?.unwrap_or(0.0);
         let map = self.map.borrow();
         // A pair that cannot be a key has no token: expired.
         let key = key(&provider, &account_id);
