@@ -4,7 +4,7 @@
 
 use super::errors::invalid_input;
 use super::{array, new_array, new_object, now, push, well_formed, Date};
-use crate::client::objects;
+use crate::client::{objects, Value};
 use crate::time::EpochMs;
 use crate::tokens::{read_token, window, TokenEntry, TokenMap};
 use std::cell::RefCell;
@@ -98,7 +98,7 @@ impl TokenData {
     #[wasm_bindgen(js_name = toString, unchecked_return_type = "string")]
     pub fn to_string_js(&self) -> JsValue {
         let text = |v: &JsValue| v.as_string().unwrap_or_default();
-        let expires = text(&Date::new(self.expires_at as f64).to_iso_string());
+        let expires = text(&JsValue::timestamp(self.expires_at));
         let [p, a] = [&self.provider, &self.account_id].map(text);
         ["TokenData(", &p, "/", &a, ", expires ", &expires, ")"]
             .concat()
