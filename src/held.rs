@@ -38,11 +38,14 @@ impl<T> Held<T> {
     /// Lets go of what is held under any of `ids`, and returns it, in the order put.
     pub fn take_all(&self, ids: &[u32]) -> Vec<T> {
         let mut held = self.0.borrow_mut();
-        let (taken, kept) = std::mem::take(&mut *held)
-            .into_iter()
-            .partition(|(id, _)| ids.contains(id));
-        *held = kept;
-        taken.into_iter().map(|(_, value)| value).collect()
+        let (mut taken, mut at) = (Vec::new(), 0);
+        while let Some((id, _)) = held.get(at) {
+            match ids.contains(id) {
+                true => taken.push(held.remove(at).1),
+                false => at += 1,
+            }
+        }
+        taken
     }
 
     /// Whether nothing is held.

@@ -6,7 +6,7 @@ use crate::json::JsonView;
 use crate::model::{check_account_id, check_provider, truncate, AccountRef, InputProblem};
 use crate::ordmap::OrdMap;
 use crate::time::{parse_rfc3339, EpochMs};
-use std::cell::OnceCell;
+use std::cell::RefCell;
 
 /// The exact (provider, accountId) pair. Never a joined string: `("a:b", "c")` and `("a", "b:c")`
 /// are different accounts.
@@ -75,8 +75,8 @@ pub struct TokenMap {
     index: OrdMap,
     /// A bit per (first byte, second byte) of a token text, a one-byte text setting all of its
     /// row: most places of a text are passed over with one bit test. Made when first needed
-    /// after the token texts change.
-    starts: OnceCell<Vec<u64>>,
+    /// after the token texts change; empty until then.
+    starts: RefCell<Vec<u64>>,
     /// Changes on every write (wrapping): a reader may keep what it read while it is the same.
     version: u32,
 }
@@ -346,20 +346,23 @@ impl TokenMap {
         now: EpochMs,
     ) -> Vec<AccountKey> {
         let until = now.saturating_add(window_ms);
-        let from_store = accounts
-            .iter()
-            .filter(|a| a.expires_at.is_some_and(|at| at <= until))
-            .map(|a| (&a.provider, &a.account_id));
-        let from_tokens = self
-            .expiring_within(window_ms, now)
-            .map(|(k, _)| (&k.0, &k.1));
         let mut seen = OrdMap::default();
         let mut due = Vec::new();
-        for (provider, account_id) in from_store.chain(from_tokens) {
-            let key = pair_key(&[PAIR], provider, account_id);
-            if seen.insert(key, 0).is_none() {
+        let mut add = |provider: &String, account_id: &String| {
+            if seen
+                .insert(pair_key(&[PAIR], provider, account_id), 0)
+                .is_none()
+            {
                 due.push((provider.clone(), account_id.clone()));
             }
+        };
+        for a in accounts {
+            if a.expires_at.is_some_and(|at| at <= until) {
+                add(&a.provider, &a.account_id);
+            }
+        }
+        for ((provider, account_id), _) in self.expiring_within(window_ms, now) {
+            add(provider, account_id);
         }
         due
     }
@@ -369,13 +372,14 @@ impl TokenMap {
     /// number of tokens; at the others, the longest token that starts there is found through
     /// the index.
     pub fn redact(&self, text: &str) -> String {
-        let starts = self.starts.get_or_init(|| self.make_starts());
+        let mut starts = self.starts.borrow_mut();
+        if starts.is_empty() {
+            *starts = self.make_starts();
+        }
+        // A text's last byte is looked up with a second byte of 0: a one-byte token sets its row.
         let may_start = |rest: &[u8]| {
-            let pair = match rest {
-                [first, second, ..] => usize::from(*first) << 8 | usize::from(*second),
-                [first] => usize::from(*first) << 8,
-                [] => return false,
-            };
+            let [first, second] = [0, 1].map(|i| usize::from(rest.get(i).copied().unwrap_or(0)));
+            let pair = first << 8 | second;
             starts
                 .get(pair / 64)
                 .is_some_and(|bits| bits & (1 << (pair % 64)) != 0)

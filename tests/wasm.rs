@@ -278,7 +278,7 @@ fn the_token_map_keeps_exact_pairs_and_hides_token_text() {
         .get_token("instagram".into(), "b".into())
         .expect("entry");
     assert_eq!(entry.access_token(), "tok_SECRET_123456789");
-    let text = entry.to_string_js();
+    let text = entry.to_string_js().as_string().expect("text");
     assert!(
         text.starts_with("TokenData(instagram/b, expires "),
         "{text}"

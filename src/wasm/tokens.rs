@@ -4,7 +4,7 @@
 
 use super::errors::invalid_input;
 use super::{array, new_array, new_object, now, push, well_formed, Date};
-use crate::client::objects;
+use crate::client::{objects, Value};
 use crate::time::EpochMs;
 use crate::tokens::{read_token, window, TokenEntry, TokenMap};
 use std::cell::RefCell;
@@ -30,12 +30,12 @@ pub(crate) fn shared_map(value: &JsValue) -> Option<Rc<RefCell<TokenMap>>> {
     })
 }
 
-/// An optional number argument: `undefined`, `null` or a number (`NaN` refused).
-fn number_arg(value: &JsValue, name: &str) -> Result<Option<f64>, JsValue> {
+/// An optional number argument: `undefined`, `null` or a number (`NaN` refused with `problem`).
+fn number_arg(value: &JsValue, problem: &str) -> Result<Option<f64>, JsValue> {
     match value.as_f64() {
         _ if value.is_undefined() || value.is_null() => Ok(None),
         Some(n) if !n.is_nan() => Ok(Some(n)),
-        _ => Err(invalid_input([name, " must be a number"].concat())),
+        _ => Err(invalid_input(problem)),
     }
 }
 
@@ -96,11 +96,13 @@ impl TokenData {
 
     /// `TokenData(provider/accountId, expires <RFC 3339>)`, without token text.
     #[wasm_bindgen(js_name = toString, unchecked_return_type = "string")]
-    pub fn to_string_js(&self) -> String {
+    pub fn to_string_js(&self) -> JsValue {
         let text = |v: &JsValue| v.as_string().unwrap_or_default();
-        let expires = text(&Date::new(self.expires_at as f64).to_iso_string());
+        let expires = text(&JsValue::timestamp(self.expires_at));
         let [p, a] = [&self.provider, &self.account_id].map(text);
-        ["TokenData(", &p, "/", &a, ", expires ", &expires, ")"].concat()
+        ["TokenData(", &p, "/", &a, ", expires ", &expires, ")"]
+            .concat()
+            .into()
     }
 }
 
@@ -120,7 +122,13 @@ pub struct MultiAccountTokenManager {
 
 impl Drop for MultiAccountTokenManager {
     fn drop(&mut self) {
-        REGISTRY.with(|r| r.borrow_mut().retain(|(h, _)| *h != self.handle));
+        REGISTRY.with(|r| {
+            let mut registry = r.borrow_mut();
+            // The order of the list does not matter: each handle is in it once.
+            if let Some(at) = registry.iter().position(|(h, _)| *h == self.handle) {
+                registry.swap_remove(at);
+            }
+        });
     }
 }
 
@@ -199,7 +207,7 @@ impl MultiAccountTokenManager {
         #[wasm_bindgen(js_name = skewMs, unchecked_optional_param_type = "number")]
         skew_ms: JsValue,
     ) -> Result<bool, JsValue> {
-        let skew = number_arg(&skew_ms, "skewMs")?.unwrap_or(0.0);
+        let skew = number_arg(&skew_ms, "skewMs must be a number")?.unwrap_or(0.0);
         let map = self.map.borrow();
         // A pair that cannot be a key has no token: expired.
         let key = key(&provider, &account_id);
