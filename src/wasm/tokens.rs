@@ -35,7 +35,7 @@ fn number_arg(value: &JsValue, problem: &str) -> Result<Option<f64>, JsValue> {
     match value.as_f64() {
         _ if value.is_undefined() || value.is_null() => Ok(None),
         Some(n) if !n.is_nan() => Ok(Some(n)),
-        _ => Err(invalid_input(problem)),
+        _ => Err(invalid_input(problem.into())),
     }
 }
 
