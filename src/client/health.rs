@@ -35,14 +35,23 @@ pub fn is_terminal(error: &IntegrationError) -> bool {
             .is_some_and(|s| (400..500).contains(&s) && s != 408 && s != 429)
 }
 
+/// What is left at `now` of the pause of `provider` in `paused`, if it is paused.
+pub(super) fn paused_left(
+    paused: &[(String, EpochMs)],
+    provider: &str,
+    now: EpochMs,
+) -> Option<f64> {
+    paused
+        .iter()
+        .find(|(p, _)| p == provider)
+        .map(|(_, until)| (until - now) as f64)
+        .filter(|left| *left > 0.0)
+}
+
 impl<V: Value> Client<V> {
     /// What is left of the pause of `provider`'s refreshes, if it is paused.
     pub(super) fn paused_for(&self, provider: &str, now: EpochMs) -> Option<f64> {
-        self.paused
-            .iter()
-            .find(|(p, _)| p == provider)
-            .map(|(_, until)| (until - now) as f64)
-            .filter(|left| *left > 0.0)
+        paused_left(&self.paused, provider, now)
     }
 
     /// A refresh attempt of `provider` failed: a 429, or a 503 with `Retry-After` (`told`, as
