@@ -205,7 +205,7 @@ impl<V: Value> Client<V> {
 
     /// When every refresh has ended: the revalidation, or the end.
     fn batch_done(&mut self, env: &mut impl Env, id: u32) {
-        let Some(batch) = self.batches.iter().find(|b| b.id == id) else {
+        let Some(batch) = self.batch(id) else {
             return;
         };
         if batch.running > 0 || !batch.queue.is_empty() || batch.revalidating {
