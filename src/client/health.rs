@@ -139,7 +139,7 @@ impl<V: Value> Client<V> {
                 self.grant_gone(env, key, correlation_id, &why);
             }
             Some(_) => {}
-            None => self.grant_back(env, key, correlation_id),
+            None => self.grants_back(env, std::slice::from_ref(key), correlation_id),
         }
     }
 
@@ -160,12 +160,21 @@ impl<V: Value> Client<V> {
         }
     }
 
-    /// `key` no longer needs reconnecting.
-    pub(super) fn grant_back(&mut self, env: &impl Env, key: &AccountKey, correlation_id: &str) {
-        if self.data.clear_gone(key) {
-            self.push(super::Effect::Notify);
-            let message = "the account is connected again".to_owned();
-            self.grant_log(env, key, correlation_id, Level::Info, message);
+    /// `keys` no longer need reconnecting: a refresh of one succeeded; a status fetch shows them
+    /// connected with a later expiry than at their failure (or no longer at all); a connect of
+    /// their provider succeeded.
+    pub(super) fn grants_back(
+        &mut self,
+        env: &impl Env,
+        keys: &[AccountKey],
+        correlation_id: &str,
+    ) {
+        for key in keys {
+            if self.data.clear_gone(key) {
+                self.push(super::Effect::Notify);
+                let message = "the account is connected again".to_owned();
+                self.grant_log(env, key, correlation_id, Level::Info, message);
+            }
         }
     }
 
@@ -184,13 +193,5 @@ impl<V: Value> Client<V> {
             account_id: Some(&key.1),
         };
         self.log(info.entry(level, message, env.now()));
-    }
-
-    /// After a status fetch: the accounts it shows connected with a later expiry than at their
-    /// failure (or no longer at all) leave `needsReconnect`.
-    pub(super) fn grants_seen(&mut self, env: &impl Env, correlation_id: &str) {
-        for key in self.data.reconnected() {
-            self.grant_back(env, &key, correlation_id);
-        }
     }
 }

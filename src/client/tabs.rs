@@ -285,7 +285,7 @@ impl<V: Value> Client<V> {
                     }
                 }
                 let correlation_id = env.uuid();
-                self.grant_back(env, &account, &correlation_id);
+                self.grants_back(env, std::slice::from_ref(&account), &correlation_id);
             }
             TabMessage::Failed { account, terminal } => {
                 if terminal {
