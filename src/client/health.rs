@@ -135,7 +135,7 @@ impl<V: Value> Client<V> {
                 let status = error
                     .status_code
                     .map_or(String::new(), |s| int_text(s.into()));
-                let why = ["the grant is gone (HTTP ", &status, ")"].concat();
+                let why = ["the grant is gone (HTTP ", &status, ")"];
                 self.grant_gone(env, key, correlation_id, &why);
             }
             Some(_) => {}
@@ -143,18 +143,19 @@ impl<V: Value> Client<V> {
         }
     }
 
-    /// `key`'s grant is gone (`why`): it needs reconnecting.
+    /// `key`'s grant is gone (`why`, in parts): it needs reconnecting.
     pub(super) fn grant_gone(
         &mut self,
         env: &impl Env,
         key: &AccountKey,
         correlation_id: &str,
-        why: &str,
+        why: &[&str],
     ) {
         let expiry = self.data.expiry_of(key);
         if self.data.mark_gone(key, expiry) {
             self.push(super::Effect::Notify);
-            let message = [why, ": the account needs reconnecting"].concat();
+            let mut message = why.concat();
+            message.push_str(": the account needs reconnecting");
             // The failure itself is logged at `error`; this is the transition.
             self.grant_log(env, key, correlation_id, Level::Info, message);
         }

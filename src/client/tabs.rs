@@ -290,7 +290,7 @@ impl<V: Value> Client<V> {
             TabMessage::Failed { account, terminal } => {
                 if terminal {
                     let correlation_id = env.uuid();
-                    let why = "another tab found the grant gone";
+                    let why = &["another tab found the grant gone"];
                     self.grant_gone(env, &account, &correlation_id, why);
                 }
             }
