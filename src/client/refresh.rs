@@ -242,13 +242,9 @@ impl<V: Value> Client<V> {
         let mut entry = info.refreshed(ok, bad, duration_ms, env.now());
         if !batch.deferred.is_empty() {
             let deferred = crate::error::int_text(batch.deferred.len() as i64);
-            entry.message = [
-                &entry.message,
-                ", ",
-                &deferred,
-                " deferred (provider paused)",
-            ]
-            .concat();
+            entry.message.push_str(", ");
+            entry.message.push_str(&deferred);
+            entry.message.push_str(" deferred (provider paused)");
         }
         // The run after a status fetch (`autoRefresh`) that found nothing due did nothing: no
         // log line and no metric for it, where a caller's `refreshExpiring()` always has both.
