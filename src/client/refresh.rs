@@ -118,10 +118,13 @@ impl<V: Value> Client<V> {
     pub(super) fn refresh_expiring(&mut self, env: &mut impl Env, call: Option<CallId>) {
         let id = self.id();
         // Accounts whose grant is gone wait for a reconnect, not for a refresh.
-        let mut due = self.due_accounts(env);
-        due.retain(|key| !self.data.is_gone(key));
-        // Taken from the end: the first due first.
-        due.reverse();
+        // The queue is taken from its end: the first due last in it.
+        let mut due = Vec::new();
+        for key in self.due_accounts(env).into_iter().rev() {
+            if !self.data.is_gone(&key) {
+                due.push(key);
+            }
+        }
         self.batches.push(Batch {
             id,
             call,
