@@ -241,18 +241,18 @@ impl<V: Value> Client<V> {
             ..Default::default()
         };
         let (ok, bad) = (batch.refreshed.len() as u32, batch.failed.len() as u32);
-        let duration_ms = env.clock() - batch.started;
-        let mut entry = info.refreshed(ok, bad, duration_ms, env.now());
-        if !batch.deferred.is_empty() {
-            let deferred = crate::error::int_text(batch.deferred.len() as i64);
-            entry.message.push_str(", ");
-            entry.message.push_str(&deferred);
-            entry.message.push_str(" deferred (provider paused)");
-        }
         // The run after a status fetch (`autoRefresh`) that found nothing due did nothing: no
         // log line and no metric for it, where a caller's `refreshExpiring()` always has both.
         let idle = batch.call.is_none() && ok + bad == 0 && batch.deferred.is_empty();
         if !idle {
+            let duration_ms = env.clock() - batch.started;
+            let mut entry = info.refreshed(ok, bad, duration_ms, env.now());
+            if !batch.deferred.is_empty() {
+                let deferred = crate::error::int_text(batch.deferred.len() as i64);
+                entry.message.push_str(", ");
+                entry.message.push_str(&deferred);
+                entry.message.push_str(" deferred (provider paused)");
+            }
             let metric = info.metric(bad == 0, duration_ms, ok + bad, None);
             self.log(entry);
             self.metric(metric);
