@@ -130,16 +130,13 @@ impl<V: Value> Client<V> {
         correlation_id: &str,
         error: Option<&IntegrationError>,
     ) {
-        match error {
-            Some(error) if is_terminal(error) => {
-                let status = error
-                    .status_code
-                    .map_or(String::new(), |s| int_text(s.into()));
-                let why = ["the grant is gone (HTTP ", &status, ")"];
-                self.grant_gone(env, key, correlation_id, &why);
-            }
-            Some(_) => {}
-            None => self.grants_back(env, std::slice::from_ref(key), correlation_id),
+        let Some(error) = error else {
+            return self.grants_back(env, std::slice::from_ref(key), correlation_id);
+        };
+        // Only a terminal error (which always has a status) marks the grant gone.
+        if let Some(status) = error.status_code.filter(|_| is_terminal(error)) {
+            let why = ["the grant is gone (HTTP ", &int_text(status.into()), ")"];
+            self.grant_gone(env, key, correlation_id, &why);
         }
     }
 
