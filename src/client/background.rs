@@ -42,13 +42,10 @@ impl<V: Value> Client<V> {
     }
 
     pub(super) fn stop_background(&mut self) {
-        let timers = [
-            self.background.poll_timer.take(),
-            self.background.error_timer.take(),
-        ];
-        for timer in timers.into_iter().flatten() {
+        if let Some(timer) = self.background.poll_timer.take() {
             self.push(Effect::ClearTimer(timer));
         }
+        self.clear_error_retry();
         if self.background.subscribers > 0 {
             self.push(Effect::Listen(false));
         }

@@ -35,14 +35,23 @@ pub fn is_terminal(error: &IntegrationError) -> bool {
             .is_some_and(|s| (400..500).contains(&s) && s != 408 && s != 429)
 }
 
+/// What is left at `now` of the pause of `provider` in `paused`, if it is paused.
+pub(super) fn paused_left(
+    paused: &[(String, EpochMs)],
+    provider: &str,
+    now: EpochMs,
+) -> Option<f64> {
+    paused
+        .iter()
+        .find(|(p, _)| p == provider)
+        .map(|(_, until)| (until - now) as f64)
+        .filter(|left| *left > 0.0)
+}
+
 impl<V: Value> Client<V> {
     /// What is left of the pause of `provider`'s refreshes, if it is paused.
     pub(super) fn paused_for(&self, provider: &str, now: EpochMs) -> Option<f64> {
-        self.paused
-            .iter()
-            .find(|(p, _)| p == provider)
-            .map(|(_, until)| (until - now) as f64)
-            .filter(|left| *left > 0.0)
+        paused_left(&self.paused, provider, now)
     }
 
     /// A refresh attempt of `provider` failed: a 429, or a 503 with `Retry-After` (`told`, as
@@ -121,42 +130,49 @@ impl<V: Value> Client<V> {
         correlation_id: &str,
         error: Option<&IntegrationError>,
     ) {
-        match error {
-            Some(error) if is_terminal(error) => {
-                let status = error
-                    .status_code
-                    .map_or(String::new(), |s| int_text(s.into()));
-                let why = ["the grant is gone (HTTP ", &status, ")"].concat();
-                self.grant_gone(env, key, correlation_id, &why);
-            }
-            Some(_) => {}
-            None => self.grant_back(env, key, correlation_id),
+        let Some(error) = error else {
+            return self.grants_back(env, std::slice::from_ref(key), correlation_id);
+        };
+        // Only a terminal error (which always has a status) marks the grant gone.
+        if let Some(status) = error.status_code.filter(|_| is_terminal(error)) {
+            let why = ["the grant is gone (HTTP ", &int_text(status.into()), ")"];
+            self.grant_gone(env, key, correlation_id, &why);
         }
     }
 
-    /// `key`'s grant is gone (`why`): it needs reconnecting.
+    /// `key`'s grant is gone (`why`, in parts): it needs reconnecting.
     pub(super) fn grant_gone(
         &mut self,
         env: &impl Env,
         key: &AccountKey,
         correlation_id: &str,
-        why: &str,
+        why: &[&str],
     ) {
         let expiry = self.data.expiry_of(key);
         if self.data.mark_gone(key, expiry) {
             self.push(super::Effect::Notify);
-            let message = [why, ": the account needs reconnecting"].concat();
+            let mut message = why.concat();
+            message.push_str(": the account needs reconnecting");
             // The failure itself is logged at `error`; this is the transition.
             self.grant_log(env, key, correlation_id, Level::Info, message);
         }
     }
 
-    /// `key` no longer needs reconnecting.
-    pub(super) fn grant_back(&mut self, env: &impl Env, key: &AccountKey, correlation_id: &str) {
-        if self.data.clear_gone(key) {
-            self.push(super::Effect::Notify);
-            let message = "the account is connected again".to_owned();
-            self.grant_log(env, key, correlation_id, Level::Info, message);
+    /// `keys` no longer need reconnecting: a refresh of one succeeded; a status fetch shows them
+    /// connected with a later expiry than at their failure (or no longer at all); a connect of
+    /// their provider succeeded.
+    pub(super) fn grants_back(
+        &mut self,
+        env: &impl Env,
+        keys: &[AccountKey],
+        correlation_id: &str,
+    ) {
+        for key in keys {
+            if self.data.clear_gone(key) {
+                self.push(super::Effect::Notify);
+                let message = "the account is connected again".to_owned();
+                self.grant_log(env, key, correlation_id, Level::Info, message);
+            }
         }
     }
 
@@ -175,13 +191,5 @@ impl<V: Value> Client<V> {
             account_id: Some(&key.1),
         };
         self.log(info.entry(level, message, env.now()));
-    }
-
-    /// After a status fetch: the accounts it shows connected with a later expiry than at their
-    /// failure (or no longer at all) leave `needsReconnect`.
-    pub(super) fn grants_seen(&mut self, env: &impl Env, correlation_id: &str) {
-        for key in self.data.reconnected() {
-            self.grant_back(env, &key, correlation_id);
-        }
     }
 }

@@ -142,9 +142,7 @@ impl<V: Value> Client<V> {
             (Route::Connect, Ok(done)) => {
                 // A new grant of this provider is on its way: its accounts leave needsReconnect.
                 if let Some(provider) = &outgoing.provider {
-                    for key in self.data.gone_of(provider) {
-                        self.grant_back(env, &key, cid);
-                    }
+                    self.grants_back(env, &self.data.gone_of(provider), cid);
                 }
                 self.tell_changed();
                 Ok(done.0)
@@ -159,7 +157,8 @@ impl<V: Value> Client<V> {
         let outcome = match ended {
             Ok((data, accounts)) => {
                 let data = self.data.succeeded(env.now(), data, accounts);
-                self.grants_seen(env, cid);
+                // Those it shows connected again leave needsReconnect.
+                self.grants_back(env, &self.data.reconnected(), cid);
                 self.clear_error_retry();
                 Ok(data)
             }

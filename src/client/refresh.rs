@@ -1,14 +1,13 @@
 //! Token refresh: one request per account at a time (concurrent calls share it), the due
 //! accounts, and `refreshExpiring`'s batch: at most four at once, then one revalidation.
 
-use super::health::Deferred;
+use super::health::{paused_left, Deferred};
 use super::request::{Ended, Outcome, Outgoing, Route, Waiter};
 use super::{Answer, CallId, Client, Env, Rejection, RequestId, Value, Waits};
 use crate::defaults::REFRESH_CONCURRENCY;
 use crate::error::ErrorKind;
 use crate::log::OperationInfo;
 use crate::tokens::AccountKey;
-use std::collections::VecDeque;
 
 /// A `refreshExpiring` run.
 pub(super) struct Batch<V> {
@@ -17,7 +16,8 @@ pub(super) struct Batch<V> {
     call: Option<CallId>,
     correlation_id: String,
     started: f64,
-    queue: VecDeque<AccountKey>,
+    /// The accounts left to refresh, the next one last.
+    queue: Vec<AccountKey>,
     running: usize,
     refreshed: Vec<V>,
     failed: Vec<Rejection<V>>,
@@ -118,17 +118,19 @@ impl<V: Value> Client<V> {
     pub(super) fn refresh_expiring(&mut self, env: &mut impl Env, call: Option<CallId>) {
         let id = self.id();
         // Accounts whose grant is gone wait for a reconnect, not for a refresh.
-        let due: Vec<AccountKey> = self
-            .due_accounts(env)
-            .into_iter()
-            .filter(|key| !self.data.is_gone(key))
-            .collect();
+        // The queue is taken from its end: the first due last in it.
+        let mut due = Vec::new();
+        for key in self.due_accounts(env).into_iter().rev() {
+            if !self.data.is_gone(&key) {
+                due.push(key);
+            }
+        }
         self.batches.push(Batch {
             id,
             call,
             correlation_id: env.uuid(),
             started: env.clock(),
-            queue: due.into(),
+            queue: due,
             running: 0,
             refreshed: Vec::new(),
             failed: Vec::new(),
@@ -151,41 +153,35 @@ impl<V: Value> Client<V> {
     /// Starts the batch's next refresh, if any is left; the accounts of paused providers on
     /// the way are deferred.
     fn batch_next(&mut self, env: &mut impl Env, id: u32) {
-        loop {
-            let disposed = self.disposed;
-            let Some(batch) = self.batch(id) else {
-                return;
-            };
-            if disposed {
-                // What `dispose()` cancelled ends the batch; nothing more starts.
-                batch.queue.clear();
-            }
-            let Some(key) = batch.queue.pop_front() else {
+        let Some(batch) = self.batches.iter_mut().find(|b| b.id == id) else {
+            return;
+        };
+        if self.disposed {
+            // What `dispose()` cancelled ends the batch; nothing more starts.
+            batch.queue.clear();
+        }
+        let key = loop {
+            let Some(key) = batch.queue.pop() else {
                 return;
             };
             if self.data.is_gone(&key) {
                 continue; // its grant went while it waited in the queue
             }
-            let paused = self.paused_for(&key.0, env.now());
-            let Some(batch) = self.batch(id) else {
-                return;
-            };
-            if let Some(left) = paused {
-                batch.deferred.push(Deferred {
+            match paused_left(&self.paused, &key.0, env.now()) {
+                Some(left) => batch.deferred.push(Deferred {
                     account: key,
                     retry_after_ms: left,
-                });
-                continue;
+                }),
+                None => break key,
             }
-            batch.running += 1;
-            match self.refresh_shared(env, &key, None) {
-                Ok(request) => self.hold(request, Waiter::Batch(id)),
-                Err(problem) => {
-                    let rejection = self.refuse(env, "refreshToken", problem);
-                    self.batch_step(env, id, &Err(rejection));
-                }
+        };
+        batch.running += 1;
+        match self.refresh_shared(env, &key, None) {
+            Ok(request) => self.hold(request, Waiter::Batch(id)),
+            Err(problem) => {
+                let rejection = self.refuse(env, "refreshToken", problem);
+                self.batch_step(env, id, &Err(rejection));
             }
-            return;
         }
     }
 
@@ -212,7 +208,7 @@ impl<V: Value> Client<V> {
 
     /// When every refresh has ended: the revalidation, or the end.
     fn batch_done(&mut self, env: &mut impl Env, id: u32) {
-        let Some(batch) = self.batches.iter().find(|b| b.id == id) else {
+        let Some(batch) = self.batch(id) else {
             return;
         };
         if batch.running > 0 || !batch.queue.is_empty() || batch.revalidating {
@@ -245,22 +241,18 @@ impl<V: Value> Client<V> {
             ..Default::default()
         };
         let (ok, bad) = (batch.refreshed.len() as u32, batch.failed.len() as u32);
-        let duration_ms = env.clock() - batch.started;
-        let mut entry = info.refreshed(ok, bad, duration_ms, env.now());
-        if !batch.deferred.is_empty() {
-            let deferred = crate::error::int_text(batch.deferred.len() as i64);
-            entry.message = [
-                &entry.message,
-                ", ",
-                &deferred,
-                " deferred (provider paused)",
-            ]
-            .concat();
-        }
         // The run after a status fetch (`autoRefresh`) that found nothing due did nothing: no
         // log line and no metric for it, where a caller's `refreshExpiring()` always has both.
         let idle = batch.call.is_none() && ok + bad == 0 && batch.deferred.is_empty();
         if !idle {
+            let duration_ms = env.clock() - batch.started;
+            let mut entry = info.refreshed(ok, bad, duration_ms, env.now());
+            if !batch.deferred.is_empty() {
+                let deferred = crate::error::int_text(batch.deferred.len() as i64);
+                entry.message.push_str(", ");
+                entry.message.push_str(&deferred);
+                entry.message.push_str(" deferred (provider paused)");
+            }
             let metric = info.metric(bad == 0, duration_ms, ok + bad, None);
             self.log(entry);
             self.metric(metric);

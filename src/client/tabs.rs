@@ -269,12 +269,12 @@ impl<V: Value> Client<V> {
                     }
                 }
                 let correlation_id = env.uuid();
-                self.grant_back(env, &account, &correlation_id);
+                self.grants_back(env, std::slice::from_ref(&account), &correlation_id);
             }
             TabMessage::Failed { account, terminal } => {
                 if terminal {
                     let correlation_id = env.uuid();
-                    let why = "another tab found the grant gone";
+                    let why = &["another tab found the grant gone"];
                     self.grant_gone(env, &account, &correlation_id, why);
                 }
             }
