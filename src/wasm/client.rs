@@ -46,27 +46,27 @@ enum Args<'a> {
 /// Reads and checks a method's arguments, in order: those before its options, the options
 /// object, its field, its signal.
 fn parse(args: Args<'_>, options: &JsValue) -> Result<(Call, Option<CallerSignal>), String> {
-    let made = match args {
-        Args::Plain(call) => Some(call()),
-        Args::Status => None,
-        Args::Connect(provider) => Some(Call::Connect {
+    let mut call = match args {
+        Args::Plain(call) => call(),
+        Args::Status => Call::Status { force: false },
+        Args::Connect(provider) => Call::Connect {
             provider: provider_arg(provider.as_string())?,
             redirect_uri: None,
-        }),
-        Args::Account(provider, account_id, call) => Some(call(account_args(
-            provider.as_string(),
-            well_formed(account_id),
-        )?)),
+        },
+        Args::Account(provider, account_id, call) => {
+            call(account_args(provider.as_string(), well_formed(account_id))?)
+        }
     };
     check_options_object(given(options), "options")?;
-    let mut call = match made {
-        Some(call) => call,
-        None => Call::Status {
-            force: opt_bool(options, "force", "options.force")?.unwrap_or(false),
-        },
-    };
-    if let Call::Connect { redirect_uri, .. } = &mut call {
-        *redirect_uri = opt_string(options, "redirectUri", "options.redirectUri")?;
+    match &mut call {
+        // `status()` reads its `force`; `revalidate()` made its call forced.
+        Call::Status { force } if !*force => {
+            *force = opt_bool(options, "force", "options.force")?.unwrap_or(false);
+        }
+        Call::Connect { redirect_uri, .. } => {
+            *redirect_uri = opt_string(options, "redirectUri", "options.redirectUri")?;
+        }
+        _ => {}
     }
     Ok((call, CallerSignal::read(options)?))
 }

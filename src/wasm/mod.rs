@@ -294,9 +294,7 @@ impl JsonView for JsValue {
         // Every item of `Object.keys` is a string, so the first read that is not one is its end
         // (what could not be listed reads as a symbol: no keys).
         let keys = try_object_keys(self).unwrap_or_default();
-        (0..)
-            .map_while(|i| keys.index(i)?.as_string())
-            .collect()
+        (0..).map_while(|i| keys.index(i)?.as_string()).collect()
     }
 }
 
