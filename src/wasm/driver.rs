@@ -82,7 +82,7 @@ fn bound(wake: &JsValue, kind: u32, id: u32) -> JsValue {
 type InFlight = (JsValue, Option<Response<JsValue>>);
 
 /// A call's promise functions (`resolve`, `reject`), and the listener on its caller's signal.
-struct Pending(JsValue, JsValue, Option<super::signal::Listening>);
+struct Pending(JsValue, JsValue, super::signal::Listening);
 
 /// The driver of one core.
 pub(crate) struct Driver {
@@ -223,7 +223,8 @@ impl Driver {
     /// that holds it, every other callback returns nothing.
     fn wake(&self, kind: u32, id: u32, value: JsValue, more: JsValue) -> JsValue {
         if kind == EXECUTOR {
-            self.pending.put(id, Pending(value, more, None));
+            self.pending
+                .put(id, Pending(value, more, Default::default()));
             return JsValue::UNDEFINED;
         }
         match kind {
@@ -352,7 +353,10 @@ impl Driver {
         };
         // Its executor (`wake`) holds the promise's functions in `pending`.
         let promise = construct("Promise", &[&self.bound(EXECUTOR, call)]).unwrap_or_default();
-        if !self.pending.update(call, |p| p.2 = listening) {
+        if !self
+            .pending
+            .update(call, |p| p.2 = listening.unwrap_or_default())
+        {
             return promise;
         }
         self.keep.replace(self.me.upgrade());
@@ -387,9 +391,7 @@ impl Driver {
             Err(rejection) => (true, rejection_to_js(rejection)),
         };
         for p in settled {
-            if let Some(listening) = &p.2 {
-                listening.stop();
-            }
+            p.2.stop();
             let settle = if rejects { &p.1 } else { &p.0 };
             let _ = apply(settle, &JsValue::NULL, &[&value]);
         }

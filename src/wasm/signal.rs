@@ -9,7 +9,9 @@ use wasm_bindgen::prelude::*;
 /// be read is refused (`invalid_input`) before anything starts.
 pub(crate) struct CallerSignal(JsValue);
 
-/// A listener on a caller's signal, and `removeEventListener` bound to take it off again.
+/// A listener on a caller's signal, and `removeEventListener` bound to take it off again
+/// (`undefined` when the call has no listener: no signal, or one already fired).
+#[derive(Default)]
 pub(crate) struct Listening {
     remove: JsValue,
 }
@@ -57,6 +59,9 @@ impl CallerSignal {
 impl Listening {
     /// Takes the listener off, so that a settled call leaves nothing on the caller's signal.
     pub fn stop(&self) {
+        if self.remove.is_undefined() {
+            return;
+        }
         let _ = apply(&self.remove, &JsValue::UNDEFINED, &[]);
     }
 }
