@@ -113,7 +113,7 @@ impl IntegrationsClient {
                 )
             }
         };
-        let metrics = read.on_metric.is_some();
+        let metrics = !read.on_metric.is_undefined();
         let channel = match (&read.root, read.options.cross_tab) {
             (Some(root), true) => Some(TabMessage::channel_name(root)),
             _ => None,
@@ -121,7 +121,7 @@ impl IntegrationsClient {
         let config = Config::from_options(read.options, read.root, metrics);
         let transport = Transport {
             fetch: read.fetch,
-            caller_init: None,
+            caller_init: JsValue::UNDEFINED,
         };
         let observer = Observer {
             logger: read.logger,
@@ -319,11 +319,11 @@ pub fn fetch_with_retry(
         let config = Config::for_fetch(read_fetch_config(given(&config_arg))?);
         let transport = Transport {
             fetch: super::config::global_fetch()?,
-            caller_init: Some(init),
+            caller_init: init,
         };
         let observer = Observer {
-            logger: None,
-            on_metric: None,
+            logger: JsValue::UNDEFINED,
+            on_metric: JsValue::UNDEFINED,
         };
         let driver = Driver::new(Client::new(config), transport, observer, None);
         Ok((driver, Call::Fetch { url }, signal))
