@@ -45,7 +45,7 @@ enum Args<'a> {
 
 /// Reads and checks a method's arguments, in order: those before its options, the options
 /// object, its field, its signal.
-fn parse(args: Args<'_>, options: &JsValue) -> Result<(Call, Option<CallerSignal>), String> {
+fn parse(args: Args<'_>, options: &JsValue) -> Result<(Call, CallerSignal), String> {
     let mut call = match args {
         Args::Plain(call) => call(),
         Args::Status => Call::Status { force: false },
@@ -306,7 +306,7 @@ pub fn fetch_with_retry(
     #[wasm_bindgen(js_name = config, unchecked_optional_param_type = "FetchWithRetryConfig")]
     config_arg: JsValue,
 ) -> JsValue {
-    let prepared = (|| -> Result<(Rc<Driver>, Call, Option<CallerSignal>), String> {
+    let prepared = (|| -> Result<(Rc<Driver>, Call, CallerSignal), String> {
         let url = url.as_string().ok_or("url must be a string")?;
         check_options_object(given(&init), "init")?;
         // Read once, here: the caller's object may throw or lie; every attempt sends this copy

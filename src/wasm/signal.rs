@@ -6,7 +6,8 @@ use wasm_bindgen::prelude::*;
 
 /// A caller's `AbortSignal`. It is the caller's object, so it may throw or lie: it is only ever
 /// read through `Reflect.get` and called through `Function.prototype.call`, and one that cannot
-/// be read is refused (`invalid_input`) before anything starts.
+/// be read is refused (`invalid_input`) before anything starts. `undefined` when the call has
+/// none.
 pub(crate) struct CallerSignal(JsValue);
 
 /// A listener on a caller's signal, and `removeEventListener` bound to take it off again
@@ -19,17 +20,19 @@ pub(crate) struct Listening {
 impl CallerSignal {
     const REFUSED: &'static str = "options.signal must be an AbortSignal";
 
-    /// `options.signal`: absent, or a signal whose `aborted` reads as a boolean.
-    pub fn read(options: &JsValue) -> Result<Option<Self>, String> {
-        match get(options, "signal") {
-            None => Ok(None),
-            Some(signal) if signal.is_null() => Ok(None),
-            Some(signal) => {
-                let signal = Self(signal);
-                signal.read_aborted().ok_or(Self::REFUSED)?;
-                Ok(Some(signal))
-            }
+    /// `options.signal`: absent (`null` too), or a signal whose `aborted` reads as a boolean.
+    pub fn read(options: &JsValue) -> Result<Self, String> {
+        let signal = get(options, "signal").filter(|s| !s.is_null());
+        let signal = Self(signal.unwrap_or_default());
+        if signal.given() {
+            signal.read_aborted().ok_or(Self::REFUSED)?;
         }
+        Ok(signal)
+    }
+
+    /// Whether the call has a signal.
+    pub fn given(&self) -> bool {
+        !self.0.is_undefined()
     }
 
     fn read_aborted(&self) -> Option<bool> {
