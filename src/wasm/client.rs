@@ -45,28 +45,28 @@ enum Args<'a> {
 
 /// Reads and checks a method's arguments, in order: those before its options, the options
 /// object, its field, its signal.
-fn parse(args: Args<'_>, options: &JsValue) -> Result<(Call, Option<CallerSignal>), String> {
-    let made = match args {
-        Args::Plain(call) => Some(call()),
-        Args::Status => None,
-        Args::Connect(provider) => Some(Call::Connect {
+fn parse(args: Args<'_>, options: &JsValue) -> Result<(Call, CallerSignal), String> {
+    let mut call = match args {
+        Args::Plain(call) => call(),
+        Args::Status => Call::Status { force: false },
+        Args::Connect(provider) => Call::Connect {
             provider: provider_arg(provider.as_string())?,
             redirect_uri: None,
-        }),
-        Args::Account(provider, account_id, call) => Some(call(account_args(
-            provider.as_string(),
-            well_formed(account_id),
-        )?)),
+        },
+        Args::Account(provider, account_id, call) => {
+            call(account_args(provider.as_string(), well_formed(account_id))?)
+        }
     };
     check_options_object(given(options), "options")?;
-    let mut call = match made {
-        Some(call) => call,
-        None => Call::Status {
-            force: opt_bool(options, "force", "options.force")?.unwrap_or(false),
-        },
-    };
-    if let Call::Connect { redirect_uri, .. } = &mut call {
-        *redirect_uri = opt_string(options, "redirectUri", "options.redirectUri")?;
+    match &mut call {
+        // `status()` reads its `force`; `revalidate()` made its call forced.
+        Call::Status { force } if !*force => {
+            *force = opt_bool(options, "force", "options.force")?.unwrap_or(false);
+        }
+        Call::Connect { redirect_uri, .. } => {
+            *redirect_uri = opt_string(options, "redirectUri", "options.redirectUri")?;
+        }
+        _ => {}
     }
     Ok((call, CallerSignal::read(options)?))
 }
@@ -113,7 +113,7 @@ impl IntegrationsClient {
                 )
             }
         };
-        let metrics = read.on_metric.is_some();
+        let metrics = !read.on_metric.is_undefined();
         let channel = match (&read.root, read.options.cross_tab) {
             (Some(root), true) => Some(TabMessage::channel_name(root)),
             _ => None,
@@ -121,7 +121,7 @@ impl IntegrationsClient {
         let config = Config::from_options(read.options, read.root, metrics);
         let transport = Transport {
             fetch: read.fetch,
-            caller_init: None,
+            caller_init: JsValue::UNDEFINED,
         };
         let observer = Observer {
             logger: read.logger,
@@ -306,7 +306,7 @@ pub fn fetch_with_retry(
     #[wasm_bindgen(js_name = config, unchecked_optional_param_type = "FetchWithRetryConfig")]
     config_arg: JsValue,
 ) -> JsValue {
-    let prepared = (|| -> Result<(Rc<Driver>, Call, Option<CallerSignal>), String> {
+    let prepared = (|| -> Result<(Rc<Driver>, Call, CallerSignal), String> {
         let url = url.as_string().ok_or("url must be a string")?;
         check_options_object(given(&init), "init")?;
         // Read once, here: the caller's object may throw or lie; every attempt sends this copy
@@ -319,11 +319,11 @@ pub fn fetch_with_retry(
         let config = Config::for_fetch(read_fetch_config(given(&config_arg))?);
         let transport = Transport {
             fetch: super::config::global_fetch()?,
-            caller_init: Some(init),
+            caller_init: init,
         };
         let observer = Observer {
-            logger: None,
-            on_metric: None,
+            logger: JsValue::UNDEFINED,
+            on_metric: JsValue::UNDEFINED,
         };
         let driver = Driver::new(Client::new(config), transport, observer, None);
         Ok((driver, Call::Fetch { url }, signal))

@@ -13,14 +13,13 @@ pub(crate) fn given(value: &JsValue) -> Option<&JsValue> {
     (!value.is_undefined()).then_some(value)
 }
 
-/// An optional function field.
-pub(crate) fn opt_function(object: &JsValue, key: &str) -> Result<Option<JsValue>, OptionError> {
-    get(object, key)
-        .map(|v| match v.is_function() {
-            true => Ok(v),
-            false => Err([key, " must be a function"].concat()),
-        })
-        .transpose()
+/// An optional function field: `undefined` when absent.
+pub(crate) fn opt_function(object: &JsValue, key: &str) -> Result<JsValue, OptionError> {
+    match get(object, key) {
+        None => Ok(JsValue::UNDEFINED),
+        Some(v) if v.is_function() => Ok(v),
+        Some(_) => Err([key, " must be a function"].concat()),
+    }
 }
 
 /// The default retry policy, frozen; the package entry exports it as `DEFAULT_RETRY_CONFIG`.
@@ -42,8 +41,9 @@ pub(crate) struct Read {
     /// Every route's prefix; `None` without `baseUrl` outside a browser.
     pub root: Option<String>,
     pub fetch: JsValue,
-    pub logger: Option<JsValue>,
-    pub on_metric: Option<JsValue>,
+    /// `logger` and `onMetric`, each `undefined` when absent.
+    pub logger: JsValue,
+    pub on_metric: JsValue,
     pub tokens: Option<JsValue>,
 }
 
@@ -55,9 +55,10 @@ pub(crate) fn read_client(options: &JsValue) -> Result<Read, OptionError> {
         let origin = get(&global(), "location").and_then(|l| get(&l, "origin"));
         let origin = origin.and_then(|o| o.as_string());
         let root = root(read.base_url.as_deref(), origin, &read.base_path, url_part)?;
-        let fetch = match opt_function(options, "fetch")? {
-            Some(f) => f,
-            None => global_fetch()?,
+        let fetch = opt_function(options, "fetch")?;
+        let fetch = match fetch.is_undefined() {
+            true => global_fetch()?,
+            false => fetch,
         };
         let logger = opt_function(options, "logger")?;
         let on_metric = opt_function(options, "onMetric")?;

@@ -7,7 +7,7 @@
 
 use super::errors::rejection_to_js;
 use super::observe::Observer;
-use super::signal::CallerSignal;
+use super::signal::{CallerSignal, Listening};
 use super::tabs::Tabs;
 use super::transport::{read_response, Transport};
 use super::{apply, bind, call, construct, get, global, new_uuid, rejected, resolved};
@@ -82,7 +82,7 @@ fn bound(wake: &JsValue, kind: u32, id: u32) -> JsValue {
 type InFlight = (JsValue, Option<Response<JsValue>>);
 
 /// A call's promise functions (`resolve`, `reject`), and the listener on its caller's signal.
-struct Pending(JsValue, JsValue, Option<super::signal::Listening>);
+struct Pending(JsValue, JsValue, Listening);
 
 /// The driver of one core.
 pub(crate) struct Driver {
@@ -223,7 +223,8 @@ impl Driver {
     /// that holds it, every other callback returns nothing.
     fn wake(&self, kind: u32, id: u32, value: JsValue, more: JsValue) -> JsValue {
         if kind == EXECUTOR {
-            self.pending.put(id, Pending(value, more, None));
+            self.pending
+                .put(id, Pending(value, more, Default::default()));
             return JsValue::UNDEFINED;
         }
         match kind {
@@ -341,14 +342,17 @@ impl Driver {
 
     /// Makes a call: a promise that the core settles (maybe at once). A signal that has already
     /// fired goes to the core as such; one that refuses a listener is refused.
-    pub fn call(&self, what: Call, signal: Option<CallerSignal>) -> JsValue {
+    pub fn call(&self, what: Call, signal: CallerSignal) -> JsValue {
         let call = self.next_id();
         // Read once: a caller's signal may answer differently the next time.
-        let aborted = signal.as_ref().is_some_and(|s| s.aborted());
-        let listen = |s: CallerSignal| s.listen(self.bound(LEAVE, call));
-        let listening = match signal.filter(|_| !aborted).map(listen).transpose() {
-            Ok(listening) => listening,
-            Err(problem) => return self.refuse(what.operation(), problem),
+        let given = signal.given();
+        let aborted = given && signal.aborted();
+        let listening = match given && !aborted {
+            true => match signal.listen(self.bound(LEAVE, call)) {
+                Ok(listening) => listening,
+                Err(problem) => return self.refuse(what.operation(), problem),
+            },
+            false => Listening::default(),
         };
         // Its executor (`wake`) holds the promise's functions in `pending`.
         let promise = construct("Promise", &[&self.bound(EXECUTOR, call)]).unwrap_or_default();
@@ -387,9 +391,7 @@ impl Driver {
             Err(rejection) => (true, rejection_to_js(rejection)),
         };
         for p in settled {
-            if let Some(listening) = &p.2 {
-                listening.stop();
-            }
+            p.2.stop();
             let settle = if rejects { &p.1 } else { &p.0 };
             let _ = apply(settle, &JsValue::NULL, &[&value]);
         }

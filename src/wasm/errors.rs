@@ -9,7 +9,7 @@ use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
 thread_local! {
-    static ERROR_CLASS: RefCell<Option<JsValue>> = const { RefCell::new(None) };
+    static ERROR_CLASS: RefCell<JsValue> = const { RefCell::new(JsValue::UNDEFINED) };
 }
 
 /// The brand that marks an `IntegrationError` across realms and across the ESM and CJS copies.
@@ -22,17 +22,16 @@ fn brand() -> JsValue {
 /// Called once by the package entry with the JS `IntegrationError` class.
 #[wasm_bindgen(js_name = __registerErrorClass, skip_typescript)]
 pub fn register_error_class(class: JsValue) {
-    ERROR_CLASS.with(|slot| *slot.borrow_mut() = Some(class));
+    ERROR_CLASS.with(|slot| *slot.borrow_mut() = class);
 }
 
 /// An `IntegrationError` of `fields` (`crate::client::objects::error_fields`): an instance of
 /// the class the entry registered, or without it a plain `Error` with the same fields and brand.
 pub(crate) fn make_error(fields: JsValue) -> JsValue {
     let class = ERROR_CLASS.with(|slot| slot.borrow().clone());
-    if let Some(class) = class {
-        if let Ok(made) = super::construct_with(&class, &[&fields]) {
-            return made;
-        }
+    // Not registered (`undefined`), the construction throws too.
+    if let Ok(made) = super::construct_with(&class, &[&fields]) {
+        return made;
     }
     // `message` is always a string here (`error_fields` sets it): passed on as it is.
     let message = super::get(&fields, "message").unwrap_or_default();

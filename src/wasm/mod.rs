@@ -291,11 +291,10 @@ impl JsonView for JsValue {
     }
 
     fn keys(&self) -> Vec<String> {
+        // Every item of `Object.keys` is a string, so the first read that is not one is its end
+        // (what could not be listed reads as a symbol: no keys).
         let keys = try_object_keys(self).unwrap_or_default();
-        let count = JsonView::len(&keys).unwrap_or(0);
-        (0..count)
-            .filter_map(|i| keys.index(i)?.as_string())
-            .collect()
+        (0..).map_while(|i| keys.index(i)?.as_string()).collect()
     }
 }
 

@@ -6,10 +6,13 @@ use wasm_bindgen::prelude::*;
 
 /// A caller's `AbortSignal`. It is the caller's object, so it may throw or lie: it is only ever
 /// read through `Reflect.get` and called through `Function.prototype.call`, and one that cannot
-/// be read is refused (`invalid_input`) before anything starts.
+/// be read is refused (`invalid_input`) before anything starts. `undefined` when the call has
+/// none.
 pub(crate) struct CallerSignal(JsValue);
 
-/// A listener on a caller's signal, and `removeEventListener` bound to take it off again.
+/// A listener on a caller's signal, and `removeEventListener` bound to take it off again
+/// (`undefined` when the call has no listener: no signal, or one already fired).
+#[derive(Default)]
 pub(crate) struct Listening {
     remove: JsValue,
 }
@@ -17,17 +20,19 @@ pub(crate) struct Listening {
 impl CallerSignal {
     const REFUSED: &'static str = "options.signal must be an AbortSignal";
 
-    /// `options.signal`: absent, or a signal whose `aborted` reads as a boolean.
-    pub fn read(options: &JsValue) -> Result<Option<Self>, String> {
-        match get(options, "signal") {
-            None => Ok(None),
-            Some(signal) if signal.is_null() => Ok(None),
-            Some(signal) => {
-                let signal = Self(signal);
-                signal.read_aborted().ok_or(Self::REFUSED)?;
-                Ok(Some(signal))
-            }
+    /// `options.signal`: absent (`null` too), or a signal whose `aborted` reads as a boolean.
+    pub fn read(options: &JsValue) -> Result<Self, String> {
+        let signal = get(options, "signal").filter(|s| !s.is_null());
+        let signal = Self(signal.unwrap_or_default());
+        if signal.given() {
+            signal.read_aborted().ok_or(Self::REFUSED)?;
         }
+        Ok(signal)
+    }
+
+    /// Whether the call has a signal.
+    pub fn given(&self) -> bool {
+        !self.0.is_undefined()
     }
 
     fn read_aborted(&self) -> Option<bool> {
@@ -57,6 +62,9 @@ impl CallerSignal {
 impl Listening {
     /// Takes the listener off, so that a settled call leaves nothing on the caller's signal.
     pub fn stop(&self) {
+        if self.remove.is_undefined() {
+            return;
+        }
         let _ = apply(&self.remove, &JsValue::UNDEFINED, &[]);
     }
 }

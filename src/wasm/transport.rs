@@ -11,8 +11,9 @@ pub(crate) struct Transport {
     /// The `fetch` to call (the option, or the global one).
     pub fetch: JsValue,
     /// For `fetchWithRetry`: the caller's `RequestInit`, our own copy made when the call was
-    /// taken, sent as given (no headers added); each attempt sets its signal.
-    pub caller_init: Option<JsValue>,
+    /// taken, sent as given (no headers added); each attempt sets its signal. `undefined` for the
+    /// client.
+    pub caller_init: JsValue,
 }
 
 impl Transport {
@@ -24,9 +25,10 @@ impl Transport {
     /// The `RequestInit` of one attempt: the core's (`Client::request_init`), or for
     /// `fetchWithRetry` (none from the core) the caller's; with the attempt's `signal`.
     pub fn init(&self, init: Option<JsValue>, signal: &JsValue) -> JsValue {
-        let init = init
-            .or_else(|| self.caller_init.clone())
-            .unwrap_or_else(new_object);
+        let init = init.unwrap_or_else(|| match self.caller_init.is_undefined() {
+            true => new_object(),
+            false => self.caller_init.clone(),
+        });
         set(&init, "signal", signal);
         init
     }
