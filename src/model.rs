@@ -274,12 +274,15 @@ impl Invalid {
 
     /// This failure inside the value reached by `step` (a key or `[index]`), as it unwinds; a dot
     /// goes before a key that follows.
-    fn under(mut self, step: &str) -> Self {
-        if !self.path.is_empty() && !self.path.starts_with('[') {
-            self.path.insert(0, '.');
+    fn under(self, step: &str) -> Self {
+        let dot = match self.path.as_bytes().first() {
+            None | Some(b'[') => "",
+            Some(_) => ".",
+        };
+        Self {
+            path: [step, dot, &self.path].concat(),
+            ..self
         }
-        self.path.insert_str(0, step);
-        self
     }
 
     /// `path: expected what`, or `expected what` at the top.
