@@ -660,7 +660,7 @@ pub fn read_server_error<V: JsonView>(body: &V) -> ServerError<V> {
         status_code: error
             .get("statusCode")
             .and_then(|v| v.as_f64())
-            .filter(|n| (100.0..=599.0).contains(n) && n.fract() == 0.0)
+            .filter(|n| crate::retry::is_status(*n))
             .map(|n| n as u16),
         retryable: error.get("retryable").and_then(|v| v.as_bool()),
         details: error.get("details").filter(JsonView::is_plain_object),
