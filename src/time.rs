@@ -40,6 +40,28 @@ fn digits(bytes: &[u8], at: usize, n: usize) -> Option<u32> {
     })
 }
 
+/// Reads `text` by `pattern`, of the same length: each run of `0` is a number of as many ASCII
+/// digits, added to `fields` (zeros) in order; a `T` is `T`, `t` or a space; any other byte is
+/// itself.
+fn read_by(text: &[u8], pattern: &[u8], fields: &mut [u32]) -> Option<()> {
+    if text.len() != pattern.len() {
+        return None;
+    }
+    let mut field = 0;
+    for (&c, &expected) in text.iter().zip(pattern) {
+        match expected {
+            b'0' if c.is_ascii_digit() => {
+                let number = fields.get_mut(field)?;
+                *number = *number * 10 + u32::from(c - b'0');
+            }
+            b'T' if matches!(c, b'T' | b't' | b' ') => field += 1,
+            _ if c == expected => field += 1,
+            _ => return None,
+        }
+    }
+    Some(())
+}
+
 fn epoch_ms(year: i64, month: u32, day: u32, hour: u32, min: u32, sec: u32, ms: u32) -> EpochMs {
     days_from_civil(year, month, day) * MS_PER_DAY
         + i64::from(hour) * 3_600_000
@@ -68,20 +90,8 @@ fn valid_date_time(year: i64, month: u32, day: u32, hour: u32, min: u32, sec: u3
 /// ```
 pub fn parse_rfc3339(text: &str) -> Option<EpochMs> {
     let (date_time, rest) = text.as_bytes().split_at_checked(19)?;
-    // Year, month, day, hour, minute, second: the runs of `0` (a digit) in the pattern.
-    let mut fields = [0u32; 6];
-    let mut field = 0;
-    for (&c, &pattern) in date_time.iter().zip(b"0000-00-00T00:00:00") {
-        match pattern {
-            b'0' if c.is_ascii_digit() => {
-                let number = fields.get_mut(field)?;
-                *number = *number * 10 + u32::from(c - b'0');
-            }
-            b'T' if matches!(c, b'T' | b't' | b' ') => field += 1,
-            _ if c == pattern => field += 1,
-            _ => return None,
-        }
-    }
+    let mut fields = [0; 6];
+    read_by(date_time, b"0000-00-00T00:00:00", &mut fields)?;
     let [year, month, day, hour, min, sec] = fields;
     let year = i64::from(year);
     if !valid_date_time(year, month, day, hour, min, sec) {
@@ -101,8 +111,10 @@ pub fn parse_rfc3339(text: &str) -> Option<EpochMs> {
     };
     let offset_min = match rest {
         [b'Z' | b'z'] => 0,
-        [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
-            let (oh, om) = (digits(rest, 1, 2)?, digits(rest, 4, 2)?);
+        [sign @ (b'+' | b'-'), hours_minutes @ ..] => {
+            let mut fields = [0; 2];
+            read_by(hours_minutes, b"00:00", &mut fields)?;
+            let [oh, om] = fields;
             if oh > 23 || om > 59 {
                 return None;
             }
@@ -127,10 +139,10 @@ fn month_number(name: &[u8]) -> Option<u32> {
 }
 
 fn hms(b: &[u8]) -> Option<(u32, u32, u32)> {
-    if b.len() != 8 || b[2] != b':' || b[5] != b':' {
-        return None;
-    }
-    Some((digits(b, 0, 2)?, digits(b, 3, 2)?, digits(b, 6, 2)?))
+    let mut fields = [0; 3];
+    read_by(b, b"00:00:00", &mut fields)?;
+    let [hour, min, sec] = fields;
+    Some((hour, min, sec))
 }
 
 fn number(text: &[u8]) -> Option<u32> {
