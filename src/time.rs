@@ -32,14 +32,6 @@ fn days_in_month(year: i64, month: u32) -> u32 {
     }
 }
 
-/// Reads exactly `n` ASCII digits at `at`.
-fn digits(bytes: &[u8], at: usize, n: usize) -> Option<u32> {
-    let slice = bytes.get(at..at + n)?;
-    slice.iter().try_fold(0u32, |acc, b| {
-        b.is_ascii_digit().then(|| acc * 10 + u32::from(b - b'0'))
-    })
-}
-
 /// Reads `text` by `pattern`, of the same length: each run of `0` is a number of as many ASCII
 /// digits, added to `fields` (zeros) in order; a `T` is `T`, `t` or a space; any other byte is
 /// itself.
@@ -145,10 +137,13 @@ fn hms(b: &[u8]) -> Option<(u32, u32, u32)> {
     Some((hour, min, sec))
 }
 
+/// A number of 1 to 4 ASCII digits.
 fn number(text: &[u8]) -> Option<u32> {
-    (!text.is_empty() && text.len() <= 4)
-        .then(|| digits(text, 0, text.len()))
-        .flatten()
+    let mut fields = [0];
+    let pattern = b"0000".get(..text.len()).filter(|p| !p.is_empty())?;
+    read_by(text, pattern, &mut fields)?;
+    let [number] = fields;
+    Some(number)
 }
 
 /// Parses an HTTP-date (RFC 9110 §5.6.7) in any of its three forms into epoch milliseconds:
