@@ -357,9 +357,24 @@ impl Draft {
             Slot::Retry | Slot::Cache => {
                 check_options_object(Some(value), name)?;
                 if value.kind() != JsonKind::Null {
-                    match slot {
-                        Slot::Retry => self.read_retry(value)?,
-                        _ => self.read_cache(value)?,
+                    let retry = matches!(slot, Slot::Retry);
+                    let (numbers, count, rest) = if retry {
+                        (RETRY, "retry.maxRetries", RETRY_REST)
+                    } else {
+                        (CACHE, "cache.errorRetryCount", CACHE_FLAGS)
+                    };
+                    self.read(value, numbers)?;
+                    let (given, counted) = match retry {
+                        true => (self.max_retries, &mut self.options.retry.max_retries),
+                        false => (
+                            self.error_retry_count,
+                            &mut self.options.cache.error_retry_count,
+                        ),
+                    };
+                    *counted = check_count(count, given)?;
+                    self.read(value, rest)?;
+                    if retry {
+                        self.check_retry()?;
                     }
                 }
             }
@@ -367,12 +382,8 @@ impl Draft {
         Ok(())
     }
 
-    fn read_retry<V: JsonView>(&mut self, value: &V) -> Result<(), OptionError> {
-        self.read(value, RETRY)?;
-        let retry = &mut self.options.retry;
-        retry.max_retries = check_count("retry.maxRetries", self.max_retries)?;
-        self.read(value, RETRY_REST)?;
-        // The fields together: each one's own range was checked as it was read.
+    /// The fields of `retry` together: each one's own range was checked as it was read.
+    fn check_retry(&self) -> Result<(), OptionError> {
         let retry = &self.options.retry;
         if retry.backoff_factor < 1.0 {
             return Err(refused(
@@ -392,13 +403,6 @@ impl Draft {
             .concat());
         }
         Ok(())
-    }
-
-    fn read_cache<V: JsonView>(&mut self, value: &V) -> Result<(), OptionError> {
-        self.read(value, CACHE)?;
-        let count = check_count("cache.errorRetryCount", self.error_retry_count)?;
-        self.options.cache.error_retry_count = count;
-        self.read(value, CACHE_FLAGS)
     }
 }
 
