@@ -11,7 +11,7 @@ pub fn is_multi_account_provider<V: JsonView>(provider: &V, integrations: &V) ->
     let length = integrations.len().unwrap_or(0);
     let mut seen = 0;
     // Whether item `i` is a second account of the provider.
-    let second = |i: usize| {
+    let mut second = |i: usize| {
         let matches = integrations
             .index(i)
             .and_then(|item| item.get("provider"))
@@ -30,9 +30,9 @@ pub fn is_multi_account_provider<V: JsonView>(provider: &V, integrations: &V) ->
         .into_iter()
         // Bytes as chars: a byte of a non-ASCII character is no digit either, as its char is not.
         .filter_map(|k| array_index(k.bytes().map(char::from)))
-        .filter_map(|i| usize::try_from(i).ok())
-        .filter(|i| *i < length)
-        .any(second)
+        // Below the length, an index fits in a usize.
+        .filter(|i| *i < length as u64)
+        .any(|i| second(i as usize))
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]

@@ -274,12 +274,15 @@ impl Invalid {
 
     /// This failure inside the value reached by `step` (a key or `[index]`), as it unwinds; a dot
     /// goes before a key that follows.
-    fn under(mut self, step: &str) -> Self {
-        if !self.path.is_empty() && !self.path.starts_with('[') {
-            self.path.insert(0, '.');
+    fn under(self, step: &str) -> Self {
+        let dot = match self.path.as_bytes().first() {
+            None | Some(b'[') => "",
+            Some(_) => ".",
+        };
+        Self {
+            path: [step, dot, &self.path].concat(),
+            ..self
         }
-        self.path.insert_str(0, step);
-        self
     }
 
     /// `path: expected what`, or `expected what` at the top.
@@ -657,7 +660,7 @@ pub fn read_server_error<V: JsonView>(body: &V) -> ServerError<V> {
         status_code: error
             .get("statusCode")
             .and_then(|v| v.as_f64())
-            .filter(|n| (100.0..=599.0).contains(n) && n.fract() == 0.0)
+            .filter(|n| crate::retry::is_status(*n))
             .map(|n| n as u16),
         retryable: error.get("retryable").and_then(|v| v.as_bool()),
         details: error.get("details").filter(JsonView::is_plain_object),

@@ -121,7 +121,7 @@ pub fn read_client_options<V: JsonView>(options: Option<&V>) -> Result<ClientOpt
     check_options_object(options, "options")?;
     let mut draft = Draft::default();
     if let Some(options) = options {
-        draft.read(options, CLIENT)?;
+        draft.read(options, CLIENT, 0)?;
     }
     Ok(draft.options)
 }
@@ -132,7 +132,7 @@ pub fn read_fetch_config<V: JsonView>(config: Option<&V>) -> Result<ClientOption
     let mut draft = Draft::default();
     if let Some(config) = config {
         draft.store("retry", Slot::Retry, config)?;
-        draft.read(config, &[("timeoutMs", TIMEOUT_MS)])?;
+        draft.read(config, &[("timeoutMs", TIMEOUT_MS)], 0)?;
     }
     Ok(draft.options)
 }
@@ -319,11 +319,15 @@ impl Default for Draft {
 
 impl Draft {
     /// Reads the `fields` of `object` that are there, in order.
-    fn read<V: JsonView>(&mut self, object: &V, fields: &[Field]) -> Result<(), OptionError> {
+    /// `skip` is the length of what the names have before the key (`retry.`), 0 at the top.
+    fn read<V: JsonView>(
+        &mut self,
+        object: &V,
+        fields: &[Field],
+        skip: usize,
+    ) -> Result<(), OptionError> {
         for &(name, slot) in fields {
-            // The last part of the name: a byte search, which keeps core's string searcher out.
-            let dot = name.bytes().rposition(|b| b == b'.');
-            let key = dot.and_then(|at| name.get(at + 1..)).unwrap_or(name);
+            let key = name.get(skip..).unwrap_or(name);
             if let Some(value) = object.get(key) {
                 self.store(name, slot, &value)?;
             }
@@ -357,9 +361,24 @@ impl Draft {
             Slot::Retry | Slot::Cache => {
                 check_options_object(Some(value), name)?;
                 if value.kind() != JsonKind::Null {
-                    match slot {
-                        Slot::Retry => self.read_retry(value)?,
-                        _ => self.read_cache(value)?,
+                    let retry = matches!(slot, Slot::Retry);
+                    let (numbers, count, rest) = if retry {
+                        (RETRY, "retry.maxRetries", RETRY_REST)
+                    } else {
+                        (CACHE, "cache.errorRetryCount", CACHE_FLAGS)
+                    };
+                    self.read(value, numbers, name.len() + 1)?;
+                    let (given, counted) = match retry {
+                        true => (self.max_retries, &mut self.options.retry.max_retries),
+                        false => (
+                            self.error_retry_count,
+                            &mut self.options.cache.error_retry_count,
+                        ),
+                    };
+                    *counted = check_count(count, given)?;
+                    self.read(value, rest, name.len() + 1)?;
+                    if retry {
+                        self.check_retry()?;
                     }
                 }
             }
@@ -367,12 +386,8 @@ impl Draft {
         Ok(())
     }
 
-    fn read_retry<V: JsonView>(&mut self, value: &V) -> Result<(), OptionError> {
-        self.read(value, RETRY)?;
-        let retry = &mut self.options.retry;
-        retry.max_retries = check_count("retry.maxRetries", self.max_retries)?;
-        self.read(value, RETRY_REST)?;
-        // The fields together: each one's own range was checked as it was read.
+    /// The fields of `retry` together: each one's own range was checked as it was read.
+    fn check_retry(&self) -> Result<(), OptionError> {
         let retry = &self.options.retry;
         if retry.backoff_factor < 1.0 {
             return Err(refused(
@@ -392,13 +407,6 @@ impl Draft {
             .concat());
         }
         Ok(())
-    }
-
-    fn read_cache<V: JsonView>(&mut self, value: &V) -> Result<(), OptionError> {
-        self.read(value, CACHE)?;
-        let count = check_count("cache.errorRetryCount", self.error_retry_count)?;
-        self.options.cache.error_retry_count = count;
-        self.read(value, CACHE_FLAGS)
     }
 }
 

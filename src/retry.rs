@@ -97,9 +97,14 @@ pub fn check_count(name: &str, value: f64) -> Result<u32, String> {
     }
 }
 
+/// Whether `value` is an HTTP status: an integer from 100 to 599.
+pub fn is_status(value: f64) -> bool {
+    (100.0..=599.0).contains(&value) && value.fract() == 0.0
+}
+
 /// Checks an HTTP status code given in a configuration.
 pub fn check_status_code(name: &str, value: f64) -> Result<u16, String> {
-    if (100.0..=599.0).contains(&value) && value.fract() == 0.0 {
+    if is_status(value) {
         Ok(value as u16)
     } else {
         Err(refused(

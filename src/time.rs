@@ -32,12 +32,26 @@ fn days_in_month(year: i64, month: u32) -> u32 {
     }
 }
 
-/// Reads exactly `n` ASCII digits at `at`.
-fn digits(bytes: &[u8], at: usize, n: usize) -> Option<u32> {
-    let slice = bytes.get(at..at + n)?;
-    slice.iter().try_fold(0u32, |acc, b| {
-        b.is_ascii_digit().then(|| acc * 10 + u32::from(b - b'0'))
-    })
+/// Reads `text` by `pattern`, of the same length: each run of `0` is a number of as many ASCII
+/// digits, added to `fields` (zeros) in order; a `T` is `T`, `t` or a space; any other byte is
+/// itself.
+fn read_by(text: &[u8], pattern: &[u8], fields: &mut [u32]) -> Option<()> {
+    if text.len() != pattern.len() {
+        return None;
+    }
+    let mut field = 0;
+    for (&c, &expected) in text.iter().zip(pattern) {
+        match expected {
+            b'0' if c.is_ascii_digit() => {
+                let number = fields.get_mut(field)?;
+                *number = *number * 10 + u32::from(c - b'0');
+            }
+            b'T' if matches!(c, b'T' | b't' | b' ') => field += 1,
+            _ if c == expected => field += 1,
+            _ => return None,
+        }
+    }
+    Some(())
 }
 
 fn epoch_ms(year: i64, month: u32, day: u32, hour: u32, min: u32, sec: u32, ms: u32) -> EpochMs {
@@ -68,20 +82,8 @@ fn valid_date_time(year: i64, month: u32, day: u32, hour: u32, min: u32, sec: u3
 /// ```
 pub fn parse_rfc3339(text: &str) -> Option<EpochMs> {
     let (date_time, rest) = text.as_bytes().split_at_checked(19)?;
-    // Year, month, day, hour, minute, second: the runs of `0` (a digit) in the pattern.
-    let mut fields = [0u32; 6];
-    let mut field = 0;
-    for (&c, &pattern) in date_time.iter().zip(b"0000-00-00T00:00:00") {
-        match pattern {
-            b'0' if c.is_ascii_digit() => {
-                let number = fields.get_mut(field)?;
-                *number = *number * 10 + u32::from(c - b'0');
-            }
-            b'T' if matches!(c, b'T' | b't' | b' ') => field += 1,
-            _ if c == pattern => field += 1,
-            _ => return None,
-        }
-    }
+    let mut fields = [0; 6];
+    read_by(date_time, b"0000-00-00T00:00:00", &mut fields)?;
     let [year, month, day, hour, min, sec] = fields;
     let year = i64::from(year);
     if !valid_date_time(year, month, day, hour, min, sec) {
@@ -101,8 +103,10 @@ pub fn parse_rfc3339(text: &str) -> Option<EpochMs> {
     };
     let offset_min = match rest {
         [b'Z' | b'z'] => 0,
-        [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
-            let (oh, om) = (digits(rest, 1, 2)?, digits(rest, 4, 2)?);
+        [sign @ (b'+' | b'-'), hours_minutes @ ..] => {
+            let mut fields = [0; 2];
+            read_by(hours_minutes, b"00:00", &mut fields)?;
+            let [oh, om] = fields;
             if oh > 23 || om > 59 {
                 return None;
             }
@@ -127,16 +131,19 @@ fn month_number(name: &[u8]) -> Option<u32> {
 }
 
 fn hms(b: &[u8]) -> Option<(u32, u32, u32)> {
-    if b.len() != 8 || b[2] != b':' || b[5] != b':' {
-        return None;
-    }
-    Some((digits(b, 0, 2)?, digits(b, 3, 2)?, digits(b, 6, 2)?))
+    let mut fields = [0; 3];
+    read_by(b, b"00:00:00", &mut fields)?;
+    let [hour, min, sec] = fields;
+    Some((hour, min, sec))
 }
 
+/// A number of 1 to 4 ASCII digits.
 fn number(text: &[u8]) -> Option<u32> {
-    (!text.is_empty() && text.len() <= 4)
-        .then(|| digits(text, 0, text.len()))
-        .flatten()
+    let mut fields = [0];
+    let pattern = b"0000".get(..text.len()).filter(|p| !p.is_empty())?;
+    read_by(text, pattern, &mut fields)?;
+    let [number] = fields;
+    Some(number)
 }
 
 /// Parses an HTTP-date (RFC 9110 §5.6.7) in any of its three forms into epoch milliseconds:
