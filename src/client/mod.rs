@@ -500,8 +500,20 @@ impl<V: Value> Client<V> {
 
     fn settle(&mut self, calls: Vec<CallId>, outcome: Result<Answer<V>, Rejection<V>>) {
         if !calls.is_empty() {
-            self.calls.retain(|(id, _)| !calls.contains(id));
+            self.unwait(&calls);
             self.push(Effect::Settle { calls, outcome });
+        }
+    }
+
+    /// Forgets what `calls` wait for. The order of `self.calls` does not matter (it is only
+    /// searched by call), so each one found is swapped out.
+    fn unwait(&mut self, calls: &[CallId]) {
+        let mut at = 0;
+        while let Some((id, _)) = self.calls.get(at) {
+            match calls.contains(id) {
+                true => drop(self.calls.swap_remove(at)),
+                false => at += 1,
+            }
         }
     }
 
