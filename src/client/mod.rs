@@ -36,7 +36,7 @@ pub use tabs::TabMessage;
 use crate::error::IntegrationError;
 use crate::json::{JsonKind, JsonView};
 use crate::log::{Level, LogEntry, Metric, OperationInfo};
-use crate::model::{check_account_id, check_provider, encode_segment, AccountRef};
+use crate::model::{check_account_id, check_provider, push_segment, AccountRef};
 use crate::retry::RetryConfig;
 use crate::store::{CacheConfig, Store};
 use crate::time::EpochMs;
@@ -544,7 +544,7 @@ impl<V: Value> Client<V> {
         let mut url = self.config.root.clone()?;
         for segment in segments {
             url.push('/');
-            url.push_str(&encode_segment(segment));
+            push_segment(&mut url, segment);
         }
         Ok(url)
     }
