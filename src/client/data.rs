@@ -177,11 +177,13 @@ impl<V: Value> Data<V> {
 
     /// `key` no longer needs reconnecting; true when it did.
     pub fn clear_gone(&mut self, key: &AccountKey) -> bool {
-        let before = self.gone.len();
-        self.gone.retain(|(k, _)| k != key);
-        let cleared = self.gone.len() != before;
-        self.generation += u64::from(cleared);
-        cleared
+        // At most once there: `mark_gone` adds no key twice.
+        let Some(at) = self.gone.iter().position(|(k, _)| k == key) else {
+            return false;
+        };
+        self.gone.remove(at);
+        self.generation += 1;
+        true
     }
 
     /// The accounts needing reconnecting that the data now shows connected with a later
