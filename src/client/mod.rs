@@ -708,15 +708,20 @@ impl<V: Value> Client<V> {
                     // The caller's own request: it ends `aborted`, which settles the call.
                     return self.cancel(env, id);
                 }
-                request
-                    .waiters
-                    .retain(|w| *w != request::Waiter::Call(call));
+                // A caller waits once: its one place goes, the others keep their order.
+                let waiter = request::Waiter::Call(call);
+                if let Some(at) = request.waiters.iter().position(|w| *w == waiter) {
+                    request.waiters.remove(at);
+                }
                 let nobody = request.waiters.is_empty();
                 let correlation_id = request.outgoing.correlation_id.clone();
                 (correlation_id, request.attempts, nobody.then_some(id))
             }
             Waits::Debounce | Waits::Batch(_) => {
-                self.background.debounce_waiters.retain(|c| *c != call);
+                let waiters = &mut self.background.debounce_waiters;
+                if let Some(at) = waiters.iter().position(|c| *c == call) {
+                    waiters.remove(at);
+                }
                 (env.uuid(), 0, None)
             }
         };
