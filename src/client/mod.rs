@@ -834,10 +834,9 @@ fn aborted_error(
     attempts: u32,
     account: Option<&AccountKey>,
 ) -> IntegrationError {
-    let mut error = crate::failure::aborted(operation, correlation_id);
-    if let Some((provider, account_id)) = account {
-        error = error.with_account(Some(provider), Some(account_id));
-    }
+    let (provider, account_id) = account.map(|(p, a)| (p.as_str(), a.as_str())).unzip();
+    let mut error =
+        crate::failure::aborted(operation, correlation_id).with_account(provider, account_id);
     error.attempts = attempts;
     error
 }
