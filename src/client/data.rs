@@ -321,10 +321,10 @@ fn summary_without<V: Value>(summary: &V, provider: &str, account: &V) -> V {
         None => target.clone(),
     };
     let mut next = decrement(summary, "total");
-    match account.get("status").and_then(|s| s.as_str()).as_deref() {
-        Some("connected") => next = decrement(&next, "connected"),
-        Some("expired") => next = decrement(&next, "expired"),
-        _ => {}
+    if let Some(status @ ("connected" | "expired")) =
+        account.get("status").and_then(|s| s.as_str()).as_deref()
+    {
+        next = decrement(&next, status);
     }
     if let Some(by_provider) = summary.get("byProvider") {
         let mut counts = decrement(&by_provider, provider);
