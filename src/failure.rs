@@ -38,7 +38,14 @@ pub fn http<V: JsonView>(
         return (error, None);
     }
     let head = [operation, " failed with HTTP ", &code, ": "];
-    server_said(body, &head, status_text, status, Some(retryable_status), correlation_id)
+    server_said(
+        body,
+        &head,
+        status_text,
+        status,
+        Some(retryable_status),
+        correlation_id,
+    )
 }
 
 /// An `http` error from what the server said in `body`'s `error`: the message is `head` then
