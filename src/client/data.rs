@@ -264,9 +264,9 @@ impl<V: Value> Data<V> {
         if let Some(summary) = data.get("summary") {
             optimistic = optimistic.with("summary", summary_without(&summary, &key.0, &account));
         }
-        let previous_accounts = self.accounts.clone();
         let mut accounts = self.accounts.clone();
         accounts.remove(index);
+        let previous_accounts = std::mem::take(&mut self.accounts);
         self.mutate(optimistic.clone(), accounts, now);
         Some(Removal {
             previous: data,
