@@ -37,16 +37,42 @@ pub fn http<V: JsonView>(
         error.retryable = false;
         return (error, None);
     }
+    let head = [operation, " failed with HTTP ", &code, ": "];
+    server_said(
+        body,
+        &head,
+        status_text,
+        status,
+        Some(retryable_status),
+        correlation_id,
+    )
+}
+
+/// An `http` error from what the server said in `body`'s `error`: the message is `head` then
+/// its `error.message` (else `fallback`, else `no message`); its `statusCode` is taken only for
+/// an envelope (`retryable` is `None`: the server said no, so it is not retried by default).
+fn server_said<V: JsonView>(
+    body: &V,
+    head: &[&str],
+    fallback: &str,
+    status: u16,
+    retryable: Option<bool>,
+    correlation_id: &str,
+) -> WithDetails<V> {
     let server = read_server_error(body);
-    let said = match (&server.message, status_text) {
+    let said = match (&server.message, fallback) {
         (Some(message), _) => message,
         (None, "") => "no message",
-        (None, status_text) => status_text,
+        (None, fallback) => fallback,
     };
-    let message = [operation, " failed with HTTP ", &code, ": ", said].concat();
+    let message = [&head.concat(), said].concat();
+    let status = match retryable {
+        Some(_) => status,
+        None => server.status_code.unwrap_or(status),
+    };
     let mut error =
         IntegrationError::new(ErrorKind::Http, message, correlation_id).with_status(status);
-    let details = server.apply_to(&mut error, retryable_status);
+    let details = server.apply_to(&mut error, retryable.unwrap_or(false));
     (error, details)
 }
 
@@ -121,18 +147,8 @@ pub fn unwrap_envelope<V: JsonView>(
         return Ok(body);
     }
     if body.get("success").and_then(|s| s.as_bool()) == Some(false) {
-        let server = read_server_error(&body);
-        let said = server.message.as_deref().unwrap_or("no message");
-        let message = [
-            operation,
-            " failed: the server answered success: false: ",
-            said,
-        ]
-        .concat();
-        let mut error = IntegrationError::new(ErrorKind::Http, message, correlation_id)
-            .with_status(server.status_code.unwrap_or(status));
-        let details = server.apply_to(&mut error, false);
-        return Err((error, details));
+        let head = [operation, " failed: the server answered success: false: "];
+        return Err(server_said(&body, &head, "", status, None, correlation_id));
     }
     body.get("data").ok_or_else(|| {
         let invalid = Invalid {

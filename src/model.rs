@@ -176,8 +176,14 @@ pub fn is_reserved_header(name: &str) -> bool {
 /// assert_eq!(encode_segment("a/b?c#d%e f"), "a%2Fb%3Fc%23d%25e%20f");
 /// ```
 pub fn encode_segment(segment: &str) -> String {
+    let mut out = String::new();
+    push_segment(&mut out, segment);
+    out
+}
+
+/// Appends `segment` to `out`, percent-encoded as [`encode_segment`] does.
+pub fn push_segment(out: &mut String, segment: &str) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let mut out = String::with_capacity(segment.len());
     for &b in segment.as_bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
             out.push(char::from(b));
@@ -189,7 +195,6 @@ pub fn encode_segment(segment: &str) -> String {
             ]);
         }
     }
-    out
 }
 
 /// The first `max` characters of `text`, for error messages about oversized input.

@@ -149,7 +149,7 @@ impl<V: Value> Client<V> {
                 // The request goes on even if every waiter leaves: the debounce asked for it.
                 self.hold(id, Waiter::Detached);
                 for call in waiters {
-                    self.calls.retain(|(c, _)| *c != call);
+                    self.unwait(&[call]);
                     self.join(id, call, "status", None);
                 }
             }

@@ -177,11 +177,13 @@ impl<V: Value> Data<V> {
 
     /// `key` no longer needs reconnecting; true when it did.
     pub fn clear_gone(&mut self, key: &AccountKey) -> bool {
-        let before = self.gone.len();
-        self.gone.retain(|(k, _)| k != key);
-        let cleared = self.gone.len() != before;
-        self.generation += u64::from(cleared);
-        cleared
+        // At most once there: `mark_gone` adds no key twice.
+        let Some(at) = self.gone.iter().position(|(k, _)| k == key) else {
+            return false;
+        };
+        self.gone.remove(at);
+        self.generation += 1;
+        true
     }
 
     /// The accounts needing reconnecting that the data now shows connected with a later
@@ -262,9 +264,9 @@ impl<V: Value> Data<V> {
         if let Some(summary) = data.get("summary") {
             optimistic = optimistic.with("summary", summary_without(&summary, &key.0, &account));
         }
-        let previous_accounts = self.accounts.clone();
         let mut accounts = self.accounts.clone();
         accounts.remove(index);
+        let previous_accounts = std::mem::take(&mut self.accounts);
         self.mutate(optimistic.clone(), accounts, now);
         Some(Removal {
             previous: data,
@@ -319,10 +321,10 @@ fn summary_without<V: Value>(summary: &V, provider: &str, account: &V) -> V {
         None => target.clone(),
     };
     let mut next = decrement(summary, "total");
-    match account.get("status").and_then(|s| s.as_str()).as_deref() {
-        Some("connected") => next = decrement(&next, "connected"),
-        Some("expired") => next = decrement(&next, "expired"),
-        _ => {}
+    if let Some(status @ ("connected" | "expired")) =
+        account.get("status").and_then(|s| s.as_str()).as_deref()
+    {
+        next = decrement(&next, status);
     }
     if let Some(by_provider) = summary.get("byProvider") {
         let mut counts = decrement(&by_provider, provider);

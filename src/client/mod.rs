@@ -36,7 +36,7 @@ pub use tabs::TabMessage;
 use crate::error::IntegrationError;
 use crate::json::{JsonKind, JsonView};
 use crate::log::{Level, LogEntry, Metric, OperationInfo};
-use crate::model::{check_account_id, check_provider, encode_segment, AccountRef};
+use crate::model::{check_account_id, check_provider, push_segment, AccountRef};
 use crate::retry::RetryConfig;
 use crate::store::{CacheConfig, Store};
 use crate::time::EpochMs;
@@ -500,8 +500,20 @@ impl<V: Value> Client<V> {
 
     fn settle(&mut self, calls: Vec<CallId>, outcome: Result<Answer<V>, Rejection<V>>) {
         if !calls.is_empty() {
-            self.calls.retain(|(id, _)| !calls.contains(id));
+            self.unwait(&calls);
             self.push(Effect::Settle { calls, outcome });
+        }
+    }
+
+    /// Forgets what `calls` wait for. The order of `self.calls` does not matter (it is only
+    /// searched by call), so each one found is swapped out.
+    fn unwait(&mut self, calls: &[CallId]) {
+        let mut at = 0;
+        while let Some((id, _)) = self.calls.get(at) {
+            match calls.contains(id) {
+                true => drop(self.calls.swap_remove(at)),
+                false => at += 1,
+            }
         }
     }
 
@@ -532,7 +544,7 @@ impl<V: Value> Client<V> {
         let mut url = self.config.root.clone()?;
         for segment in segments {
             url.push('/');
-            url.push_str(&encode_segment(segment));
+            push_segment(&mut url, segment);
         }
         Ok(url)
     }
@@ -696,15 +708,20 @@ impl<V: Value> Client<V> {
                     // The caller's own request: it ends `aborted`, which settles the call.
                     return self.cancel(env, id);
                 }
-                request
-                    .waiters
-                    .retain(|w| *w != request::Waiter::Call(call));
+                // A caller waits once: its one place goes, the others keep their order.
+                let waiter = request::Waiter::Call(call);
+                if let Some(at) = request.waiters.iter().position(|w| *w == waiter) {
+                    request.waiters.remove(at);
+                }
                 let nobody = request.waiters.is_empty();
                 let correlation_id = request.outgoing.correlation_id.clone();
                 (correlation_id, request.attempts, nobody.then_some(id))
             }
             Waits::Debounce | Waits::Batch(_) => {
-                self.background.debounce_waiters.retain(|c| *c != call);
+                let waiters = &mut self.background.debounce_waiters;
+                if let Some(at) = waiters.iter().position(|c| *c == call) {
+                    waiters.remove(at);
+                }
                 (env.uuid(), 0, None)
             }
         };
@@ -817,10 +834,9 @@ fn aborted_error(
     attempts: u32,
     account: Option<&AccountKey>,
 ) -> IntegrationError {
-    let mut error = crate::failure::aborted(operation, correlation_id);
-    if let Some((provider, account_id)) = account {
-        error = error.with_account(Some(provider), Some(account_id));
-    }
+    let (provider, account_id) = account.map(|(p, a)| (p.as_str(), a.as_str())).unzip();
+    let mut error =
+        crate::failure::aborted(operation, correlation_id).with_account(provider, account_id);
     error.attempts = attempts;
     error
 }
