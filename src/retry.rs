@@ -170,23 +170,16 @@ impl RetryConfig {
             }
             Failure::Network | Failure::Timeout => None,
         };
-        if let Some(wait) = retry_after.filter(|_| self.respect_retry_after) {
-            if wait > self.max_retry_after {
-                return Step::GiveUp {
-                    retry_after_ms: Some(wait),
-                };
-            }
-        }
-        if retries_done >= self.max_retries {
+        let honoured = retry_after.filter(|_| self.respect_retry_after);
+        if honoured.is_some_and(|wait| wait > self.max_retry_after)
+            || retries_done >= self.max_retries
+        {
             return Step::GiveUp {
                 retry_after_ms: retry_after,
             };
         }
         let delay = self.delay(retries_done, random);
-        let wait_ms = match retry_after.filter(|_| self.respect_retry_after) {
-            Some(wait) => delay.max(wait),
-            None => delay,
-        };
+        let wait_ms = honoured.map_or(delay, |wait| delay.max(wait));
         Step::Retry {
             wait_ms,
             retry_after_ms: retry_after,
