@@ -11,6 +11,15 @@ use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 
+#[wasm_bindgen]
+extern "C" {
+    /// `String.prototype.concat.call(...)`: the texts joined in JavaScript, none copied out of
+    /// wasm.
+    #[wasm_bindgen(js_namespace = ["String", "prototype", "concat"], js_name = call)]
+    fn concat(a: &str, b: &JsValue, c: &str, d: &JsValue, e: &str, f: &JsValue, g: &str)
+        -> JsValue;
+}
+
 thread_local! {
     /// The maps of live managers, so that a client given a manager in its options shares it,
     /// each under an object of its own that only its manager hands out: another copy of the
@@ -97,12 +106,10 @@ impl TokenData {
     /// `TokenData(provider/accountId, expires <RFC 3339>)`, without token text.
     #[wasm_bindgen(js_name = toString, unchecked_return_type = "string")]
     pub fn to_string_js(&self) -> JsValue {
-        let text = |v: &JsValue| v.as_string().unwrap_or_default();
-        let expires = text(&JsValue::timestamp(self.expires_at));
-        let [p, a] = [&self.provider, &self.account_id].map(text);
-        ["TokenData(", &p, "/", &a, ", expires ", &expires, ")"]
-            .concat()
-            .into()
+        let expires = JsValue::timestamp(self.expires_at);
+        // Both are strings: `key` checked them before the entry was read.
+        let (p, a) = (&self.provider, &self.account_id);
+        concat("TokenData(", p, "/", a, ", expires ", &expires, ")")
     }
 }
 
