@@ -14,7 +14,7 @@ export const DEFAULT_BUDGET = 45 * 1024;
  * 1 KB. Lower it whenever the weight comes down (build-pkg says when it can); never raise it
  * without saying why in README, "Size".
  */
-export const CEILING = 47_503 + 1024;
+export const CEILING = 47_365 + 1024;
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 
 /**
