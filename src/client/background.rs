@@ -138,7 +138,7 @@ impl<V: Value> Client<V> {
         }
         let timer = self.id();
         self.background.debounce_timer = Some(timer);
-        let delay_ms = self.config.debounce_ms;
+        let delay_ms = self.config.options.debounce_ms;
         self.push(Effect::SetTimer { timer, delay_ms });
     }
 

@@ -37,8 +37,7 @@ use crate::error::IntegrationError;
 use crate::json::{JsonKind, JsonView};
 use crate::log::{Level, LogEntry, Metric, OperationInfo};
 use crate::model::{check_account_id, check_provider, push_segment, AccountRef};
-use crate::retry::RetryConfig;
-use crate::store::{CacheConfig, Store};
+use crate::store::Store;
 use crate::time::EpochMs;
 use crate::tokens::{AccountKey, TokenMap};
 use std::cell::RefCell;
@@ -297,29 +296,11 @@ impl<V> Response<V> {
 pub struct Config {
     /// Every route's prefix (`baseUrl` + `basePath`), or why no request can be sent.
     pub root: Result<String, String>,
-    /// The retry policy.
-    pub retry: RetryConfig,
-    /// Per-attempt timeout; 0 turns it off.
-    pub timeout_ms: f64,
-    /// Headers sent on every request.
-    pub headers: Vec<(String, String)>,
-    /// `RequestInit.credentials`, when given.
-    pub credentials: Option<String>,
-    /// The SWR options.
-    pub cache: CacheConfig,
-    /// Tokens expiring within this are due.
-    pub refresh_window_ms: f64,
-    /// `refreshExpiring()` after every successful status fetch.
-    pub auto_refresh: bool,
-    /// `requestRefresh()` calls closer than this end in one request.
-    pub debounce_ms: f64,
-    /// The log filter.
-    pub log_level: Level,
+    /// The options as read (the retry policy, timeout, headers, SWR options, log filter, ...);
+    /// `base_url` and `base_path` are in `root`.
+    pub options: crate::options::ClientOptions,
     /// Whether metrics are wanted (`onMetric` given).
     pub metrics: bool,
-    /// Whether to coordinate with the clients of other tabs (the `crossTab` option, where the
-    /// platform has Web Locks and `BroadcastChannel`).
-    pub cross_tab: bool,
 }
 
 /// Every route's prefix: `baseUrl`, or in a browser the page's `origin` (when it is http: or
@@ -350,17 +331,8 @@ impl Config {
     ) -> Self {
         let root = root.ok_or_else(|| crate::options::NO_BASE_URL.to_owned());
         Self {
-            cross_tab: options.cross_tab,
             root,
-            retry: options.retry,
-            timeout_ms: options.timeout_ms,
-            headers: options.headers,
-            credentials: options.credentials,
-            cache: options.cache,
-            refresh_window_ms: options.refresh_window_ms,
-            auto_refresh: options.auto_refresh,
-            debounce_ms: options.debounce_ms,
-            log_level: options.log_level,
+            options,
             metrics,
         }
     }
@@ -368,20 +340,21 @@ impl Config {
     /// The config of `fetchWithRetry`: the caller's retry policy and timeout, no logs, no other
     /// tabs; the URL is the caller's own.
     pub fn for_fetch(options: crate::options::ClientOptions) -> Self {
-        Self {
+        let options = crate::options::ClientOptions {
             log_level: Level::Silent,
             cross_tab: false,
-            ..Self::from_options(options, Some(String::new()), false)
-        }
+            ..options
+        };
+        Self::from_options(options, Some(String::new()), false)
     }
 
     /// The defaults, with `root` as every route's prefix (and no other tabs to work with).
     pub fn with_root(root: &str) -> Self {
-        let options = crate::options::ClientOptions::default();
-        Self {
+        let options = crate::options::ClientOptions {
             cross_tab: false,
-            ..Self::from_options(options, Some(root.to_owned()), false)
-        }
+            ..Default::default()
+        };
+        Self::from_options(options, Some(root.to_owned()), false)
     }
 }
 
@@ -434,7 +407,7 @@ impl<V: Value> Client<V> {
     /// A client over a token map it shares (the `tokens` option).
     pub fn with_tokens(config: Config, tokens: Rc<RefCell<TokenMap>>) -> Self {
         Self {
-            data: data::Data::new(Store::new(config.cache.clone())),
+            data: data::Data::new(Store::new(config.options.cache.clone())),
             config,
             tokens,
             effects: Vec::new(),
@@ -468,7 +441,7 @@ impl<V: Value> Client<V> {
 
     /// Whether the boundary coordinates with other tabs: `crossTab`, where the platform can.
     pub fn coordinate(&mut self, available: bool) {
-        self.config.cross_tab &= available;
+        self.config.options.cross_tab &= available;
     }
 
     /// Whether `dispose()` was called.
@@ -553,7 +526,9 @@ impl<V: Value> Client<V> {
 
     /// Emits `entry`, redacted, only when its level passes the filter.
     fn log(&mut self, mut entry: LogEntry) {
-        if self.config.log_level == Level::Silent || entry.level < self.config.log_level {
+        if self.config.options.log_level == Level::Silent
+            || entry.level < self.config.options.log_level
+        {
             return;
         }
         self.redact(&mut entry.texts_mut());

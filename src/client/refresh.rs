@@ -31,7 +31,7 @@ impl<V: Value> Client<V> {
     /// The accounts whose `expiresAt` is at or before `now + refreshWindowMs`, from the store's
     /// data and the token map, each once.
     pub(super) fn due_accounts(&self, env: &impl Env) -> Vec<AccountKey> {
-        let window = self.config.refresh_window_ms as i64;
+        let window = self.config.options.refresh_window_ms as i64;
         self.tokens
             .borrow()
             .due_accounts(&self.data.accounts, window, env.now())
@@ -44,7 +44,7 @@ impl<V: Value> Client<V> {
             Some(_) => None,
             None => self.paused_for(&key.0, env.now()),
         };
-        if let Some(left) = wait.filter(|left| *left > self.config.retry.max_retry_after) {
+        if let Some(left) = wait.filter(|left| *left > self.config.options.retry.max_retry_after) {
             let error = self.paused_error(env, &key, left);
             let rejection = self.reject_at_once(env, "refreshToken", error);
             return self.settle(vec![call], Err(rejection));

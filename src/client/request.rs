@@ -228,7 +228,7 @@ impl<V: Value> Client<V> {
 
     /// The headers of a request to the integrations API: the caller's, then ours.
     fn headers_for(&self, env: &mut impl Env, outgoing: &Outgoing) -> Vec<(String, String)> {
-        let mut headers = self.config.headers.clone();
+        let mut headers = self.config.options.headers.clone();
         let mut add = |name: &str, value: String| headers.push((name.to_owned(), value));
         add("Accept", "application/json".into());
         add("X-Correlation-Id", outgoing.correlation_id.clone());
@@ -262,7 +262,7 @@ impl<V: Value> Client<V> {
 
     pub(super) fn send_attempt(&mut self, id: RequestId) {
         let attempt = self.id();
-        let timeout_ms = self.config.timeout_ms;
+        let timeout_ms = self.config.options.timeout_ms;
         let timer = (timeout_ms > 0.0).then(|| self.id());
         let Some(request) = self.request_mut(id) else {
             return;
@@ -302,7 +302,7 @@ impl<V: Value> Client<V> {
     pub fn request_init(&self, attempt: AttemptId) -> Option<(&str, Option<V>)> {
         let request = self.requests.iter().find(|r| r.attempt == Some(attempt))?;
         let outgoing = &request.outgoing;
-        let credentials = self.config.credentials.as_deref();
+        let credentials = self.config.options.credentials.as_deref();
         let init = match request.route {
             Route::Raw => None,
             _ => Some(super::objects::request_init(outgoing, credentials)),
@@ -338,7 +338,11 @@ impl<V: Value> Client<V> {
             return self.finish(env, id, ended, response.status);
         }
         let body = response.body.unwrap_or_else(V::null);
-        let retryable = self.config.retry.is_retryable_status(response.status);
+        let retryable = self
+            .config
+            .options
+            .retry
+            .is_retryable_status(response.status);
         let (error, details) = failure::http(
             op,
             response.status,
@@ -381,7 +385,7 @@ impl<V: Value> Client<V> {
                 let outgoing = &request.outgoing;
                 let error = failure::timeout(
                     outgoing.operation,
-                    self.config.timeout_ms,
+                    self.config.options.timeout_ms,
                     &outgoing.correlation_id,
                 );
                 self.push(Effect::Abort(attempt));
@@ -406,19 +410,21 @@ impl<V: Value> Client<V> {
         };
         let attempts = request.attempts;
         rejection.error = request.outgoing.about(rejection.error, attempts);
-        let step = self
-            .config
-            .retry
-            .next_step(attempts - 1, &failure, env.now(), env.random());
+        let step =
+            self.config
+                .options
+                .retry
+                .next_step(attempts - 1, &failure, env.now(), env.random());
         if let (Route::Refresh, Some(provider)) = (&request.route, &request.outgoing.provider) {
             let (told, backoff_ms) = match step {
                 Step::Retry {
                     wait_ms,
                     retry_after_ms,
                 } => (retry_after_ms, wait_ms),
-                Step::GiveUp { retry_after_ms } => {
-                    (retry_after_ms, self.config.retry.base_delay(attempts - 1))
-                }
+                Step::GiveUp { retry_after_ms } => (
+                    retry_after_ms,
+                    self.config.options.retry.base_delay(attempts - 1),
+                ),
             };
             let provider = provider.clone();
             self.maybe_pause(env, &provider, &failure, told, backoff_ms);
@@ -524,7 +530,7 @@ impl<V: Value> Client<V> {
                 self.batch_step(env, *batch, &outcome);
             }
         }
-        if auto_refresh && outcome.is_ok() && self.config.auto_refresh && !self.disposed {
+        if auto_refresh && outcome.is_ok() && self.config.options.auto_refresh && !self.disposed {
             // Failures are logged by each refresh; auto-refresh never rejects anywhere.
             self.refresh_expiring(env, None);
         }

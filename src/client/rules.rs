@@ -22,8 +22,8 @@ const FAR_MS: EpochMs = 1_893_456_000_000;
 /// The defaults, with no jitter and no auto-refresh unless a test turns it on.
 fn config() -> Config {
     let mut config = Config::with_root(ROOT);
-    config.retry.jitter = Jitter::None;
-    config.auto_refresh = false;
+    config.options.retry.jitter = Jitter::None;
+    config.options.auto_refresh = false;
     config
 }
 
@@ -342,7 +342,7 @@ fn key(provider: &str, account_id: &str) -> AccountKey {
 #[test]
 fn an_operation_logs_start_retry_and_success_and_emits_one_metric() {
     let mut config = config();
-    config.log_level = Level::Debug;
+    config.options.log_level = Level::Debug;
     config.metrics = true;
     let mut h = H::new(config);
     h.call(1, Call::Status { force: false });
@@ -406,7 +406,7 @@ fn an_operation_logs_start_retry_and_success_and_emits_one_metric() {
 #[test]
 fn at_log_level_info_retries_show_but_starts_and_successes_do_not() {
     let mut config = config();
-    config.log_level = Level::Info;
+    config.options.log_level = Level::Info;
     let mut h = H::new(config);
     h.call(1, Call::Status { force: false });
     let second = h.retried_after_503();
@@ -427,7 +427,7 @@ fn at_log_level_info_retries_show_but_starts_and_successes_do_not() {
 #[test]
 fn with_log_level_warn_only_failures_are_logged() {
     let mut config = config();
-    config.log_level = Level::Warn;
+    config.options.log_level = Level::Warn;
     let mut h = H::new(config);
     // A success after a retry: nothing at `warn`.
     h.call(1, Call::Status { force: false });
@@ -460,8 +460,8 @@ fn with_log_level_warn_only_failures_are_logged() {
 #[test]
 fn a_fixable_failure_logs_warn_an_unfixable_one_error_and_an_aborted_one_info() {
     let mut config = config();
-    config.log_level = Level::Info;
-    config.retry.max_retries = 0;
+    config.options.log_level = Level::Info;
+    config.options.retry.max_retries = 0;
     let run = |act: &dyn Fn(&mut H)| {
         let mut h = H::new(config.clone());
         act(&mut h);
@@ -515,7 +515,7 @@ fn without_metrics_no_metric_is_emitted_and_nothing_else_changes() {
     let scenario = |metrics: bool| {
         let mut config = config();
         config.metrics = metrics;
-        config.log_level = Level::Debug;
+        config.options.log_level = Level::Debug;
         let mut h = H::new(config);
         h.set_token("instagram", "a", "tok-a", T0 + 60_000);
         h.load(1, status_body(&[("instagram", "a", FAR)]));
@@ -547,7 +547,7 @@ fn without_metrics_no_metric_is_emitted_and_nothing_else_changes() {
 #[test]
 fn a_429_with_retry_after_2_waits_at_least_2000_ms() {
     let mut config = config();
-    config.retry.jitter = Jitter::Full;
+    config.options.retry.jitter = Jitter::Full;
     let mut h = H::new(config);
     h.call(1, Call::Status { force: false });
     let first = h.only_open();
@@ -563,7 +563,7 @@ fn a_429_with_retry_after_2_waits_at_least_2000_ms() {
 #[test]
 fn a_retry_after_beyond_max_retry_after_fails_at_once_with_retry_after_ms() {
     let mut config = config();
-    config.retry.max_retry_after = 5000.0;
+    config.options.retry.max_retry_after = 5000.0;
     let mut h = H::new(config);
     h.call(1, Call::Status { force: false });
     let first = h.only_open();
@@ -611,8 +611,8 @@ fn network_errors_and_timeouts_are_retried() {
 #[test]
 fn a_timeout_fails_with_its_text_once_retries_are_spent() {
     let mut config = config();
-    config.retry.max_retries = 0;
-    config.timeout_ms = 2500.0;
+    config.options.retry.max_retries = 0;
+    config.options.timeout_ms = 2500.0;
     let mut h = H::new(config);
     h.call(1, Call::Status { force: false });
     let attempt = h.only_open();
@@ -859,7 +859,7 @@ fn force_bypasses_the_cache_but_shares_the_request_in_flight() {
 #[test]
 fn auto_refresh_refreshes_due_accounts_after_a_status_and_its_revalidation_does_not_loop() {
     let mut config = config();
-    config.auto_refresh = true;
+    config.options.auto_refresh = true;
     let mut h = H::new(config);
     h.set_token("instagram", "a", "tok-a", T0 + 60_000);
     h.set_token("tiktok", "b", "tok-b", FAR_MS);
@@ -901,9 +901,9 @@ fn auto_refresh_refreshes_due_accounts_after_a_status_and_its_revalidation_does_
 #[test]
 fn auto_refresh_that_finds_nothing_due_writes_no_log_and_no_metric() {
     let mut config = config();
-    config.auto_refresh = true;
+    config.options.auto_refresh = true;
     config.metrics = true;
-    config.log_level = Level::Debug;
+    config.options.log_level = Level::Debug;
     let mut h = H::new(config);
     h.set_token("tiktok", "b", "tok-b", FAR_MS);
     h.call(1, Call::Status { force: false });
@@ -925,7 +925,7 @@ fn auto_refresh_that_finds_nothing_due_writes_no_log_and_no_metric() {
 #[test]
 fn refresh_expiring_runs_at_most_four_at_once_lists_both_outcomes_and_revalidates_once() {
     let mut config = config();
-    config.log_level = Level::Info;
+    config.options.log_level = Level::Info;
     config.metrics = true;
     let mut h = H::new(config);
     for i in 0..10 {
@@ -1002,7 +1002,7 @@ fn refresh_expiring_runs_at_most_four_at_once_lists_both_outcomes_and_revalidate
 #[test]
 fn refresh_expiring_with_nothing_refreshed_makes_no_revalidation_and_logs_warn() {
     let mut config = config();
-    config.log_level = Level::Info;
+    config.options.log_level = Level::Info;
     let mut h = H::new(config);
     h.set_token("instagram", "a", "tok-a", T0 + 1000);
     h.set_token("instagram", "b", "tok-b", T0 + 2000);
@@ -1033,7 +1033,7 @@ fn refresh_expiring_with_nothing_refreshed_makes_no_revalidation_and_logs_warn()
 #[test]
 fn refresh_expiring_logs_info_when_nothing_failed() {
     let mut config = config();
-    config.log_level = Level::Info;
+    config.options.log_level = Level::Info;
     let mut h = H::new(config);
     // Nothing due: settled at once, no request.
     h.set_token("instagram", "far", "tok-far", FAR_MS);
@@ -1183,7 +1183,7 @@ fn a_successful_disconnect_removes_the_token_entry_and_revalidates() {
 #[test]
 fn a_failed_disconnect_restores_the_very_previous_data() {
     let mut config = config();
-    config.retry.max_retries = 0;
+    config.options.retry.max_retries = 0;
     let mut h = H::new(config);
     h.set_token("instagram", "a", "tok-a", FAR_MS);
     let accounts = [("instagram", "a", FAR), ("instagram", "b", FAR)];
@@ -1237,7 +1237,7 @@ fn a_failed_disconnect_after_newer_data_revalidates_instead_of_restoring() {
 #[test]
 fn a_failed_disconnect_does_not_undo_a_newer_status_that_confirmed_the_removal() {
     let mut config = config();
-    config.retry.max_retries = 0;
+    config.options.retry.max_retries = 0;
     let mut h = H::new(config);
     let accounts = [("instagram", "a", FAR), ("instagram", "b", FAR)];
     h.load(1, status_body(&accounts));
@@ -1299,7 +1299,7 @@ fn a_disconnect_adjusts_the_summary_counts() {
 #[test]
 fn nothing_is_scheduled_without_subscribers() {
     let mut config = config();
-    config.retry.max_retries = 0;
+    config.options.retry.max_retries = 0;
     let mut h = H::new(config);
     h.load(1, status_body(&[]));
     h.call(2, Call::Status { force: true });
@@ -1350,8 +1350,8 @@ fn the_first_subscribe_starts_polling_and_listening_and_the_last_unsubscribe_sto
 #[test]
 fn a_failed_status_while_subscribed_retries_in_the_background_with_backoff_at_most_count_times() {
     let mut config = config();
-    config.retry.max_retries = 0;
-    config.cache.refresh_interval = 0.0;
+    config.options.retry.max_retries = 0;
+    config.options.cache.refresh_interval = 0.0;
     let mut h = H::new(config);
     let effects = h.subscribe();
     assert_eq!(effects, [Effect::Listen(true)]);
@@ -1406,7 +1406,7 @@ fn polling_stops_while_hidden_unless_refresh_when_hidden() {
     assert!(set_timers(&effects).contains(&300_000.0));
 
     let mut config = config();
-    config.cache.refresh_when_hidden = true;
+    config.options.cache.refresh_when_hidden = true;
     let mut h = H::new(config);
     h.subscribe();
     h.visibility(false);
@@ -1573,7 +1573,7 @@ fn token_text_echoed_by_the_server_never_reaches_rejections_logs_or_metrics() {
     const ACCESS: &str = "tok_live_9f8e7d6c5b4a";
     const SHORT: &str = "rt_x1";
     let mut config = config();
-    config.log_level = Level::Debug;
+    config.options.log_level = Level::Debug;
     config.metrics = true;
     let mut h = H::new(config);
     let entry = TokenEntry {
@@ -1650,8 +1650,8 @@ fn token_text_echoed_by_the_server_never_reaches_rejections_logs_or_metrics() {
 /// §12's tests: no timeouts (the clock only moves when a test says so), retries logged.
 fn grant_config() -> Config {
     let mut config = config();
-    config.timeout_ms = 0.0;
-    config.log_level = Level::Info;
+    config.options.timeout_ms = 0.0;
+    config.options.log_level = Level::Info;
     config
 }
 
@@ -1820,7 +1820,7 @@ fn a_429_on_a_refresh_pauses_its_provider_and_refresh_expiring_defers_its_due_ac
 #[test]
 fn a_503_with_retry_after_pauses_one_without_does_not_and_a_429_without_pauses_for_the_backoff() {
     let mut config = grant_config();
-    config.retry.max_retries = 0;
+    config.options.retry.max_retries = 0;
     let mut h = H::new(config);
     h.set_token("instagram", "a", "tok-a", T0 + 1000);
     h.set_token("tiktok", "b", "tok-b", T0 + 1000);
@@ -1858,7 +1858,7 @@ fn a_503_with_retry_after_pauses_one_without_does_not_and_a_429_without_pauses_f
 #[test]
 fn a_foreground_refresh_of_a_paused_provider_waits_out_a_pause_within_max_retry_after() {
     let mut config = grant_config();
-    config.retry.max_retries = 0;
+    config.options.retry.max_retries = 0;
     let mut h = H::new(config);
     h.set_token("instagram", "a", "tok-a", T0 + 1000);
     h.set_token("instagram", "b", "tok-b", T0 + 1000);
@@ -1887,8 +1887,8 @@ fn a_foreground_refresh_of_a_paused_provider_waits_out_a_pause_within_max_retry_
 #[test]
 fn a_foreground_refresh_of_a_paused_provider_fails_at_once_with_429_when_the_pause_is_too_long() {
     let mut config = grant_config();
-    config.retry.max_retries = 0;
-    config.retry.max_retry_after = 10_000.0;
+    config.options.retry.max_retries = 0;
+    config.options.retry.max_retry_after = 10_000.0;
     config.metrics = true;
     let mut h = H::new(config);
     h.set_token("instagram", "b", "tok-b", T0 + 1000);
@@ -1939,7 +1939,7 @@ fn a_foreground_refresh_of_a_paused_provider_fails_at_once_with_429_when_the_pau
 #[test]
 fn a_refresh_in_flight_when_its_provider_is_paused_goes_on_and_a_foreground_call_joins_it() {
     let mut config = grant_config();
-    config.retry.max_retries = 1;
+    config.options.retry.max_retries = 1;
     let mut h = H::new(config);
     // `a` waits for its retry (a 503 without Retry-After pauses nothing).
     h.call(1, Call::RefreshToken(key("instagram", "a")));
@@ -2007,7 +2007,7 @@ fn a_refresh_answered_401_moves_the_account_to_needs_reconnect_once_and_batches_
     assert!(failed.is_empty() && deferred.is_empty());
     assert_eq!(needs_reconnect(&h), [("instagram".to_owned(), vec![0])]);
     // Auto-refresh skips it too.
-    h.c.config.auto_refresh = true;
+    h.c.config.options.auto_refresh = true;
     let effects = h.call(4, Call::Status { force: true });
     assert!(sends(&effects).len() == 1);
     let attempt = h.only_open();
@@ -2027,7 +2027,7 @@ fn a_refresh_answered_401_moves_the_account_to_needs_reconnect_once_and_batches_
 #[test]
 fn only_a_4xx_other_than_408_and_429_says_the_grant_is_gone() {
     let mut config = grant_config();
-    config.retry.max_retries = 0;
+    config.options.retry.max_retries = 0;
     let outcomes = [400, 401, 403, 404, 409, 410, 422, 408, 429, 500, 503, 0];
     for status in outcomes {
         let mut h = H::new(config.clone());
@@ -2121,7 +2121,7 @@ fn a_successful_refresh_takes_the_account_out_of_needs_reconnect() {
     h.respond(attempt, status_code(403, None));
     assert_eq!(needs_reconnect(&h).len(), 1);
     // A failed explicit refresh (transient) keeps it there.
-    h.c.config.retry.max_retries = 0;
+    h.c.config.options.retry.max_retries = 0;
     h.call(3, Call::RefreshToken(key("instagram", "a")));
     let attempt = h.only_open();
     h.respond(attempt, status_code(500, None));
@@ -2150,7 +2150,7 @@ fn a_successful_refresh_takes_the_account_out_of_needs_reconnect() {
 #[test]
 fn a_successful_connect_of_its_provider_takes_the_account_out_of_needs_reconnect() {
     let mut config = grant_config();
-    config.retry.max_retries = 0;
+    config.options.retry.max_retries = 0;
     let mut h = H::new(config);
     let accounts = [("instagram", "a", SOON), ("tiktok", "c", SOON)];
     h.load(1, status_body(&accounts));
@@ -2213,7 +2213,7 @@ fn a_change_of_needs_reconnect_notifies_subscribers() {
 #[test]
 fn a_batch_skips_a_queued_account_whose_grant_went_while_it_waited() {
     let mut config = grant_config();
-    config.retry.max_retries = 0;
+    config.options.retry.max_retries = 0;
     let mut h = H::new(config);
     for i in 0..6 {
         h.set_token("tiktok", &format!("a{i}"), &format!("tok-{i}"), T0 + 1000);

@@ -577,24 +577,25 @@ impl Sim {
         let mut rng = Rng(seed ^ 0x5EED_0FC0_FFEE);
         let env = SimEnv::new(seed.wrapping_mul(0x9E37_79B9).wrapping_add(11));
         let mut config = Config::with_root(ROOT);
-        config.retry.max_retries = *rng.pick(&[0, 1, 2, 3, 3, 3, 5]);
-        config.retry.jitter = *rng.pick(&[
+        config.options.retry.max_retries = *rng.pick(&[0, 1, 2, 3, 3, 3, 5]);
+        config.options.retry.jitter = *rng.pick(&[
             crate::retry::Jitter::Full,
             crate::retry::Jitter::Equal,
             crate::retry::Jitter::None,
         ]);
-        config.retry.initial_delay = *rng.pick(&[1000.0, 1000.0, 200.0]);
-        config.timeout_ms = *rng.pick(&[10_000.0, 10_000.0, 2500.0, 0.0]);
-        config.log_level = *rng.pick(&[Level::Debug, Level::Debug, Level::Info, Level::Warn]);
+        config.options.retry.initial_delay = *rng.pick(&[1000.0, 1000.0, 200.0]);
+        config.options.timeout_ms = *rng.pick(&[10_000.0, 10_000.0, 2500.0, 0.0]);
+        config.options.log_level =
+            *rng.pick(&[Level::Debug, Level::Debug, Level::Info, Level::Warn]);
         config.metrics = rng.chance(0.8);
-        config.auto_refresh = rng.chance(0.7);
-        config.debounce_ms = *rng.pick(&[1000.0, 250.0, 0.0]);
-        config.cache.refresh_interval = *rng.pick(&[300_000.0, 30_000.0, 0.0]);
-        config.cache.error_retry_interval = *rng.pick(&[5000.0, 1000.0]);
-        config.cache.refresh_when_hidden = rng.chance(0.2);
-        config.retry.max_retry_after = *rng.pick(&[60_000.0, 60_000.0, 3000.0]);
+        config.options.auto_refresh = rng.chance(0.7);
+        config.options.debounce_ms = *rng.pick(&[1000.0, 250.0, 0.0]);
+        config.options.cache.refresh_interval = *rng.pick(&[300_000.0, 30_000.0, 0.0]);
+        config.options.cache.error_retry_interval = *rng.pick(&[5000.0, 1000.0]);
+        config.options.cache.refresh_when_hidden = rng.chance(0.2);
+        config.options.retry.max_retry_after = *rng.pick(&[60_000.0, 60_000.0, 3000.0]);
         let refresh_faults = *rng.pick(&[0.0, 0.1, 0.25, 0.25]);
-        let max_retries = config.retry.max_retries;
+        let max_retries = config.options.retry.max_retries;
         let profile = &PROFILES[rng.weighted(&[3, 4, 2, 2])];
         let mut sim = Sim {
             env,
@@ -680,7 +681,7 @@ impl Sim {
             eprintln!(
                 "seed {seed}: profile {}, {:?}, {} accounts, {} tokens, {} tab(s)",
                 sim.profile.name,
-                sim.client.config.retry,
+                sim.client.config.options.retry,
                 sim.server.len(),
                 sim.model.len(),
                 1 + usize::from(sim.other.is_some()),
@@ -1866,7 +1867,7 @@ impl Sim {
             })
         });
         let attempts = self.sends.get(cid).map_or(1, |(n, _)| *n);
-        wait.unwrap_or_else(|| self.client.config.retry.base_delay(attempts - 1))
+        wait.unwrap_or_else(|| self.client.config.options.retry.base_delay(attempts - 1))
     }
 
     /// What an answer the core just took changes in the model: a refresh's pause or grant, a
@@ -2058,10 +2059,12 @@ impl Sim {
                 && operation_account(&r.outgoing).as_ref() == Some(key)
         });
         match self.pause_left(&key.0) {
-            Some(left) if !in_flight => match left > self.client.config.retry.max_retry_after {
-                true => Expect::Refuse(left),
-                false => Expect::Wait(key.clone(), left),
-            },
+            Some(left) if !in_flight => {
+                match left > self.client.config.options.retry.max_retry_after {
+                    true => Expect::Refuse(left),
+                    false => Expect::Wait(key.clone(), left),
+                }
+            }
             _ => Expect::Nothing,
         }
     }
@@ -2271,7 +2274,7 @@ impl Sim {
     fn transitions_logged(&mut self) -> Checked {
         let mut logged = std::mem::take(&mut self.causes.grant_logs);
         let mut expected = std::mem::take(&mut self.causes.transitions);
-        if self.client.config.log_level <= Level::Info {
+        if self.client.config.options.log_level <= Level::Info {
             logged.sort();
             expected.sort();
             if logged != expected {
@@ -2298,7 +2301,7 @@ fn lock_name_of(key: &AccountKey) -> String {
 impl Sim {
     /// A second tab: a client with the same options and the same tokens, both with `crossTab`.
     fn second_tab(&mut self) {
-        self.client.config.cross_tab = true;
+        self.client.config.options.cross_tab = true;
         let config = self.client.config.clone();
         let client = Client::new(config);
         for (key, entry) in &self.model {
@@ -2667,7 +2670,7 @@ impl Sim {
             h.delivered = true;
         }
         let now = self.env.now;
-        let until = now.saturating_add(self.client.config.refresh_window_ms as i64);
+        let until = now.saturating_add(self.client.config.options.refresh_window_ms as i64);
         let heard = self.cross.heard[tab].get(&key).cloned();
         let before = self.client.requests.iter().find(|r| r.id == request);
         let exists = before.is_some();

@@ -164,7 +164,7 @@ impl<V: Value> Client<V> {
             .any(|w| matches!(w, super::request::Waiter::Call(_)));
         let until = env
             .now()
-            .saturating_add(self.config.refresh_window_ms as i64);
+            .saturating_add(self.config.options.refresh_window_ms as i64);
         let ended = match self
             .heard
             .iter()
@@ -215,7 +215,7 @@ impl<V: Value> Client<V> {
     /// What a refresh that ends tells the other tabs, and the lock it lets go.
     pub(super) fn refresh_told(&mut self, id: RequestId, lock: Lock, message: Option<TabMessage>) {
         // Told before the lock goes: the tab granted it next has heard the outcome by then.
-        if let Some(message) = message.filter(|_| self.config.cross_tab && !self.told) {
+        if let Some(message) = message.filter(|_| self.config.options.cross_tab && !self.told) {
             self.push(Effect::Broadcast(message));
         }
         if matches!(lock, Lock::Waiting | Lock::Held) {
@@ -225,7 +225,7 @@ impl<V: Value> Client<V> {
 
     /// Tells the other tabs to revalidate (a connect or disconnect succeeded).
     pub(super) fn tell_changed(&mut self) {
-        if self.config.cross_tab {
+        if self.config.options.cross_tab {
             self.push(Effect::Broadcast(TabMessage::Changed));
         }
     }
@@ -288,7 +288,7 @@ impl<V: Value> Client<V> {
 
     /// Whether request `id` is a refresh that wants its account's lock first.
     pub(super) fn wants_lock(&self, route: &Route<V>) -> Lock {
-        match (route, self.config.cross_tab) {
+        match (route, self.config.options.cross_tab) {
             (Route::Refresh, true) => Lock::Wanted,
             _ => Lock::None,
         }
@@ -305,7 +305,7 @@ mod tests {
 
     fn tab() -> (Client<J>, SimEnv) {
         let mut config = Config::with_root("https://app.example/api/integrations");
-        config.cross_tab = true;
+        config.options.cross_tab = true;
         (Client::new(config), SimEnv::new(3))
     }
 

@@ -217,7 +217,7 @@ mod tests {
 
     fn client() -> (Client<J>, SimEnv) {
         let mut config = Config::with_root("https://app.example/api/integrations");
-        config.retry.jitter = crate::retry::Jitter::None;
+        config.options.retry.jitter = crate::retry::Jitter::None;
         (Client::new(config), SimEnv::new(7))
     }
 
