@@ -5,6 +5,7 @@
 // the app's JS. scripts/build-pkg.mjs bundles this file into pkg/slim.js (ESM only) and fills in
 // the two export lists from the generated d.ts.
 import initWasm, * as glue from './integrations_client.js';
+import { initSync, __registerErrorClass, __defaultRetryConfig } from './integrations_client.js';
 import { IntegrationError } from './error.js';
 import './tokens.js';
 
@@ -46,14 +47,14 @@ async function load(input) {
   try {
     // Node compiles bytes at once (no page to keep responsive, and wasm-bindgen's async loader
     // would read `Response`); a browser compiles them off the main thread.
-    if (isCode(source) && globalThis.process?.versions?.node) glue.initSync({ module: source });
+    if (isCode(source) && globalThis.process?.versions?.node) initSync({ module: source });
     else await initWasm({ module_or_path: source });
   } catch (cause) {
     // Bytes the package fetched or read are a bad response; bytes the caller gave, bad input.
     throw failure(fetched ? 'invalid_response' : 'invalid_input', `the wasm did not compile or instantiate: ${cause?.message ?? cause}`, { cause });
   }
-  glue.__registerErrorClass(IntegrationError);
-  DEFAULT_RETRY_CONFIG = glue.__defaultRetryConfig();
+  __registerErrorClass(IntegrationError);
+  DEFAULT_RETRY_CONFIG = __defaultRetryConfig();
   loaded = true;
 }
 
@@ -93,7 +94,10 @@ const guard = (name, value) =>
         },
       });
 
-export const { /* EXPORTS */ } = Object.fromEntries(Object.entries(glue).map(([name, value]) => [name, guard(name, value)]));
+// Each export by its name as a string (`name = guarded('name')`): the build shortens the glue's
+// property names that are also names of the wasm's exports, and a destructuring's keys are such names.
+const guarded = (name) => guard(name, glue[name]);
+export const /* EXPORTS */;
 
 const notLoaded = (name) =>
   failure('invalid_input', `${name} was used before the wasm was loaded: call (and await) init() from 'integrations-client/slim' first`);

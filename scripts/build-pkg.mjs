@@ -3,10 +3,12 @@
 //   1. the wasm, as a cdylib alone so that LTO stays on (../shared/TOOLCHAIN.md, "Pitfalls met"), with the pinned nightly;
 //   2. wasm-bindgen's `web` glue (the only target whose init takes bytes synchronously, and whose
 //      async init streams a Response, for the slim entry);
-//   3. npm binaryen's wasm-opt -Oz (two rounds), with short import/export names (the glue rewritten);
-//      then the wasm LZMA-packed (base64) and the decoder wasm of unlzma/ (a latin1 string);
+//   3. npm binaryen's wasm-opt -Oz (two rounds), with short import/export names; then the wasm
+//      LZMA-packed (base64) and the decoder wasm of unlzma/ (a latin1 string);
 //   4. each entry bundled by esbuild twice, ESM and CJS, with both inlined so that the wasm
-//      is ready when the import resolves, in Node, bundlers and browsers alike; then terser.
+//      is ready when the import resolves, in Node, bundlers and browsers alike; esbuild gives the
+//      glue's properties the wasm's short names (its mangle cache, no edit of the glue's text);
+//      then terser.
 //      The slim entry (ESM only) inlines nothing: the wasm ships beside it as a file of its own;
 //   5. the types: wasm-bindgen's d.ts without its loader API, plus .d.cts twins for `require`;
 //   6. package.json with the crate's version; then weighs the default entry against the budget
@@ -17,6 +19,7 @@ import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } f
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
+import * as esbuild from 'esbuild';
 import { minify } from 'terser';
 import { CEILING, checkBudget } from './check-budget.mjs';
 
@@ -64,7 +67,7 @@ run('wasm-bindgen', ['--target', 'web', '--out-dir', build, '--out-name', 'integ
 // 3. Optimise once; wasm-opt reads the features from the target_features section, then strips it.
 //    It also shortens every import and export name (wasm-bindgen's carry hashes, 16 hex digits
 //    that gzip cannot shrink; -2.4 KB gzip in the wasm, more in the glue) and prints the mapping,
-//    which the glue is rewritten with.
+//    which esbuild then applies to the glue's property names (step 4).
 const wasmPath = join(build, 'integrations_client_bg.wasm');
 const renames = JSON.parse(
   execFileSync(
@@ -81,8 +84,7 @@ const renames = JSON.parse(
   ),
 );
 const wasm = readFileSync(wasmPath);
-renameGlue(join(build, 'integrations_client.js'), renames, WebAssembly.Module.imports(new WebAssembly.Module(wasm)));
-trimGlue(join(build, 'integrations_client.js'));
+const shortNames = mangleCache(renames, WebAssembly.Module.imports(new WebAssembly.Module(wasm)));
 
 // 3b. The wasm ships LZMA-compressed, as base64 (random bytes: base64 costs gzip only ~0.5%), with
 //     a 1.2 KB decoder wasm of our own (unlzma/) that index.js runs first. LZMA packs this wasm ~15%
@@ -132,7 +134,7 @@ for (const file of readdirSync(template)) {
 const entry = readFileSync(join(build, 'index.js'), 'utf8').replace('/* EXPORTS */', exported.join(', '));
 writeFileSync(join(build, 'index.js'), entry);
 const slim = readFileSync(join(build, 'slim.js'), 'utf8')
-  .replace('/* EXPORTS */', exported.join(', '))
+  .replace('/* EXPORTS */', exported.map((name) => `${name} = guarded(${JSON.stringify(name)})`).join(', '))
   .replace('/* ASYNC EXPORTS */', asyncExported.map((name) => JSON.stringify(name)).join(', '));
 writeFileSync(join(build, 'slim.js'), slim);
 rmSync(pkg, { recursive: true, force: true });
@@ -140,24 +142,32 @@ mkdirSync(pkg);
 const entries = readdirSync(template).filter((f) => f.endsWith('.js') && !['error.js', 'tokens.js', 'unpack.js'].includes(f));
 // slim.js is ESM only: its wasm's URL comes from import.meta.url.
 const ESM_ONLY = ['slim.js'];
+// The glue's properties that name the wasm's imports and exports get the short names (the
+// mangle cache; quoted keys too: the import module's name), and wasm-bindgen's private
+// properties get short names of esbuild's choosing (nothing outside the bundle reads them).
+const manglePrivate = ['__wbg_ptr', '__destroy_into_raw', '__wrap', '_wbg_cb_unref'];
+const mangleProps = new RegExp(`^(?:${[...Object.keys(shortNames), ...manglePrivate].map(escapeRegExp).join('|')})$`);
 for (const name of entries) {
   for (const [format, ext] of ESM_ONLY.includes(name) ? [['esm', 'js']] : [['esm', 'js'], ['cjs', 'cjs']]) {
-    run(join(bin, 'esbuild'), [
-      join(build, name),
-      '--bundle',
-      `--format=${format}`,
-      '--platform=neutral',
-      '--target=es2020',
-      '--external:react',
-      '--log-override:empty-import-meta=silent',
-      '--minify',
-      // wasm-bindgen's private properties, renamed like locals (-50 B gzip; nothing outside the
-      // bundle reads them).
-      '--mangle-props=^(__wbg_ptr|__destroy_into_raw|__wrap|_wbg_cb_unref)$',
-      '--charset=utf8',
-      `--outfile=${join(pkg, name.replace(/\.js$/, `.${ext}`))}`,
-      '--log-level=warning',
-    ]);
+    const { mangleCache: used } = await esbuild.build({
+      entryPoints: [join(build, name)],
+      bundle: true,
+      format,
+      platform: 'neutral',
+      target: 'es2020',
+      external: ['react'],
+      logOverride: { 'empty-import-meta': 'silent' },
+      minify: true,
+      mangleProps,
+      mangleQuoted: true,
+      mangleCache: shortNames,
+      charset: 'utf8',
+      outfile: join(pkg, name.replace(/\.js$/, `.${ext}`)),
+      logLevel: 'warning',
+    });
+    // esbuild keeps a cached name as given; one it had to choose would not match the wasm.
+    const changed = Object.entries(shortNames).filter(([from, to]) => used[from] !== to);
+    if (changed.length) throw new Error(`build-pkg: esbuild renamed ${changed.map(([from]) => from)} otherwise than wasm-opt`);
   }
 }
 
@@ -182,6 +192,23 @@ const slimCode = readFileSync(join(pkg, 'slim.js'), 'utf8');
 if (!new RegExp(`new URL\\((["'])\\./${WASM_FILE.replaceAll('.', '\\.')}\\1, ?import\\.meta\\.url\\)`).test(slimCode)) {
   throw new Error(`build-pkg: pkg/slim.js lost the literal new URL('./${WASM_FILE}', import.meta.url)`);
 }
+
+// Each entry runs, in a Node of its own, and has every export: a glue that reached the wasm by a
+// name the mangle cache missed fails here, not in a user's app.
+const smoke = `
+  const names = ${JSON.stringify(['DEFAULT_RETRY_CONFIG', 'IntegrationError', ...exported])};
+  const check = (entry, api) => {
+    const missing = names.filter((name) => api[name] === undefined);
+    if (missing.length) throw new Error(entry + ' lacks ' + missing);
+    new api.IntegrationsClient({ baseUrl: 'http://localhost' }).dispose();
+  };
+  check('index.js', await import('./pkg/index.js'));
+  check('index.cjs', (await import('node:module')).createRequire(import.meta.url)('./pkg/index.cjs'));
+  const slim = await import('./pkg/slim.js');
+  await slim.init();
+  check('slim.js', slim);
+`;
+execFileSync(process.execPath, ['--input-type=module', '-e', smoke], { cwd: root, stdio: 'inherit' });
 
 // 5. Types, and their CJS twins (a .d.ts in a "type": "module" package describes ESM only).
 writeFileSync(join(build, 'integrations_client.d.ts'), dts);
@@ -230,74 +257,17 @@ if (!entryWeight.ok) {
   }
 }
 
-/** Rewrites wasm-bindgen's glue for the minified import and export names; fails on any it misses. */
-function renameGlue(file, { imports, exports }, wasmImports) {
-  let glue = readFileSync(file, 'utf8');
+/**
+ * The mangle cache that gives the glue the wasm's short names: each export's and each import's
+ * name as wasm-bindgen wrote it, and the import module's, to the name wasm-opt gave it.
+ */
+function mangleCache({ imports, exports }, wasmImports) {
   const modules = new Set(wasmImports.map((i) => i.module));
-  if (modules.size !== 1) throw new Error(`expected one import module, got ${[...modules]}`);
-  const [module] = modules;
-  const byImport = new Map(imports.map(([, base, name]) => [base, name]));
-  const byExport = new Map(exports);
-  // The import object's keys: `    __wbg_name_hash: function(`.
-  glue = glue.replace(/^(\s+)(__wbg\w+|__wbindgen_\w+)(: function\b)/gm, (all, indent, base, rest) =>
-    byImport.has(base) ? `${indent}${JSON.stringify(byImport.get(base))}${rest}` : all,
-  );
-  glue = glue.replace('"./integrations_client_bg.js": import0', `${JSON.stringify(module)}: import0`);
-  glue = glue.replace(/\bwasm\.(\w+)/g, (all, name) => {
-    if (!byExport.has(name)) throw new Error(`build-pkg: the glue uses wasm.${name}, which wasm-opt did not rename`);
-    return `wasm[${JSON.stringify(byExport.get(name))}]`;
-  });
-  const left = wasmImports.filter((i) => !glue.includes(`${JSON.stringify(i.name)}: function`));
-  if (left.length) throw new Error(`build-pkg: imports missing from the glue: ${left.map((i) => i.name)}`);
-  writeFileSync(file, glue);
+  const originals = new Set(imports.map(([module]) => module));
+  if (modules.size !== 1 || originals.size !== 1) throw new Error(`build-pkg: expected one import module, got ${[...modules]}`);
+  return Object.fromEntries([...exports, ...imports.map(([, from, to]) => [from, to]), [[...originals][0], [...modules][0]]]);
 }
 
-/**
- * Drops the parts of wasm-bindgen's glue that this package never runs (-0.15 KB gzip). The
- * wasm-bindgen version is pinned, so each text is exact; the build fails if one is not found.
- */
-function trimGlue(file) {
-  const cuts = [
-    // initSync's support for its deprecated argument form: index.js passes `{ module }`.
-    [
-      `    if (module !== undefined) {
-        if (Object.getPrototypeOf(module) === Object.prototype) {
-            ({module} = module)
-        } else {
-            console.warn('using deprecated parameters for \`initSync()\`; pass a single object instead')
-        }
-    }`,
-      '    ({ module } = module);',
-    ],
-    // A TextEncoder without encodeInto: Node >= 20 and the browsers the package runs in (README,
-    // "Install") all have it.
-    [
-      `if (!('encodeInto' in cachedTextEncoder)) {
-    cachedTextEncoder.encodeInto = function (arg, view) {
-        const buf = cachedTextEncoder.encode(arg);
-        view.set(buf);
-        return {
-            read: arg.length,
-            written: buf.length
-        };
-    };
-}`,
-      '',
-    ],
-    // The no-op stand-in for FinalizationRegistry (one per exported class), which Node >= 20 and
-    // the browsers the package runs in all have.
-    [
-      `(typeof FinalizationRegistry === 'undefined')
-    ? { register: () => {}, unregister: () => {} }
-    : `,
-      '',
-    ],
-  ];
-  let glue = readFileSync(file, 'utf8');
-  for (const [from, to] of cuts) {
-    const parts = glue.split(from);
-    if (parts.length < 2) throw new Error(`build-pkg: the glue no longer has ${JSON.stringify(from.slice(0, 60))}...`);
-    glue = parts.join(to);
-  }
-  writeFileSync(file, glue);
+function escapeRegExp(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
