@@ -46,7 +46,9 @@ const run = (cmd, args, env = {}) => execFileSync(cmd, args, { cwd: root, stdio:
 //    off: wasm-bindgen then keeps JS objects in a JS array, as it did before Rust 1.82 made them
 //    the default, and the wasm is 1.2 KB smaller packed (its externref shims and table go; the
 //    glue grows by ~0.3 KB). Multi-value stays on: without it another 0.14 KB goes, but every
-//    returned pair passes through memory and a request costs ~4% more. README, "Size", has the numbers.
+//    returned pair passes through memory and a request costs ~4% more. LLVM's inline threshold at
+//    8 (7 to 10 give the same code; 2 gives opt-level "z"'s): -68 B packed; 11 and up are heavier.
+//    README, "Size", has the numbers.
 const toolchain = readFileSync(join(root, 'scripts', 'pkg-toolchain'), 'utf8').trim();
 const wasmTarget = join(root, 'target', 'pkg-wasm');
 run(
@@ -54,7 +56,7 @@ run(
   [`+${toolchain}`, 'rustc', '--lib', '--release', '--target', 'wasm32-unknown-unknown', '--crate-type', 'cdylib', '-Zbuild-std=std,panic_abort'],
   {
     CARGO_TARGET_DIR: wasmTarget,
-    RUSTFLAGS: '-Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none -Ctarget-feature=-reference-types',
+    RUSTFLAGS: '-Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none -Ctarget-feature=-reference-types -Cllvm-args=-inline-threshold=8',
   },
 );
 const rawWasm = join(wasmTarget, 'wasm32-unknown-unknown', 'release', 'integrations_client.wasm');
