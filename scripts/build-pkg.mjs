@@ -141,7 +141,7 @@ const slim = readFileSync(join(build, 'slim.js'), 'utf8')
 writeFileSync(join(build, 'slim.js'), slim);
 rmSync(pkg, { recursive: true, force: true });
 mkdirSync(pkg);
-const entries = readdirSync(template).filter((f) => f.endsWith('.js') && !['error.js', 'tokens.js', 'unpack.js'].includes(f));
+const entries = readdirSync(template).filter((f) => f.endsWith('.js') && !['boundary.js', 'error.js', 'tokens.js', 'unpack.js'].includes(f));
 // slim.js is ESM only: its wasm's URL comes from import.meta.url.
 const ESM_ONLY = ['slim.js'];
 // The glue's properties that name the wasm's imports and exports get the short names (the

@@ -10,7 +10,7 @@ use super::observe::Observer;
 use super::signal::{CallerSignal, Listening};
 use super::tabs::Tabs;
 use super::transport::{read_response, Transport};
-use super::{apply, bind, call, construct, get, global, new_uuid, rejected, resolved};
+use super::{apply, bind, call, construct, get, global, new_uuid, rejected};
 use crate::client::{
     describe_network_error, objects, Answer, Call, CallId, Client, Effect, Env, Event, Rejection,
     Response, TabMessage,
@@ -44,6 +44,19 @@ const IGNORE: u32 = 13;
 extern "C" {
     #[wasm_bindgen(js_namespace = performance, js_name = now)]
     fn performance_now() -> f64;
+    /// `setTimeout(wake, ms, kind, id)`: `wake(kind, id)` when it fires.
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(wake: &JsValue, ms: f64, kind: u32, id: u32) -> JsValue;
+    #[wasm_bindgen(js_name = clearTimeout)]
+    fn clear_timeout(handle: &JsValue);
+}
+
+#[wasm_bindgen(module = "/pkg-template/boundary.js")]
+extern "C" {
+    /// A promise whose executor calls `wake(kind, id, resolve, reject)`.
+    fn promise(wake: &JsValue, kind: u32, id: u32) -> JsValue;
+    /// `wake(kind, id, value)` when `value` resolves, `wake(failed, id, why)` when it rejects.
+    fn settled(value: &JsValue, wake: &JsValue, kind: u32, failed: u32, id: u32);
 }
 
 /// The platform as the core reads it.
@@ -186,13 +199,12 @@ impl Driver {
                 }
             }
             Effect::SetTimer { timer, delay_ms } => {
-                let args = [&self.bound(TIMER, timer), &delay_ms.into()];
-                let handle = call(&global(), "setTimeout", &args).unwrap_or_default();
+                let handle = set_timeout(&self.wake, delay_ms, TIMER, timer);
                 self.timers.put(timer, handle);
             }
             Effect::ClearTimer(timer) => {
                 if let Some(handle) = self.timers.take(timer) {
-                    let _ = call(&global(), "clearTimeout", &[&handle]);
+                    clear_timeout(&handle);
                 }
             }
             Effect::Settle { calls, outcome } => self.settle(&calls, outcome),
@@ -265,7 +277,7 @@ impl Driver {
         if self.tabs.is_none() {
             return JsValue::UNDEFINED;
         }
-        let holding = construct("Promise", &[&self.bound(HOLD, request)]).unwrap_or_default();
+        let holding = promise(&self.wake, HOLD, request);
         self.event(Event::Locked(request));
         holding
     }
@@ -313,11 +325,7 @@ impl Driver {
     /// When `value` (a promise, or not) settles: `wake` with `kind` and what it gave, or with
     /// `NETWORK` and why it was rejected.
     fn settled(&self, value: &JsValue, kind: u32, attempt: u32) {
-        super::signal::forward(
-            &resolved(value),
-            &self.bound(kind, attempt),
-            &self.bound(NETWORK, attempt),
-        );
+        settled(value, &self.wake, kind, NETWORK, attempt);
     }
 
     /// The body was read: parsed by `JSON.parse` where it is (never copied into wasm).
@@ -355,7 +363,7 @@ impl Driver {
             false => Listening::default(),
         };
         // Its executor (`wake`) holds the promise's functions in `pending`.
-        let promise = construct("Promise", &[&self.bound(EXECUTOR, call)]).unwrap_or_default();
+        let promise = promise(&self.wake, EXECUTOR, call);
         if !self.pending.update(call, |p| p.2 = listening) {
             return promise;
         }

@@ -33,12 +33,8 @@ pub(crate) type Thrown<T = JsValue> = Result<T, JsValue>;
 // bindings links its whole surface (js-sys alone put ~2 KB of closure shims in the table).
 #[wasm_bindgen]
 extern "C" {
-    #[wasm_bindgen(catch, js_namespace = Object, js_name = getPrototypeOf)]
-    fn try_get_prototype_of(value: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_namespace = Object, js_name = keys)]
     fn try_object_keys(value: &JsValue) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(catch, js_namespace = Array, js_name = isArray)]
-    fn try_is_array(value: &JsValue) -> Result<bool, JsValue>;
     /// `Date.prototype.getTime.call(value)`: throws for what only looks like a `Date`.
     #[wasm_bindgen(catch, js_namespace = ["Date", "prototype", "getTime"], js_name = call)]
     fn try_get_time(value: &JsValue) -> Result<f64, JsValue>;
@@ -48,14 +44,10 @@ extern "C" {
     fn try_entries(value: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_namespace = Object, js_name = fromEntries)]
     pub(crate) fn try_from_entries(entries: &JsValue) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(thread_local_v2, js_namespace = Object, js_name = prototype)]
-    static OBJECT_PROTOTYPE: JsValue;
     // `globalThis` (Node >= 12, every browser the package supports): one import, where
     // js_sys::global() probes four.
     #[wasm_bindgen(thread_local_v2, js_name = globalThis)]
     static GLOBAL: JsValue;
-    #[wasm_bindgen(catch, js_namespace = Reflect, js_name = get)]
-    fn try_get(target: &JsValue, key: &JsValue) -> Result<JsValue, JsValue>;
     /// `Reflect.get(target, index)`: an array's item without making a key for it.
     #[wasm_bindgen(catch, js_namespace = Reflect, js_name = get)]
     fn try_get_index(target: &JsValue, index: u32) -> Result<JsValue, JsValue>;
@@ -111,11 +103,6 @@ extern "C" {
     fn now() -> f64;
     #[wasm_bindgen(method, js_name = toISOString)]
     pub(crate) fn to_iso_string(this: &Date) -> JsValue;
-    /// A string (its `length` counts UTF-16 units).
-    #[wasm_bindgen(is_type_of = JsValue::is_string)]
-    type Text;
-    #[wasm_bindgen(method, getter)]
-    fn length(this: &Text) -> f64;
 }
 
 /// A new JS array of `items`.
@@ -148,7 +135,7 @@ pub(crate) fn construct_with(class: &JsValue, args: &[&JsValue]) -> Thrown {
 
 /// Sets a property on an object we just created; that cannot throw.
 pub(crate) fn set(target: &JsValue, key: &str, value: impl Into<JsValue>) {
-    let _ = try_set(target, &JsValue::from_str(key), &value.into());
+    set_field(target, key, &value.into());
 }
 
 /// `globalThis`.
@@ -181,20 +168,35 @@ fn key(name: &str) -> std::borrow::Cow<'static, JsValue> {
     })
 }
 
+#[wasm_bindgen(module = "/pkg-template/boundary.js")]
+extern "C" {
+    /// `target[key]` in one crossing: `undefined` when `target` is not an object or a function,
+    /// a symbol when the read threw.
+    #[wasm_bindgen(js_name = read)]
+    fn read_property(target: &JsValue, key: &JsValue) -> JsValue;
+    /// The value's [`JsonKind`], as its number, in one crossing.
+    #[wasm_bindgen(js_name = kind)]
+    fn kind_of(value: &JsValue) -> u32;
+    /// The string, when `value` is one of at most `max` UTF-16 code units.
+    #[wasm_bindgen(js_name = stringWithin)]
+    fn string_within(value: &JsValue, max: f64) -> Option<String>;
+    /// `target[key] = value` in one crossing (the key's text is read from wasm memory).
+    #[wasm_bindgen(js_name = set)]
+    fn set_field(target: &JsValue, key: &str, value: &JsValue);
+}
+
 /// Reads a property: `None` when absent or `undefined`. A throwing getter or proxy trap reads as
 /// a symbol, which every type check refuses, so that a value that cannot be read is never taken
 /// for one that is absent.
 pub(crate) fn get(target: &JsValue, name: &str) -> Option<JsValue> {
-    if !target.is_object() && !target.is_function() {
-        return None;
-    }
     // No borrow of the cache is held here: a getter may call back into the client.
     read(target, &key(name))
 }
 
-/// `Reflect.get`: `None` when `undefined`; what throws reads as a symbol.
+/// `target[key]`: `None` when `undefined` or when `target` is not an object; what throws reads
+/// as a symbol.
 pub(crate) fn read(target: &JsValue, key: &JsValue) -> Option<JsValue> {
-    readable(try_get(target, key))
+    Some(read_property(target, key)).filter(|v| !v.is_undefined())
 }
 
 /// What a property read gave: `None` when `undefined`; what it threw, as a symbol.
@@ -207,49 +209,20 @@ fn readable(got: Thrown) -> Option<JsValue> {
 
 impl JsonView for JsValue {
     fn kind(&self) -> JsonKind {
-        if self.is_null() {
-            JsonKind::Null
-        } else if self.as_bool().is_some() {
-            JsonKind::Bool
-        } else if self.as_f64().is_some() {
-            JsonKind::Number
-        } else if self.is_string() {
-            JsonKind::String
-        } else if self.is_function() {
-            JsonKind::OtherObject
-        } else if !self.is_object() {
-            JsonKind::Other
-        } else {
-            match try_is_array(self) {
-                Ok(true) => JsonKind::Array,
-                Ok(false) => match has_plain_prototype(self) {
-                    Some(true) => JsonKind::PlainObject,
-                    Some(false) => JsonKind::OtherObject,
-                    None => JsonKind::Other,
-                },
-                Err(_) => JsonKind::Other,
-            }
+        match kind_of(self) {
+            0 => JsonKind::Null,
+            1 => JsonKind::Bool,
+            2 => JsonKind::Number,
+            3 => JsonKind::String,
+            4 => JsonKind::Array,
+            5 => JsonKind::PlainObject,
+            6 => JsonKind::OtherObject,
+            _ => JsonKind::Other,
         }
     }
 
     fn get(&self, key: &str) -> Option<Self> {
         get(self, key)
-    }
-
-    fn is_str(&self) -> bool {
-        self.is_string()
-    }
-
-    fn is_plain_object(&self) -> bool {
-        // Four calls instead of `kind()`'s chain of up to nine.
-        JsValue::is_object(self)
-            && !try_is_array(self).unwrap_or(true)
-            && has_plain_prototype(self) == Some(true)
-    }
-
-    fn is_object(&self) -> bool {
-        // Two calls instead of `kind()`'s chain: an object, and not an array.
-        (JsValue::is_object(self) || self.is_function()) && !try_is_array(self).unwrap_or(true)
     }
 
     fn as_str(&self) -> Option<String> {
@@ -267,8 +240,7 @@ impl JsonView for JsValue {
     }
 
     fn as_str_within(&self, max: usize) -> Option<String> {
-        let text = self.dyn_ref::<Text>()?;
-        (text.length() <= max as f64).then(|| self.as_string())?
+        string_within(self, max as f64)
     }
 
     fn as_f64(&self) -> Option<f64> {
@@ -365,18 +337,6 @@ impl crate::client::Value for JsValue {
     fn error(fields: Self) -> Self {
         errors::make_error(fields)
     }
-}
-
-/// Whether `value`'s prototype is an `Object.prototype` (of any realm: its own prototype is
-/// `null`) or `null`: a plain object made here, in an iframe or in `node:vm`. `None` when the
-/// prototype cannot be read.
-fn has_plain_prototype(value: &JsValue) -> Option<bool> {
-    let proto = try_get_prototype_of(value).ok()?;
-    // This realm's `Object.prototype` first: one call for what nearly every value is.
-    if proto.is_null() || OBJECT_PROTOTYPE.with(|p| proto == *p) {
-        return Some(true);
-    }
-    Some(try_get_prototype_of(&proto).ok()?.is_null())
 }
 
 /// A new plain object with `value`'s own enumerable properties, each defined, not assigned: a

@@ -1,0 +1,72 @@
+// The driver's platform calls that would otherwise cross the wasm boundary once per argument
+// (src/wasm/driver.rs). `wake(kind, id, value, more)` is the driver's one callback into Rust.
+// Effects only: no rule about the integrations API lives here (STYLE.md).
+
+/** A promise whose executor hands its functions to `wake(kind, id, resolve, reject)`. */
+export function promise(wake, kind, id) {
+  return new Promise((resolve, reject) => wake(kind, id, resolve, reject));
+}
+
+/** When `value` (a promise, or not) settles: `wake(kind, id, what it gave)`, or `wake(failed, id, why)`. */
+export function settled(value, wake, kind, failed, id) {
+  Promise.resolve(value).then(
+    (given) => wake(kind, id, given),
+    (why) => wake(failed, id, why),
+  );
+}
+
+const UNREADABLE = Symbol.for('unreadable');
+
+/**
+ * `target[key]`, for the wasm's reads of JavaScript values: `undefined` when `target` is not an
+ * object or a function; what a getter or proxy trap throws reads as a symbol, which every type
+ * check refuses, so that a value that cannot be read is never taken for one that is absent.
+ */
+export function read(target, key) {
+  if (target === null || (typeof target !== 'object' && typeof target !== 'function')) return undefined;
+  try {
+    return Reflect.get(target, key);
+  } catch {
+    return UNREADABLE;
+  }
+}
+
+/**
+ * The kind of a value, numbered as `JsonKind` in src/json.rs: null 0, boolean 1, number 2,
+ * string 3, array 4, plain object 5 (its prototype `Object.prototype` of any realm, or none),
+ * another object or a function 6, anything else or what cannot be read (a revoked proxy) 7.
+ */
+export function kind(value) {
+  switch (typeof value) {
+    case 'boolean':
+      return 1;
+    case 'number':
+      return 2;
+    case 'string':
+      return 3;
+    case 'function':
+      return 6;
+    case 'object':
+      break;
+    default:
+      return 7;
+  }
+  if (value === null) return 0;
+  try {
+    if (Array.isArray(value)) return 4;
+    const proto = Object.getPrototypeOf(value);
+    return proto === null || proto === Object.prototype || Object.getPrototypeOf(proto) === null ? 5 : 6;
+  } catch {
+    return 7;
+  }
+}
+
+/** `value` when it is a string of at most `max` UTF-16 code units, so that no longer one is copied into wasm. */
+export function stringWithin(value, max) {
+  return typeof value === 'string' && value.length <= max ? value : undefined;
+}
+
+/** `target[key] = value`, on an object the wasm has just made (its keys are the wasm's own names). */
+export function set(target, key, value) {
+  target[key] = value;
+}
