@@ -70,3 +70,62 @@ export function stringWithin(value, max) {
 export function set(target, key, value) {
   target[key] = value;
 }
+
+/** `f(value)`, for a callback whose errors are its owner's (a logger, a subscriber): what it throws is dropped. */
+export function invoke(f, value) {
+  try {
+    f(value);
+  } catch {
+    // the caller's callback failed; the operation it was told about goes on
+  }
+}
+
+/** Calls `listener` when `signal` aborts; returns the function that stops that. Throws for what is not an `AbortSignal`. */
+export function listen(signal, listener) {
+  const remove = signal.removeEventListener.bind(signal, 'abort', listener);
+  signal.addEventListener('abort', listener);
+  return remove;
+}
+
+/** Adds (or removes) the window's `focus` and `online` listeners and the document's `visibilitychange` one, in a page. */
+export function windowEvents(add, focus, online, visibility) {
+  const { document } = globalThis;
+  if (document === undefined) return;
+  const method = add ? 'addEventListener' : 'removeEventListener';
+  globalThis[method]('focus', focus);
+  globalThis[method]('online', online);
+  document[method]('visibilitychange', visibility);
+}
+
+/** Whether the page is hidden (never outside a page). */
+export function hidden() {
+  return globalThis.document?.visibilityState === 'hidden';
+}
+
+/** A log entry to the caller's `logger`, or else to `console[method](message, entry)`; what they throw is dropped. */
+export function log(logger, method, message, entry) {
+  try {
+    if (logger === undefined) console[method](message, entry);
+    else logger(entry);
+  } catch {
+    // a logger that throws must not break what it logs
+  }
+}
+
+/** Asks `locks` (Web Locks) for the lock `name`, held while `granted`'s promise is pending; returns the controller that withdraws the request. */
+export function lock(locks, name, granted) {
+  const withdraw = new AbortController();
+  // Withdrawn before it was granted, the request rejects: nobody waits for that.
+  Promise.resolve(locks.request(name, { signal: withdraw.signal }, granted)).catch(() => {});
+  return withdraw;
+}
+
+/** Lets go of a held lock (its release function), or withdraws the request for it (its controller). */
+export function release(held) {
+  try {
+    if (typeof held === 'function') held();
+    else held.abort();
+  } catch {
+    // nothing is held any more
+  }
+}

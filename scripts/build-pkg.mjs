@@ -266,7 +266,8 @@ if (!entryWeight.ok) {
 function mangleCache({ imports, exports }, wasmImports) {
   const modules = new Set(wasmImports.map((i) => i.module));
   const originals = new Set(imports.map(([module]) => module));
-  if (modules.size !== 1 || originals.size !== 1) throw new Error(`build-pkg: expected one import module, got ${[...modules]}`);
+  // wasm-opt gives every module one short name: an import taken straight from a snippet would be a second module.
+  if (modules.size !== 1 || originals.size !== 1) throw new Error(`build-pkg: expected one import module, got ${[...originals]}`);
   return Object.fromEntries([...exports, ...imports.map(([, from, to]) => [from, to]), [[...originals][0], [...modules][0]]]);
 }
 

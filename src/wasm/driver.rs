@@ -10,7 +10,7 @@ use super::observe::Observer;
 use super::signal::{CallerSignal, Listening};
 use super::tabs::Tabs;
 use super::transport::{read_response, Transport};
-use super::{apply, bind, call, construct, get, global, new_uuid, rejected};
+use super::{bind, call, construct, get, invoke, new_uuid, rejected, window_events};
 use crate::client::{
     describe_network_error, objects, Answer, Call, CallId, Client, Effect, Env, Event, Rejection,
     Response, TabMessage,
@@ -37,8 +37,6 @@ const MESSAGE: u32 = 10;
 const EXECUTOR: u32 = 11;
 /// The executor of the promise that holds a granted lock: given its `resolve`.
 const HOLD: u32 = 12;
-/// Does nothing (a lock request's rejection, once withdrawn).
-const IGNORE: u32 = 13;
 
 #[wasm_bindgen]
 extern "C" {
@@ -76,10 +74,7 @@ impl Env for Js {
         new_uuid()
     }
     fn visible(&self) -> bool {
-        get(&global(), "document")
-            .and_then(|d| get(&d, "visibilityState"))
-            .and_then(|v| v.as_string())
-            .is_none_or(|v| v != "hidden")
+        super::hidden() != Ok(true)
     }
     fn url_parses(&self, url: &str) -> bool {
         construct("URL", &[&url.into()]).is_ok()
@@ -214,8 +209,7 @@ impl Driver {
             Effect::Metric(metric) => self.observer.metric(metric),
             Effect::Lock { request, name } => {
                 if let Some(tabs) = &self.tabs {
-                    let ignore = self.bound(IGNORE, 0);
-                    tabs.lock(request, &name, &self.bound(LOCKED, request), &ignore);
+                    tabs.lock(request, &name, &self.bound(LOCKED, request));
                 }
             }
             Effect::Unlock(request) => {
@@ -401,7 +395,7 @@ impl Driver {
         for p in settled {
             p.2.stop();
             let settle = if rejects { &p.1 } else { &p.0 };
-            let _ = apply(settle, &JsValue::NULL, &[&value]);
+            invoke(settle, &value);
         }
     }
 
@@ -418,7 +412,7 @@ impl Driver {
     fn notify(&self) {
         for listener in self.subscribers.values() {
             // A listener that throws must not stop the others.
-            let _ = apply(&listener, &JsValue::NULL, &[]);
+            invoke(&listener, &JsValue::UNDEFINED);
         }
     }
 
@@ -432,22 +426,8 @@ impl Driver {
     }
 
     fn window_listeners(&self, add: bool) {
-        let global = global();
-        let Some(document) = get(&global, "document") else {
-            return;
-        };
-        let targets = [
-            (&global, "focus", &self.window[0]),
-            (&global, "online", &self.window[1]),
-            (&document, "visibilitychange", &self.window[2]),
-        ];
-        let method = match add {
-            true => "addEventListener",
-            false => "removeEventListener",
-        };
-        for (target, event, callback) in targets {
-            let _ = call(target, method, &[&event.into(), callback]);
-        }
+        let [focus, online, visibility] = &self.window;
+        let _ = window_events(add, focus, online, visibility);
     }
 
     // --- the snapshot --------------------------------------------------------------------

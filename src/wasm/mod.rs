@@ -183,6 +183,32 @@ extern "C" {
     /// `target[key] = value` in one crossing (the key's text is read from wasm memory).
     #[wasm_bindgen(js_name = set)]
     fn set_field(target: &JsValue, key: &str, value: &JsValue);
+    /// `f(value)`; what it throws is dropped.
+    pub(crate) fn invoke(f: &JsValue, value: &JsValue);
+    /// `listener` on `signal`'s abort; the function that takes it off, or what the signal threw.
+    #[wasm_bindgen(catch)]
+    pub(crate) fn listen(signal: &JsValue, listener: &JsValue) -> Result<JsValue, JsValue>;
+    /// The window's focus and online listeners and the document's visibilitychange one, added
+    /// or removed (in a page).
+    #[wasm_bindgen(catch, js_name = windowEvents)]
+    pub(crate) fn window_events(
+        add: bool,
+        focus: &JsValue,
+        online: &JsValue,
+        visibility: &JsValue,
+    ) -> Result<(), JsValue>;
+    /// Whether the page is hidden. (`catch` also keeps it a shim of the glue: an import the
+    /// wasm took straight from this module would be a second import module, which the build's
+    /// short names cannot have.)
+    #[wasm_bindgen(catch)]
+    pub(crate) fn hidden() -> Result<bool, JsValue>;
+    /// `entry` to `logger`, or to `console[method](message, entry)` when it is `undefined`.
+    pub(crate) fn log(logger: &JsValue, method: &str, message: &str, entry: &JsValue);
+    /// Asks Web Locks for the lock `name`; the controller that withdraws the request.
+    #[wasm_bindgen(catch)]
+    pub(crate) fn lock(locks: &JsValue, name: &str, granted: &JsValue) -> Result<JsValue, JsValue>;
+    /// Lets go of a lock (`held` its release function) or withdraws the request (its controller).
+    pub(crate) fn release(held: &JsValue);
 }
 
 /// Reads a property: `None` when absent or `undefined`. A throwing getter or proxy trap reads as

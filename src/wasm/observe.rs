@@ -1,7 +1,7 @@
 //! Logs and metrics as JavaScript objects, given to the caller's `logger` (or `console`) and
 //! `onMetric`.
 
-use super::{apply, call, get, global};
+use super::{invoke, log};
 use crate::client::objects;
 use crate::log::{LogEntry, Metric};
 use wasm_bindgen::prelude::*;
@@ -17,25 +17,19 @@ impl Observer {
     /// Gives one entry to the caller's `logger`, or to `console[level]`.
     pub fn emit(&self, entry: LogEntry) {
         let object: JsValue = objects::log_entry(&entry);
-        match self.logger.is_undefined() {
-            // A logger that throws must not break the operation it logs.
-            false => drop(apply(&self.logger, &JsValue::NULL, &[&object])),
-            // `console[level](message, entry)`, looked up when called (one generic call where
-            // four bindings were an import each).
-            true => {
-                let method = entry.level.console_method();
-                let console = get(&global(), "console").unwrap_or_default();
-                let message = entry.message.as_str().into();
-                drop(call(&console, method, &[&message, &object]));
-            }
-        }
+        log(
+            &self.logger,
+            entry.level.console_method(),
+            &entry.message,
+            &object,
+        );
     }
 
     /// Gives one metric to `onMetric`.
     pub fn metric(&self, metric: Metric) {
         if !self.on_metric.is_undefined() {
             let object = objects::metric(&metric);
-            drop(apply(&self.on_metric, &JsValue::NULL, &[&object]));
+            invoke(&self.on_metric, &object);
         }
     }
 }

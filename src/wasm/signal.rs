@@ -1,7 +1,7 @@
 //! A caller's `AbortSignal`: read defensively, listened to with a function the driver binds, and
 //! left clean when the call settles.
 
-use super::{apply, bind, call, get};
+use super::{get, invoke, listen};
 use wasm_bindgen::prelude::*;
 
 /// A caller's `AbortSignal`. It is the caller's object, so it may throw or lie: it is only ever
@@ -44,17 +44,9 @@ impl CallerSignal {
         self.read_aborted().unwrap_or(true)
     }
 
-    /// The signal's `method`, bound to it and to `("abort", listener)`.
-    fn bound(&self, method: &str, listener: &JsValue) -> Result<JsValue, String> {
-        let method = get(&self.0, method).unwrap_or_default();
-        bind(&method, &self.0, &"abort".into(), listener).map_err(|_| Self::REFUSED.into())
-    }
-
     /// Calls `listener` when the signal fires.
     pub fn listen(&self, listener: JsValue) -> Result<Listening, String> {
-        let remove = self.bound("removeEventListener", &listener)?;
-        let add = self.bound("addEventListener", &listener)?;
-        apply(&add, &JsValue::UNDEFINED, &[]).map_err(|_| Self::REFUSED)?;
+        let remove = listen(&self.0, &listener).map_err(|_| Self::REFUSED)?;
         Ok(Listening { remove })
     }
 }
@@ -65,11 +57,6 @@ impl Listening {
         if self.remove.is_undefined() {
             return;
         }
-        let _ = apply(&self.remove, &JsValue::UNDEFINED, &[]);
+        invoke(&self.remove, &JsValue::UNDEFINED);
     }
-}
-
-/// `promise.then(resolve, reject)`.
-pub(super) fn forward(promise: &JsValue, resolve: &JsValue, reject: &JsValue) {
-    let _ = call(promise, "then", &[resolve, reject]);
 }

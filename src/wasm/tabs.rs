@@ -2,8 +2,7 @@
 //! `BroadcastChannel`. What to lock, when, and what a message means is the core's
 //! (`crate::client::TabMessage`); this only carries it.
 
-use super::signal::forward;
-use super::{apply, call, construct, get, new_object, resolved, set};
+use super::{call, construct, get, lock};
 use crate::held::Held;
 use wasm_bindgen::prelude::*;
 
@@ -40,38 +39,24 @@ impl Tabs {
 
     /// Asks for the lock `name` for `request`; `granted` is called with it, and the lock is held
     /// until the promise `granted` returns settles (`release`).
-    pub fn lock(&self, request: u32, name: &str, granted: &JsValue, ignore: &JsValue) {
-        let Ok(withdraw) = construct("AbortController", &[]) else {
-            return;
-        };
-        let options = new_object();
-        set(
-            &options,
-            "signal",
-            get(&withdraw, "signal").unwrap_or_default(),
-        );
-        let asked = call(&self.locks, "request", &[&name.into(), &options, granted]);
-        // Withdrawn before it was granted, the request rejects: nobody waits for that.
-        forward(&resolved(&asked.unwrap_or_default()), ignore, ignore);
-        self.asked.put(request, withdraw);
+    pub fn lock(&self, request: u32, name: &str, granted: &JsValue) {
+        if let Ok(withdraw) = lock(&self.locks, name, granted) {
+            self.asked.put(request, withdraw);
+        }
     }
 
     /// The lock of `request` was granted: `release` lets it go; at once when it is not asked
     /// for any more.
     pub fn granted(&self, request: u32, release: &JsValue) {
         if !self.asked.update(request, |held| *held = release.clone()) {
-            let _ = apply(release, &JsValue::UNDEFINED, &[]);
+            super::release(release);
         }
     }
 
     /// Lets go of `request`'s lock, or withdraws the request for it.
     pub fn release(&self, request: u32) {
         if let Some(held) = self.asked.take(request) {
-            // The function that lets go, or the controller that withdraws.
-            let _ = match held.is_function() {
-                true => apply(&held, &JsValue::UNDEFINED, &[]),
-                false => call(&held, "abort", &[]),
-            };
+            super::release(&held);
         }
     }
 
