@@ -129,3 +129,8 @@ export function release(held) {
     // nothing is held any more
   }
 }
+
+/** `wake` bound to `kind` and `id`: a callback of its own, with no Rust closure. */
+export function bound(wake, kind, id) {
+  return wake.bind(null, kind, id);
+}

@@ -10,7 +10,7 @@ use super::observe::Observer;
 use super::signal::{CallerSignal, Listening};
 use super::tabs::Tabs;
 use super::transport::{read_response, Transport};
-use super::{bind, call, construct, get, invoke, new_uuid, rejected, window_events};
+use super::{call, construct, get, invoke, new_uuid, rejected, window_events};
 use crate::client::{
     describe_network_error, objects, Answer, Call, CallId, Client, Effect, Env, Event, Rejection,
     Response, TabMessage,
@@ -55,6 +55,9 @@ extern "C" {
     fn promise(wake: &JsValue, kind: u32, id: u32) -> JsValue;
     /// `wake(kind, id, value)` when `value` resolves, `wake(failed, id, why)` when it rejects.
     fn settled(value: &JsValue, wake: &JsValue, kind: u32, failed: u32, id: u32);
+    /// `wake` bound to `kind` and `id`.
+    #[wasm_bindgen(js_name = bound)]
+    fn bind_wake(wake: &JsValue, kind: u32, id: u32) -> JsValue;
 }
 
 /// The platform as the core reads it.
@@ -83,7 +86,7 @@ impl Env for Js {
 
 /// `wake` bound to `kind` and `id`.
 fn bound(wake: &JsValue, kind: u32, id: u32) -> JsValue {
-    bind(wake, &JsValue::NULL, &kind.into(), &id.into()).unwrap_or_default()
+    bind_wake(wake, kind, id)
 }
 
 /// An attempt in flight: its controller, and its response while the body is read.

@@ -62,14 +62,6 @@ extern "C" {
     fn try_apply(function: &JsValue, this: &JsValue, args: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_namespace = Reflect, js_name = construct)]
     fn try_construct(class: &JsValue, args: &JsValue) -> Result<JsValue, JsValue>;
-    /// `Function.prototype.bind.call(function, this, a, b)`: throws when `function` is none.
-    #[wasm_bindgen(catch, js_namespace = ["Function", "prototype", "bind"], js_name = call)]
-    pub(crate) fn bind(
-        function: &JsValue,
-        this: &JsValue,
-        a: &JsValue,
-        b: &JsValue,
-    ) -> Result<JsValue, JsValue>;
     /// `Object()`: a new empty object.
     #[wasm_bindgen(js_name = Object)]
     pub(crate) fn new_object() -> JsValue;
