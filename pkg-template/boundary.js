@@ -134,3 +134,22 @@ export function release(held) {
 export function bound(wake, kind, id) {
   return wake.bind(null, kind, id);
 }
+
+/** What `fetch` resolved with, before its body: its `Retry-After` and the promise of its text. Throws for what is not a `Response`. */
+export function headAndText(response) {
+  return [response.headers.get('retry-after'), response.text()];
+}
+
+/**
+ * The tab's Web Locks and a new `BroadcastChannel` named `name` that calls `onMessage` with each
+ * message event, as `[locks, channel]`; `undefined` where the platform lacks either.
+ */
+export function openTabs(name, onMessage) {
+  const locks = globalThis.navigator?.locks;
+  if (typeof locks?.request !== 'function' || typeof BroadcastChannel !== 'function') return undefined;
+  const channel = new BroadcastChannel(name);
+  channel.addEventListener('message', onMessage);
+  // Node keeps a process alive while a channel is open: this one must not.
+  channel.unref?.();
+  return [locks, channel];
+}

@@ -2,8 +2,9 @@
 //! `BroadcastChannel`. What to lock, when, and what a message means is the core's
 //! (`crate::client::TabMessage`); this only carries it.
 
-use super::{call, construct, get, lock};
+use super::{call, lock};
 use crate::held::Held;
+use crate::json::JsonView;
 use wasm_bindgen::prelude::*;
 
 /// The tab's lock manager and channel, when the platform has both.
@@ -19,20 +20,13 @@ impl Tabs {
     /// The platform's primitives, when both exist: `navigator.locks` and a new `BroadcastChannel`
     /// named `name`, which calls `on_message` with each message event.
     pub fn open(name: &str, on_message: &JsValue) -> Option<Self> {
-        let global = super::global();
-        let locks = get(&global, "navigator").and_then(|n| get(&n, "locks"))?;
-        get(&locks, "request")?.is_function().then_some(())?;
-        let channel = construct("BroadcastChannel", &[&name.into()]).ok()?;
-        let _ = call(
-            &channel,
-            "addEventListener",
-            &[&"message".into(), on_message],
-        );
-        // Node keeps a process alive while a channel is open: this one must not.
-        let _ = call(&channel, "unref", &[]);
+        let opened = open_tabs(name, on_message).ok()?;
+        if opened.is_undefined() {
+            return None;
+        }
         Some(Self {
-            locks,
-            channel,
+            locks: opened.index(0)?,
+            channel: opened.index(1)?,
             asked: Held::default(),
         })
     }
@@ -69,4 +63,11 @@ impl Tabs {
     pub fn close(&self) {
         let _ = call(&self.channel, "close", &[]);
     }
+}
+
+#[wasm_bindgen(module = "/pkg-template/boundary.js")]
+extern "C" {
+    /// `[navigator.locks, a new BroadcastChannel(name)]` calling `on_message`, or `undefined`.
+    #[wasm_bindgen(catch, js_name = openTabs)]
+    fn open_tabs(name: &str, on_message: &JsValue) -> Result<JsValue, JsValue>;
 }

@@ -2,8 +2,9 @@
 //! be a caller's object (the `fetch` option), so it is read through `Reflect.get` and
 //! `Function.call`; what cannot be read is a network error.
 
-use super::{apply, call, get, new_object, set};
+use super::{apply, new_object, set};
 use crate::client::Response;
+use crate::json::JsonView;
 use wasm_bindgen::prelude::*;
 
 /// How requests are sent.
@@ -38,15 +39,15 @@ impl Transport {
 /// of its text; `Err` when it is not a `Response`.
 pub(crate) fn read_response(response: &JsValue) -> Result<(Response<JsValue>, JsValue), JsValue> {
     const NOT_A_RESPONSE: &str = "fetch resolved with something that is not a Response";
-    let headers = get(response, "headers")
-        .filter(JsValue::is_object)
-        .ok_or(NOT_A_RESPONSE)?;
-    let retry_after = call(&headers, "get", &[&"retry-after".into()])
-        .ok()
-        .and_then(|value| value.as_string());
+    let parts = head_and_text(response).map_err(|_| NOT_A_RESPONSE)?;
+    let retry_after = parts.index(0).and_then(|value| value.as_string());
     let head = Response::head(response, retry_after).ok_or(NOT_A_RESPONSE)?;
-    let text = get(response, "text")
-        .filter(JsValue::is_function)
-        .ok_or(NOT_A_RESPONSE)?;
-    Ok((head, apply(&text, response, &[])?))
+    Ok((head, parts.index(1).unwrap_or_default()))
+}
+
+#[wasm_bindgen(module = "/pkg-template/boundary.js")]
+extern "C" {
+    /// `[retry-after header, response.text()]`, or what reading them threw.
+    #[wasm_bindgen(catch, js_name = headAndText)]
+    fn head_and_text(response: &JsValue) -> Result<JsValue, JsValue>;
 }
