@@ -120,7 +120,7 @@ export function lock(locks, name, granted) {
   return withdraw;
 }
 
-/** Lets go of a held lock (its release function), or withdraws the request for it (its controller). */
+/** Calls `held` when it is a function (a lock's release), else `held.abort()` (a controller's: a lock request withdrawn, an attempt aborted). */
 export function release(held) {
   try {
     if (typeof held === 'function') held();
@@ -152,4 +152,15 @@ export function openTabs(name, onMessage) {
   // Node keeps a process alive while a channel is open: this one must not.
   channel.unref?.();
   return [locks, channel];
+}
+
+/** `new Class(fields)`: an `IntegrationError` of the class the package entry registered. */
+export function make(Class, fields) {
+  return new Class(fields);
+}
+
+/** `channel.postMessage(message)`; `channel.close()` when `message` is `undefined`. */
+export function post(channel, message) {
+  if (message === undefined) channel.close();
+  else channel.postMessage(message);
 }

@@ -2,7 +2,7 @@
 //! here only what the core cannot hold: functions, the platform's URL parser and
 //! `location.origin`, and the frozen `DEFAULT_RETRY_CONFIG`.
 
-use super::{construct, get, global};
+use super::{get, global};
 use crate::client::{objects, root};
 use crate::options::{self, ClientOptions, OptionError};
 use crate::retry::RetryConfig;
@@ -78,7 +78,7 @@ pub(crate) fn read_client(options: &JsValue) -> Result<Read, OptionError> {
 /// `baseUrl` as the platform's URL parser reads it: a reader of its parts (`protocol`, ...), or
 /// `None` when it refuses it.
 fn url_part(base_url: &str) -> Option<impl Fn(&str) -> String> {
-    let url = construct("URL", &[&base_url.into()]).ok()?;
+    let url = super::Url::new(base_url).ok()?;
     // The parts as properties: one generic read, where Url's typed getters are an import each.
     Some(move |name: &str| {
         get(&url, name)

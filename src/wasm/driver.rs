@@ -10,7 +10,7 @@ use super::observe::Observer;
 use super::signal::{CallerSignal, Listening};
 use super::tabs::Tabs;
 use super::transport::{read_response, Transport};
-use super::{call, construct, get, invoke, new_uuid, rejected, window_events};
+use super::{get, invoke, new_uuid, rejected, window_events};
 use crate::client::{
     describe_network_error, objects, Answer, Call, CallId, Client, Effect, Env, Event, Rejection,
     Response, TabMessage,
@@ -80,7 +80,7 @@ impl Env for Js {
         super::hidden() != Ok(true)
     }
     fn url_parses(&self, url: &str) -> bool {
-        construct("URL", &[&url.into()]).is_ok()
+        super::Url::new(url).is_ok()
     }
 }
 
@@ -193,7 +193,7 @@ impl Driver {
             Effect::Send(attempt) => self.send(attempt),
             Effect::Abort(attempt) => {
                 if let Some((controller, _)) = self.attempts.take(attempt) {
-                    let _ = call(&controller, "abort", &[]);
+                    super::release(&controller);
                 }
             }
             Effect::SetTimer { timer, delay_ms } => {
@@ -282,12 +282,12 @@ impl Driver {
     // --- requests ------------------------------------------------------------------------
 
     fn send(&self, attempt: u32) {
-        let Ok(controller) = construct("AbortController", &[]) else {
+        let Ok(controller) = super::AbortController::new() else {
             let detail = "AbortController is not available";
             return self.event(Event::NetworkError(attempt, detail));
         };
-        let signal = get(&controller, "signal").unwrap_or_default();
-        self.attempts.put(attempt, (controller, None));
+        let signal = controller.signal();
+        self.attempts.put(attempt, (controller.into(), None));
         // Built under the core's borrow, sent after it: the caller's `fetch` may call the client.
         let built = self.read(|core| {
             let (url, init) = core.request_init(attempt)?;

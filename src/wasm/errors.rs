@@ -2,7 +2,7 @@
 //! (a class that extends `Error` needs JS syntax); the package entry registers it at load time,
 //! and without it (wasm tests) a plain `Error` carries the same fields and brand.
 
-use super::{assign, construct, set, symbol_for, try_delete, try_set};
+use super::{assign, set, symbol_for, try_delete, try_set};
 use crate::client::{objects, Rejection};
 use crate::error::IntegrationError;
 use std::cell::RefCell;
@@ -30,12 +30,12 @@ pub fn register_error_class(class: JsValue) {
 pub(crate) fn make_error(fields: JsValue) -> JsValue {
     let class = ERROR_CLASS.with(|slot| slot.borrow().clone());
     // Not registered (`undefined`), the construction throws too.
-    if let Ok(made) = super::construct_with(&class, &[&fields]) {
+    if let Ok(made) = super::make(&class, &fields) {
         return made;
     }
     // `message` is always a string here (`error_fields` sets it): passed on as it is.
     let message = super::get(&fields, "message").unwrap_or_default();
-    let plain = construct("Error", &[&message]).unwrap_or_default();
+    let plain = super::new_error(&message);
     set(&plain, "name", "IntegrationError");
     let _ = try_delete(&fields, &"message".into());
     assign(&plain, &fields);

@@ -58,10 +58,6 @@ extern "C" {
     fn try_set(target: &JsValue, key: &JsValue, value: &JsValue) -> Result<bool, JsValue>;
     #[wasm_bindgen(catch, js_namespace = Reflect, js_name = deleteProperty)]
     fn try_delete(target: &JsValue, key: &JsValue) -> Result<bool, JsValue>;
-    #[wasm_bindgen(catch, js_namespace = Reflect, js_name = apply)]
-    fn try_apply(function: &JsValue, this: &JsValue, args: &JsValue) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(catch, js_namespace = Reflect, js_name = construct)]
-    fn try_construct(class: &JsValue, args: &JsValue) -> Result<JsValue, JsValue>;
     /// `Object()`: a new empty object.
     #[wasm_bindgen(js_name = Object)]
     pub(crate) fn new_object() -> JsValue;
@@ -95,6 +91,29 @@ extern "C" {
     fn now() -> f64;
     #[wasm_bindgen(method, js_name = toISOString)]
     pub(crate) fn to_iso_string(this: &Date) -> JsValue;
+    /// A `URL`.
+    #[wasm_bindgen(js_name = URL)]
+    pub(crate) type Url;
+    /// `new URL(text)`, or what it threw (a text it does not parse).
+    #[wasm_bindgen(catch, constructor, js_class = URL)]
+    pub(crate) fn new(text: &str) -> Result<Url, JsValue>;
+    pub(crate) type AbortController;
+    /// `new AbortController()`, or what it threw (a platform without one).
+    #[wasm_bindgen(catch, constructor)]
+    pub(crate) fn new() -> Result<AbortController, JsValue>;
+    #[wasm_bindgen(method, getter)]
+    pub(crate) fn signal(this: &AbortController) -> JsValue;
+    /// `Function.prototype.call.call(function, this, a, b)`: what it returned, or threw.
+    #[wasm_bindgen(catch, js_namespace = ["Function", "prototype", "call"], js_name = call)]
+    pub(crate) fn call2(
+        function: &JsValue,
+        this: &JsValue,
+        a: &JsValue,
+        b: &JsValue,
+    ) -> Result<JsValue, JsValue>;
+    /// `Error(message)`.
+    #[wasm_bindgen(js_name = Error)]
+    pub(crate) fn new_error(message: &JsValue) -> JsValue;
 }
 
 /// A new JS array of `items`.
@@ -102,27 +121,6 @@ pub(crate) fn array<T: AsRef<JsValue>>(items: impl IntoIterator<Item = T>) -> Js
     let array = new_array();
     items.into_iter().for_each(|v| push(&array, v.as_ref()));
     array
-}
-
-/// `function.call(this, ...args)`, through `Reflect.apply`: one import for every call the
-/// boundary makes. What it returned, or what it threw (a `function` that is not one throws).
-pub(crate) fn apply(function: &JsValue, this: &JsValue, args: &[&JsValue]) -> Thrown {
-    try_apply(function, this, &array(args))
-}
-
-/// `target[method](...args)`, the method read through [`get`].
-pub(crate) fn call(target: &JsValue, method: &str, args: &[&JsValue]) -> Thrown {
-    apply(&get(target, method).unwrap_or_default(), target, args)
-}
-
-/// `new globalThis[class](...args)`, or what it threw.
-pub(crate) fn construct(class: &str, args: &[&JsValue]) -> Thrown {
-    construct_with(&get(&global(), class).unwrap_or_default(), args)
-}
-
-/// `new class(...args)`, or what it threw.
-pub(crate) fn construct_with(class: &JsValue, args: &[&JsValue]) -> Thrown {
-    try_construct(class, &array(args))
 }
 
 /// Sets a property on an object we just created; that cannot throw.
@@ -199,8 +197,12 @@ extern "C" {
     /// Asks Web Locks for the lock `name`; the controller that withdraws the request.
     #[wasm_bindgen(catch)]
     pub(crate) fn lock(locks: &JsValue, name: &str, granted: &JsValue) -> Result<JsValue, JsValue>;
-    /// Lets go of a lock (`held` its release function) or withdraws the request (its controller).
+    /// Calls `held` when it is a function (a lock's release), else `held.abort()` (a
+    /// controller's): a lock let go, a lock request withdrawn, an attempt aborted.
     pub(crate) fn release(held: &JsValue);
+    /// `new Class(fields)`, or what it threw (no class registered).
+    #[wasm_bindgen(catch)]
+    pub(crate) fn make(class: &JsValue, fields: &JsValue) -> Result<JsValue, JsValue>;
 }
 
 /// Reads a property: `None` when absent or `undefined`. A throwing getter or proxy trap reads as

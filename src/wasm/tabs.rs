@@ -2,7 +2,7 @@
 //! `BroadcastChannel`. What to lock, when, and what a message means is the core's
 //! (`crate::client::TabMessage`); this only carries it.
 
-use super::{call, lock};
+use super::lock;
 use crate::held::Held;
 use crate::json::JsonView;
 use wasm_bindgen::prelude::*;
@@ -56,12 +56,12 @@ impl Tabs {
 
     /// Posts `message` to the other tabs.
     pub fn post(&self, message: &JsValue) {
-        let _ = call(&self.channel, "postMessage", &[message]);
+        let _ = post(&self.channel, message);
     }
 
     /// Closes the channel (`dispose()`).
     pub fn close(&self) {
-        let _ = call(&self.channel, "close", &[]);
+        let _ = post(&self.channel, &JsValue::UNDEFINED);
     }
 }
 
@@ -70,4 +70,7 @@ extern "C" {
     /// `[navigator.locks, a new BroadcastChannel(name)]` calling `on_message`, or `undefined`.
     #[wasm_bindgen(catch, js_name = openTabs)]
     fn open_tabs(name: &str, on_message: &JsValue) -> Result<JsValue, JsValue>;
+    /// `channel.postMessage(message)`, or `channel.close()` for `undefined`; what it threw.
+    #[wasm_bindgen(catch)]
+    fn post(channel: &JsValue, message: &JsValue) -> Result<(), JsValue>;
 }

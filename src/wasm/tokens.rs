@@ -30,7 +30,9 @@ thread_local! {
 
 /// The map behind a `MultiAccountTokenManager` of this copy of the package, if `value` is one.
 pub(crate) fn shared_map(value: &JsValue) -> Option<Rc<RefCell<TokenMap>>> {
-    let handle = super::call(value, "__handle", &[]).ok()?;
+    let method = super::get(value, "__handle")?;
+    let none = JsValue::UNDEFINED;
+    let handle = super::call2(&method, value, &none, &none).ok()?;
     REGISTRY.with(|r| {
         r.borrow()
             .iter()

@@ -2,7 +2,7 @@
 //! be a caller's object (the `fetch` option), so it is read through `Reflect.get` and
 //! `Function.call`; what cannot be read is a network error.
 
-use super::{apply, new_object, set};
+use super::{new_object, set};
 use crate::client::Response;
 use crate::json::JsonView;
 use wasm_bindgen::prelude::*;
@@ -20,7 +20,7 @@ pub(crate) struct Transport {
 impl Transport {
     /// Calls `fetch` for one attempt: its promise, or what it threw.
     pub fn fetch(&self, url: &JsValue, init: &JsValue) -> Result<JsValue, JsValue> {
-        apply(&self.fetch, &super::global(), &[url, init])
+        super::call2(&self.fetch, &super::global(), url, init)
     }
 
     /// The `RequestInit` of one attempt: the core's (`Client::request_init`), or for
