@@ -154,13 +154,30 @@ export function openTabs(name, onMessage) {
   return [locks, channel];
 }
 
-/** `new Class(fields)`: an `IntegrationError` of the class the package entry registered. */
+/**
+ * An `IntegrationError` of `fields`: an instance of `Class`, the class the package entry
+ * registered, or without one (the crate's wasm tests) a plain `Error` with the same fields and brand.
+ */
 export function make(Class, fields) {
-  return new Class(fields);
+  if (typeof Class === 'function') return new Class(fields);
+  const { message, ...rest } = fields;
+  return Object.assign(new Error(message), { name: 'IntegrationError' }, rest, { [Symbol.for('integrations-client.IntegrationError')]: true });
 }
 
 /** `channel.postMessage(message)`; `channel.close()` when `message` is `undefined`. */
 export function post(channel, message) {
   if (message === undefined) channel.close();
   else channel.postMessage(message);
+}
+
+/** `value` when it is a string without a lone surrogate (a copy into wasm would change one to U+FFFD). */
+export function wellFormed(value) {
+  if (typeof value !== 'string') return undefined;
+  if (!/[\uD800-\uDFFF]/.test(value)) return value;
+  try {
+    encodeURIComponent(value); // throws on a lone surrogate
+    return value;
+  } catch {
+    return undefined;
+  }
 }

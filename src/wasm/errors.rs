@@ -2,7 +2,7 @@
 //! (a class that extends `Error` needs JS syntax); the package entry registers it at load time,
 //! and without it (wasm tests) a plain `Error` carries the same fields and brand.
 
-use super::{assign, set, symbol_for, try_delete, try_set};
+use super::symbol_for;
 use crate::client::{objects, Rejection};
 use crate::error::IntegrationError;
 use std::cell::RefCell;
@@ -28,19 +28,7 @@ pub fn register_error_class(class: JsValue) {
 /// An `IntegrationError` of `fields` (`crate::client::objects::error_fields`): an instance of
 /// the class the entry registered, or without it a plain `Error` with the same fields and brand.
 pub(crate) fn make_error(fields: JsValue) -> JsValue {
-    let class = ERROR_CLASS.with(|slot| slot.borrow().clone());
-    // Not registered (`undefined`), the construction throws too.
-    if let Ok(made) = super::make(&class, &fields) {
-        return made;
-    }
-    // `message` is always a string here (`error_fields` sets it): passed on as it is.
-    let message = super::get(&fields, "message").unwrap_or_default();
-    let plain = super::new_error(&message);
-    set(&plain, "name", "IntegrationError");
-    let _ = try_delete(&fields, &"message".into());
-    assign(&plain, &fields);
-    let _ = try_set(&plain, &brand(), &JsValue::TRUE);
-    plain
+    ERROR_CLASS.with(|class| super::make(&class.borrow(), &fields))
 }
 
 /// A core rejection as an `IntegrationError`.

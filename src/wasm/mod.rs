@@ -38,8 +38,6 @@ extern "C" {
     /// `Date.prototype.getTime.call(value)`: throws for what only looks like a `Date`.
     #[wasm_bindgen(catch, js_namespace = ["Date", "prototype", "getTime"], js_name = call)]
     fn try_get_time(value: &JsValue) -> Result<f64, JsValue>;
-    #[wasm_bindgen(catch, js_name = encodeURIComponent)]
-    fn try_encode_uri_component(value: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_namespace = Object, js_name = entries)]
     fn try_entries(value: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_namespace = Object, js_name = fromEntries)]
@@ -54,8 +52,6 @@ extern "C" {
     /// `crypto.getRandomValues(bytes)`, into wasm memory; throws where there is no `crypto`.
     #[wasm_bindgen(catch, js_namespace = crypto, js_name = getRandomValues)]
     fn fill_random(bytes: &mut [u8]) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(catch, js_namespace = Reflect, js_name = set)]
-    fn try_set(target: &JsValue, key: &JsValue, value: &JsValue) -> Result<bool, JsValue>;
     #[wasm_bindgen(catch, js_namespace = Reflect, js_name = deleteProperty)]
     fn try_delete(target: &JsValue, key: &JsValue) -> Result<bool, JsValue>;
     /// `Object()`: a new empty object.
@@ -66,8 +62,6 @@ extern "C" {
     pub(crate) fn new_array() -> JsValue;
     #[wasm_bindgen(js_namespace = ["Array", "prototype", "push"], js_name = call)]
     pub(crate) fn push(array: &JsValue, value: &JsValue);
-    #[wasm_bindgen(js_namespace = Object, js_name = assign)]
-    fn assign(target: &JsValue, source: &JsValue);
     #[wasm_bindgen(js_namespace = Object, js_name = freeze)]
     fn freeze(value: &JsValue) -> JsValue;
     #[wasm_bindgen(js_namespace = Object, js_name = is)]
@@ -111,9 +105,6 @@ extern "C" {
         a: &JsValue,
         b: &JsValue,
     ) -> Result<JsValue, JsValue>;
-    /// `Error(message)`.
-    #[wasm_bindgen(js_name = Error)]
-    pub(crate) fn new_error(message: &JsValue) -> JsValue;
 }
 
 /// A new JS array of `items`.
@@ -200,9 +191,12 @@ extern "C" {
     /// Calls `held` when it is a function (a lock's release), else `held.abort()` (a
     /// controller's): a lock let go, a lock request withdrawn, an attempt aborted.
     pub(crate) fn release(held: &JsValue);
-    /// `new Class(fields)`, or what it threw (no class registered).
-    #[wasm_bindgen(catch)]
-    pub(crate) fn make(class: &JsValue, fields: &JsValue) -> Result<JsValue, JsValue>;
+    /// The string, when `value` is one with no lone surrogate: one would come out of wasm
+    /// changed (as U+FFFD), so it can never be stored.
+    #[wasm_bindgen(js_name = wellFormed)]
+    pub(crate) fn well_formed(value: &JsValue) -> Option<String>;
+    /// `new Class(fields)`, or without a class a plain `Error` of `fields` with the brand.
+    pub(crate) fn make(class: &JsValue, fields: &JsValue) -> JsValue;
 }
 
 /// Reads a property: `None` when absent or `undefined`. A throwing getter or proxy trap reads as
@@ -369,18 +363,6 @@ pub(crate) fn own_copy(value: &JsValue) -> JsValue {
 /// [`own_copy`], or the error that reading `value` threw.
 pub(crate) fn try_own_copy(value: &JsValue) -> Thrown {
     try_from_entries(&try_entries(value)?)
-}
-
-/// A string that is well-formed UTF-16: one with a lone surrogate would come out of wasm
-/// changed (as U+FFFD), so it can never be stored. Asked of JavaScript only when the copy holds
-/// a U+FFFD (`encodeURIComponent` throws on a lone surrogate).
-pub(crate) fn well_formed(value: &JsValue) -> Option<String> {
-    let text = value.as_string()?;
-    let replaced = text
-        .as_bytes()
-        .windows(3)
-        .any(|w| w == "\u{FFFD}".as_bytes());
-    (!replaced || try_encode_uri_component(value).is_ok()).then_some(text)
 }
 
 /// `Date.now()`.
