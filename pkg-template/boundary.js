@@ -181,3 +181,21 @@ export function wellFormed(value) {
     return undefined;
   }
 }
+
+/**
+ * A fresh uuid v4 (RFC 9562), the format of correlation ids and idempotency keys: from the
+ * platform's CSPRNG (`crypto.getRandomValues`: browsers, insecure contexts included, and Node
+ * >= 19), else from `Math.random`.
+ */
+export function uuid() {
+  const b = new Uint8Array(16);
+  try {
+    crypto.getRandomValues(b);
+  } catch {
+    for (let i = 0; i < 16; i++) b[i] = Math.random() * 256;
+  }
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const hex = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}

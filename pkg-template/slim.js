@@ -6,6 +6,7 @@
 // the two export lists from the generated d.ts.
 import initWasm, * as glue from './integrations_client.js';
 import { initSync, __registerErrorClass, __defaultRetryConfig } from './integrations_client.js';
+import { uuid } from './boundary.js';
 import { IntegrationError } from './error.js';
 import './tokens.js';
 
@@ -114,13 +115,4 @@ const USER_MESSAGES = {
 function failure(kind, message, { retryable = false, ...fields } = {}) {
   const correlationId = uuid();
   return new IntegrationError({ message: `integrations-client/slim: ${message}`, kind, userMessage: USER_MESSAGES[kind], retryable, correlationId, attempts: 0, ...fields });
-}
-
-// A uuid v4 for the correlationId, as src/error.rs makes them (the wasm may not be running yet).
-function uuid() {
-  const b = crypto.getRandomValues(new Uint8Array(16));
-  b[6] = (b[6] & 0x0f) | 0x40;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  const hex = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

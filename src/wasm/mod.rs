@@ -49,9 +49,6 @@ extern "C" {
     /// `Reflect.get(target, index)`: an array's item without making a key for it.
     #[wasm_bindgen(catch, js_namespace = Reflect, js_name = get)]
     fn try_get_index(target: &JsValue, index: u32) -> Result<JsValue, JsValue>;
-    /// `crypto.getRandomValues(bytes)`, into wasm memory; throws where there is no `crypto`.
-    #[wasm_bindgen(catch, js_namespace = crypto, js_name = getRandomValues)]
-    fn fill_random(bytes: &mut [u8]) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_namespace = Reflect, js_name = deleteProperty)]
     fn try_delete(target: &JsValue, key: &JsValue) -> Result<bool, JsValue>;
     /// `Object()`: a new empty object.
@@ -195,6 +192,9 @@ extern "C" {
     /// changed (as U+FFFD), so it can never be stored.
     #[wasm_bindgen(js_name = wellFormed)]
     pub(crate) fn well_formed(value: &JsValue) -> Option<String>;
+    /// A fresh uuid v4, from the platform's CSPRNG where there is one.
+    #[wasm_bindgen(js_name = uuid)]
+    pub(crate) fn new_uuid() -> String;
     /// `new Class(fields)`, or without a class a plain `Error` of `fields` with the brand.
     pub(crate) fn make(class: &JsValue, fields: &JsValue) -> JsValue;
 }
@@ -368,12 +368,4 @@ pub(crate) fn try_own_copy(value: &JsValue) -> Thrown {
 /// `Date.now()`.
 pub(crate) fn now() -> i64 {
     Date::now() as i64
-}
-
-/// A fresh uuid v4 from the platform's CSPRNG (`crypto.getRandomValues`, present in browsers,
-/// insecure contexts included, and in Node >= 19), falling back to `Math.random`.
-pub(crate) fn new_uuid() -> String {
-    let mut bytes = [0u8; 16];
-    let filled = fill_random(&mut bytes).is_ok();
-    crate::error::uuid_v4_from(filled.then_some(bytes), random)
 }
