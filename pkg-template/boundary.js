@@ -199,3 +199,27 @@ export function uuid() {
   const hex = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
+
+/** A date's epoch milliseconds (`NaN` for an invalid one, or for what only looks like a date); `undefined` for anything else. */
+export function dateMs(value) {
+  try {
+    if (!(value instanceof Date)) return undefined;
+  } catch {
+    return undefined; // a proxy whose prototype cannot be read
+  }
+  try {
+    return Date.prototype.getTime.call(value);
+  } catch {
+    return NaN; // `Object.create(Date.prototype)`, a proxy: no date inside
+  }
+}
+
+/** A new plain object with `value`'s own enumerable properties, each defined, not assigned: a `"__proto__"` key stays a key. Throws what reading `value` threw. */
+export function copy(value) {
+  return Object.fromEntries(Object.entries(value));
+}
+
+/** Defines `target[key] = value` (a `"__proto__"` key stays a key). */
+export function define(target, key, value) {
+  Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+}

@@ -24,7 +24,6 @@ pub use tokens::{MultiAccountTokenManager, TokenData};
 use crate::json::{JsonKind, JsonView};
 use crate::time::EpochMs;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 /// What a JavaScript call returned, or what it threw.
 pub(crate) type Thrown<T = JsValue> = Result<T, JsValue>;
@@ -35,13 +34,6 @@ pub(crate) type Thrown<T = JsValue> = Result<T, JsValue>;
 extern "C" {
     #[wasm_bindgen(catch, js_namespace = Object, js_name = keys)]
     fn try_object_keys(value: &JsValue) -> Result<JsValue, JsValue>;
-    /// `Date.prototype.getTime.call(value)`: throws for what only looks like a `Date`.
-    #[wasm_bindgen(catch, js_namespace = ["Date", "prototype", "getTime"], js_name = call)]
-    fn try_get_time(value: &JsValue) -> Result<f64, JsValue>;
-    #[wasm_bindgen(catch, js_namespace = Object, js_name = entries)]
-    fn try_entries(value: &JsValue) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(catch, js_namespace = Object, js_name = fromEntries)]
-    pub(crate) fn try_from_entries(entries: &JsValue) -> Result<JsValue, JsValue>;
     // `globalThis` (Node >= 12, every browser the package supports): one import, where
     // js_sys::global() probes four.
     #[wasm_bindgen(thread_local_v2, js_name = globalThis)]
@@ -192,6 +184,14 @@ extern "C" {
     /// changed (as U+FFFD), so it can never be stored.
     #[wasm_bindgen(js_name = wellFormed)]
     pub(crate) fn well_formed(value: &JsValue) -> Option<String>;
+    /// A date's epoch milliseconds (`NaN` for what only looks like a date); `None` for others.
+    #[wasm_bindgen(js_name = dateMs)]
+    fn date_ms(value: &JsValue) -> Option<f64>;
+    /// A plain copy of `value`'s own enumerable properties, or what reading them threw.
+    #[wasm_bindgen(catch)]
+    fn copy(value: &JsValue) -> Result<JsValue, JsValue>;
+    /// Defines `target[key] = value`.
+    fn define(target: &JsValue, key: &str, value: &JsValue);
     /// A fresh uuid v4, from the platform's CSPRNG where there is one.
     #[wasm_bindgen(js_name = uuid)]
     pub(crate) fn new_uuid() -> String;
@@ -248,9 +248,7 @@ impl JsonView for JsValue {
     }
 
     fn as_date_ms(&self) -> Option<f64> {
-        // A Date-like object (`Object.create(Date.prototype)`, a proxy) throws in `getTime`.
-        self.is_instance_of::<Date>()
-            .then(|| try_get_time(self).unwrap_or(f64::NAN))
+        date_ms(self)
     }
 
     fn as_str_within(&self, max: usize) -> Option<String> {
@@ -323,9 +321,10 @@ impl crate::client::Value for JsValue {
     }
 
     fn object(entries: Vec<(String, Self)>) -> Self {
-        let entries = array(entries.into_iter().map(|(k, v)| array([k.into(), v])));
-        // Entries defined, not assigned: a "__proto__" key stays a key.
-        try_from_entries(&entries).unwrap_or(JsValue::NULL)
+        let object = new_object();
+        // Defined, not assigned: a "__proto__" key stays a key.
+        entries.iter().for_each(|(k, v)| define(&object, k, v));
+        object
     }
 
     fn null() -> Self {
@@ -362,7 +361,7 @@ pub(crate) fn own_copy(value: &JsValue) -> JsValue {
 
 /// [`own_copy`], or the error that reading `value` threw.
 pub(crate) fn try_own_copy(value: &JsValue) -> Thrown {
-    try_from_entries(&try_entries(value)?)
+    copy(value)
 }
 
 /// `Date.now()`.
