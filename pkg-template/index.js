@@ -3,7 +3,6 @@
 // scripts/build-pkg.mjs bundles this file into pkg/index.js (ESM) and pkg/index.cjs (CJS).
 import { initSync, __registerErrorClass, __defaultRetryConfig } from './integrations_client.js';
 import { IntegrationError } from './error.js';
-import './tokens.js';
 import { decoder, packed, size } from './wasm-bytes.js';
 import { unpack } from './unpack.js';
 
@@ -19,4 +18,5 @@ __registerErrorClass(IntegrationError);
 /** The default retry policy, frozen. */
 export const DEFAULT_RETRY_CONFIG = __defaultRetryConfig();
 export { IntegrationError };
+export { TokenData } from './tokens.js';
 export { /* EXPORTS */ } from './integrations_client.js';

@@ -8,7 +8,6 @@ import initWasm, * as glue from './integrations_client.js';
 import { initSync, __registerErrorClass, __defaultRetryConfig } from './integrations_client.js';
 import { uuid } from './boundary.js';
 import { IntegrationError } from './error.js';
-import './tokens.js';
 
 const ASYNC_EXPORTS = new Set([/* ASYNC EXPORTS */]);
 let loaded = false;
@@ -20,6 +19,7 @@ let loading;
  */
 export let DEFAULT_RETRY_CONFIG;
 export { IntegrationError };
+export { TokenData } from './tokens.js';
 
 // wasm-bindgen's loader has a default URL of its own (without `./`), never reached since init()
 // always passes a source; Vite, webpack and Next.js map both to the one file (make test-browser, test-next).

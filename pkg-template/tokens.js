@@ -4,8 +4,62 @@
 // the cache does not hold is asked of the wasm, and only its answers are kept.
 import { MultiAccountTokenManager } from './integrations_client.js';
 
+// Each entry's parts, as the wasm read them (`[provider, accountId, accessToken, refreshToken,
+// expiresAt ms]`, src/wasm/tokens.rs), kept off the object: it has no own property, so no print
+// path (JSON, String, util.inspect with showHidden, a devtools console) can show token text.
+const stored = new WeakMap();
+
+/**
+ * A stored token, as `getToken` and `getProviderTokens` return it. `expiresAt` is a fresh `Date`
+ * on every read; `toJSON()` and `String()` leave the token text out.
+ */
+export class TokenData {
+  constructor(entry) {
+    stored.set(this, entry);
+  }
+
+  get provider() {
+    return stored.get(this)[0];
+  }
+
+  get accountId() {
+    return stored.get(this)[1];
+  }
+
+  get accessToken() {
+    return stored.get(this)[2];
+  }
+
+  get refreshToken() {
+    return stored.get(this)[3];
+  }
+
+  get expiresAt() {
+    return new Date(stored.get(this)[4]);
+  }
+
+  /** `{ provider, accountId, expiresAt (RFC 3339), hasRefreshToken }`: no token text. */
+  toJSON() {
+    const [provider, accountId, , refreshToken, expiresAt] = stored.get(this);
+    return { provider, accountId, expiresAt: new Date(expiresAt).toISOString(), hasRefreshToken: refreshToken !== undefined };
+  }
+
+  /** `TokenData(provider/accountId, expires <RFC 3339>)`: no token text. */
+  toString() {
+    const { provider, accountId, expiresAt } = this.toJSON();
+    return `TokenData(${provider}/${accountId}, expires ${expiresAt})`;
+  }
+
+  /** Nothing to release: an entry holds no wasm memory (kept for code written when one did). */
+  free() {}
+}
+
 const caches = new WeakMap();
-const { __getToken: read } = MultiAccountTokenManager.prototype;
+const { __getToken: read, __getProviderTokens: readProvider } = MultiAccountTokenManager.prototype;
+
+MultiAccountTokenManager.prototype.getProviderTokens = function getProviderTokens(provider) {
+  return readProvider.call(this, provider).map((entry) => new TokenData(entry));
+};
 
 MultiAccountTokenManager.prototype.getToken = function getToken(provider, accountId) {
   const version = this.__version();
@@ -13,10 +67,10 @@ MultiAccountTokenManager.prototype.getToken = function getToken(provider, accoun
   if (cache?.version !== version) caches.set(this, (cache = { version, providers: new Map() }));
   let accounts = cache.providers.get(provider);
   let entry = accounts?.get(accountId);
-  // An entry freed by its holder (`entry.free()`) is read again.
-  if (entry === undefined || entry.__wbg_ptr === 0) {
-    entry = read.call(this, provider, accountId);
-    if (entry === undefined) return undefined;
+  if (entry === undefined) {
+    const found = read.call(this, provider, accountId);
+    if (found === undefined) return undefined;
+    entry = new TokenData(found);
     if (accounts === undefined) cache.providers.set(provider, (accounts = new Map()));
     accounts.set(accountId, entry);
   }

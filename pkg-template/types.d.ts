@@ -105,11 +105,38 @@ export interface MultiAccountTokenManager {
      * or the client's own after a refresh or a disconnect) starts that cache afresh.
      */
     getToken(provider: Provider, accountId: string): TokenData | undefined;
+    /** The tokens of one provider, ordered by account id. */
+    getProviderTokens(provider: Provider): TokenData[];
     /**
      * The accounts whose token expires within `ms` from now (already expired ones included),
      * soonest first. Reads only those accounts, not every token.
      */
     expiringWithin(ms: number): ExpiringToken[];
+}
+
+/**
+ * A stored token, as `getToken` and `getProviderTokens` return it. Its `expiresAt` is a fresh
+ * `Date` on every read; `toJSON()`, `String()` and `console.log` leave the token text out (the
+ * object has no own property).
+ */
+export declare class TokenData {
+    private constructor();
+    /** The provider. */
+    readonly provider: Provider;
+    /** The account. */
+    readonly accountId: string;
+    /** The access token. */
+    readonly accessToken: string;
+    /** The refresh token, if there is one. */
+    readonly refreshToken: string | undefined;
+    /** When the access token expires (a copy: changing it changes nothing stored). */
+    readonly expiresAt: Date;
+    /** The entry without its token text. */
+    toJSON(): { provider: Provider; accountId: string; expiresAt: string; hasRefreshToken: boolean };
+    /** `TokenData(provider/accountId, expires <RFC 3339>)`, without token text. */
+    toString(): string;
+    /** Nothing to release: an entry holds no wasm memory. */
+    free(): void;
 }
 
 /** One entry of `expiringWithin`, soonest first. */

@@ -124,10 +124,11 @@ writeFileSync(
 // then wasm-bindgen's classes and functions, whose signatures name them.
 let dts = readFileSync(join(build, 'integrations_client.d.ts'), 'utf8');
 dts = dts.slice(0, dts.indexOf('export type InitInput')).replace(/^\s*\[Symbol\.dispose\]\(\): void;\n/gm, '');
-dts = `${readFileSync(join(template, 'types.d.ts'), 'utf8').replace(/^(?:\/\/.*\n)+/, '')}\n${dts}`;
+// What the glue exports (TokenData, declared in types.d.ts, is pkg-template/tokens.js's).
 const exported = [...dts.matchAll(/^export (?:declare )?(?:function|class) (\w+)/gm)].map((m) => m[1]).sort();
 // The functions that return a promise: before init(), slim.js makes them reject instead of throw.
 const asyncExported = [...dts.matchAll(/^export (?:declare )?function (\w+)\(.*\): Promise<.*;$/gm)].map((m) => m[1]).sort();
+dts = `${readFileSync(join(template, 'types.d.ts'), 'utf8').replace(/^(?:\/\/.*\n)+/, '')}\n${dts}`;
 
 // 4. The entries.
 for (const file of readdirSync(template)) {
@@ -198,7 +199,7 @@ if (!new RegExp(`new URL\\((["'])\\./${WASM_FILE.replaceAll('.', '\\.')}\\1, ?im
 // Each entry runs, in a Node of its own, and has every export: a glue that reached the wasm by a
 // name the mangle cache missed fails here, not in a user's app.
 const smoke = `
-  const names = ${JSON.stringify(['DEFAULT_RETRY_CONFIG', 'IntegrationError', ...exported])};
+  const names = ${JSON.stringify(['DEFAULT_RETRY_CONFIG', 'IntegrationError', 'TokenData', ...exported])};
   const check = (entry, api) => {
     const missing = names.filter((name) => api[name] === undefined);
     if (missing.length) throw new Error(entry + ' lacks ' + missing);

@@ -1,5 +1,6 @@
 //! The objects callers see — log entries, metrics, errors, `refreshExpiring`'s result, the
-//! store's snapshots, `DEFAULT_RETRY_CONFIG`, what the token manager shows — and the
+//! store's snapshots, `DEFAULT_RETRY_CONFIG`, what the token manager shows (a `TokenData`
+//! shows itself, in pkg-template/tokens.js) — and the
 //! `RequestInit` of each attempt, built here through [`Value`], so that their shape (each name,
 //! which fields are present, what is frozen, that no token text is in them) is the core's and is
 //! tested natively. The boundary only hands them over.
@@ -9,7 +10,6 @@ use super::{Answer, Outgoing, Rejection, Value};
 use crate::error::IntegrationError;
 use crate::log::{LogEntry, Metric};
 use crate::retry::RetryConfig;
-use crate::time::EpochMs;
 use crate::tokens::TokenMap;
 
 /// An object being built: its fields in the order set, an absent one left out (so that
@@ -139,20 +139,6 @@ pub fn retry_config<V: Value>(config: &RetryConfig) -> V {
         .number("maxRetryAfter", Some(config.max_retry_after))
         .0
         .frozen()
-}
-
-/// A stored token as its `toJSON()` shows it: no token text.
-pub fn token_json<V: Value>(
-    (provider, account_id): (V, V),
-    expires_at: EpochMs,
-    has_refresh_token: bool,
-) -> V {
-    Record::new()
-        .with("provider", provider)
-        .with("accountId", account_id)
-        .with("expiresAt", V::timestamp(expires_at))
-        .with("hasRefreshToken", V::boolean(has_refresh_token))
-        .0
 }
 
 /// The token map's providers, sorted.
@@ -338,14 +324,6 @@ mod tests {
         assert_eq!(
             *shown.0,
             json!({ "size": 2.0, "providers": ["instagram", "tiktok"] })
-        );
-        let entry: J = token_json((J::string("tiktok"), J::string("a")), 0, true);
-        assert_eq!(
-            *entry.0,
-            json!({
-                "provider": "tiktok", "accountId": "a",
-                "expiresAt": "1970-01-01T00:00:00.000Z", "hasRefreshToken": true,
-            })
         );
     }
 

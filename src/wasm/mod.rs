@@ -19,7 +19,7 @@ pub use guards::{
     is_api_response_guard, is_integration_data, is_integration_status_response,
     is_multi_account_provider, parse_integration_status,
 };
-pub use tokens::{MultiAccountTokenManager, TokenData};
+pub use tokens::MultiAccountTokenManager;
 
 use crate::json::{JsonKind, JsonView};
 use crate::time::EpochMs;

@@ -1,11 +1,10 @@
-//! `MultiAccountTokenManager` and `TokenData`: the seed's API over the core's `TokenMap`. Token
-//! text leaves only through the `accessToken`/`refreshToken` getters: `toJSON()`, `String()` and
-//! `console.log` of the manager or of an entry show none.
+//! `MultiAccountTokenManager`: the seed's API over the core's `TokenMap`. Token text leaves only
+//! as the parts of an entry that `TokenData` (pkg-template/tokens.js) keeps off its own
+//! properties: `toJSON()`, `String()` and `console.log` of the manager or of an entry show none.
 
 use super::errors::invalid_input;
-use super::{array, new_array, new_object, now, push, well_formed, Date};
-use crate::client::{objects, Value};
-use crate::time::EpochMs;
+use super::{array, new_array, new_object, now, push, well_formed};
+use crate::client::objects;
 use crate::tokens::{read_token, window, TokenEntry, TokenMap};
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
@@ -50,71 +49,6 @@ fn number_arg(value: &JsValue, problem: &str) -> Result<Option<f64>, JsValue> {
     }
 }
 
-/// A stored token, as `getToken` returns it. Its `expiresAt` is a fresh `Date` on every read;
-/// `toJSON()` and `String()` leave the token text out.
-///
-/// The texts are JS strings, made once when the entry is read: a `TokenData` holds about 40 bytes
-/// of wasm memory until its wrapper is collected, not copies of the four texts (BENCHMARKS.md,
-/// memory), and reading a field is no copy out of wasm.
-#[wasm_bindgen]
-pub struct TokenData {
-    provider: JsValue,
-    account_id: JsValue,
-    access_token: JsValue,
-    /// `undefined` when there is none.
-    refresh_token: JsValue,
-    expires_at: EpochMs,
-}
-
-#[wasm_bindgen]
-impl TokenData {
-    /// The provider.
-    #[wasm_bindgen(getter, unchecked_return_type = "Provider")]
-    pub fn provider(&self) -> JsValue {
-        self.provider.clone()
-    }
-
-    /// The account.
-    #[wasm_bindgen(getter, js_name = accountId, unchecked_return_type = "string")]
-    pub fn account_id(&self) -> JsValue {
-        self.account_id.clone()
-    }
-
-    /// The access token.
-    #[wasm_bindgen(getter, js_name = accessToken, unchecked_return_type = "string")]
-    pub fn access_token(&self) -> JsValue {
-        self.access_token.clone()
-    }
-
-    /// The refresh token, if there is one.
-    #[wasm_bindgen(getter, js_name = refreshToken, unchecked_return_type = "string | undefined")]
-    pub fn refresh_token(&self) -> JsValue {
-        self.refresh_token.clone()
-    }
-
-    /// When the access token expires (a copy: changing it changes nothing stored).
-    #[wasm_bindgen(getter, js_name = expiresAt, unchecked_return_type = "Date")]
-    pub fn expires_at(&self) -> JsValue {
-        Date::new(self.expires_at as f64).into()
-    }
-
-    /// The entry without its token text.
-    #[wasm_bindgen(js_name = toJSON, unchecked_return_type = "{ provider: Provider; accountId: string; expiresAt: string; hasRefreshToken: boolean }")]
-    pub fn to_json(&self) -> JsValue {
-        let pair = (self.provider.clone(), self.account_id.clone());
-        objects::token_json(pair, self.expires_at, !self.refresh_token.is_undefined())
-    }
-
-    /// `TokenData(provider/accountId, expires <RFC 3339>)`, without token text.
-    #[wasm_bindgen(js_name = toString, unchecked_return_type = "string")]
-    pub fn to_string_js(&self) -> JsValue {
-        let expires = JsValue::timestamp(self.expires_at);
-        // Both are strings: `key` checked them before the entry was read.
-        let (p, a) = (&self.provider, &self.account_id);
-        concat("TokenData(", p, "/", a, ", expires ", &expires, ")")
-    }
-}
-
 /// Tokens of several accounts per provider, keyed by the exact (provider, accountId) pair.
 ///
 /// @example
@@ -150,17 +84,21 @@ impl MultiAccountTokenManager {
     }
 }
 
-fn view(provider: JsValue, account_id: JsValue, entry: &TokenEntry) -> TokenData {
-    TokenData {
+/// An entry as `TokenData` (pkg-template/tokens.js) is made of: `[provider, accountId,
+/// accessToken, refreshToken (or `undefined`), expiresAt (epoch ms)]`. The texts are JS strings
+/// made once, here; the caller's own strings for the pair (equal to the stored ones).
+fn view(provider: JsValue, account_id: JsValue, entry: &TokenEntry) -> JsValue {
+    let refresh = entry
+        .refresh_token
+        .as_deref()
+        .map_or(JsValue::UNDEFINED, JsValue::from);
+    array([
         provider,
         account_id,
-        access_token: entry.access_token.as_str().into(),
-        refresh_token: entry
-            .refresh_token
-            .as_deref()
-            .map_or(JsValue::UNDEFINED, JsValue::from),
-        expires_at: entry.expires_at,
-    }
+        entry.access_token.as_str().into(),
+        refresh,
+        (entry.expires_at as f64).into(),
+    ])
 }
 
 fn key(provider: &JsValue, account_id: &JsValue) -> Option<(String, String)> {
@@ -193,14 +131,14 @@ impl MultiAccountTokenManager {
         set.map_err(invalid_input)
     }
 
-    /// The token of one account, or `undefined`: what `getToken` (pkg-template/tokens.js) reads
-    /// when the pair is not in its cache.
+    /// The token of one account as `TokenData` is made of, or `undefined`: what `getToken`
+    /// (pkg-template/tokens.js) reads when the pair is not in its cache.
     #[wasm_bindgen(js_name = __getToken, skip_typescript)]
     pub fn get_token(
         &self,
         #[wasm_bindgen(unchecked_param_type = "Provider")] provider: JsValue,
         #[wasm_bindgen(js_name = accountId, unchecked_param_type = "string")] account_id: JsValue,
-    ) -> Option<TokenData> {
+    ) -> Option<JsValue> {
         let (p, a) = key(&provider, &account_id)?;
         let map = self.map.borrow();
         // The caller's strings are the entry's: equal to the stored ones, no copy out of wasm.
@@ -223,8 +161,9 @@ impl MultiAccountTokenManager {
         Ok(key.is_none_or(|(p, a)| map.is_expired(&p, &a, skew, now())))
     }
 
-    /// The tokens of one provider, ordered by account id.
-    #[wasm_bindgen(js_name = getProviderTokens, unchecked_return_type = "TokenData[]")]
+    /// The tokens of one provider, ordered by account id, as `TokenData` is made of: what
+    /// `getProviderTokens` (pkg-template/tokens.js) reads.
+    #[wasm_bindgen(js_name = __getProviderTokens, skip_typescript)]
     pub fn get_provider_tokens(
         &self,
         #[wasm_bindgen(unchecked_param_type = "Provider")] provider: JsValue,
@@ -236,7 +175,7 @@ impl MultiAccountTokenManager {
         // A JS array built here: no vector-of-objects ABI in the glue.
         array(
             map.provider_tokens(&name)
-                .map(|((_, a), e)| JsValue::from(view(provider.clone(), a.as_str().into(), e))),
+                .map(|((_, a), e)| view(provider.clone(), a.as_str().into(), e)),
         )
     }
 
