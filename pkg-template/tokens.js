@@ -54,6 +54,15 @@ export class TokenData {
   free() {}
 }
 
+// The manager as it prints: how many tokens, of which providers; no token text.
+MultiAccountTokenManager.prototype.toJSON = function toJSON() {
+  return { size: this.size, providers: this.providers() };
+};
+
+MultiAccountTokenManager.prototype.toString = function toString() {
+  return `MultiAccountTokenManager(${this.size} tokens)`;
+};
+
 const caches = new WeakMap();
 const { __getToken: read, __getProviderTokens: readProvider } = MultiAccountTokenManager.prototype;
 

@@ -107,6 +107,10 @@ export interface MultiAccountTokenManager {
     getToken(provider: Provider, accountId: string): TokenData | undefined;
     /** The tokens of one provider, ordered by account id. */
     getProviderTokens(provider: Provider): TokenData[];
+    /** `{ size, providers }`: no token text. */
+    toJSON(): { size: number; providers: Provider[] };
+    /** `MultiAccountTokenManager(n tokens)`. */
+    toString(): string;
     /**
      * The accounts whose token expires within `ms` from now (already expired ones included),
      * soonest first. Reads only those accounts, not every token.

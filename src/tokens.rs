@@ -290,12 +290,6 @@ impl TokenMap {
         self.slots.len()
     }
 
-    /// `MultiAccountTokenManager(n tokens)`: what `String()` of its manager shows.
-    pub fn describe(&self) -> String {
-        let count = crate::error::int_text(self.len() as i64);
-        ["MultiAccountTokenManager(", &count, " tokens)"].concat()
-    }
-
     /// Whether no pair has a token.
     pub fn is_empty(&self) -> bool {
         self.len() == 0

@@ -1,6 +1,6 @@
 //! The objects callers see — log entries, metrics, errors, `refreshExpiring`'s result, the
-//! store's snapshots, `DEFAULT_RETRY_CONFIG`, what the token manager shows (a `TokenData`
-//! shows itself, in pkg-template/tokens.js) — and the
+//! store's snapshots, `DEFAULT_RETRY_CONFIG`, the token manager's providers (the
+//! manager and its `TokenData` entries print themselves, in pkg-template/tokens.js) — and the
 //! `RequestInit` of each attempt, built here through [`Value`], so that their shape (each name,
 //! which fields are present, what is frozen, that no token text is in them) is the core's and is
 //! tested natively. The boundary only hands them over.
@@ -144,14 +144,6 @@ pub fn retry_config<V: Value>(config: &RetryConfig) -> V {
 /// The token map's providers, sorted.
 pub fn providers<V: Value>(tokens: &TokenMap) -> V {
     V::array(tokens.providers().into_iter().map(V::string).collect())
-}
-
-/// A token map as its manager's `toJSON()` shows it: how many, of which providers; no token text.
-pub fn tokens_json<V: Value>(tokens: &TokenMap) -> V {
-    Record::new()
-        .number("size", Some(tokens.len() as f64))
-        .with("providers", providers::<V>(tokens))
-        .0
 }
 
 /// The `RequestInit` of an attempt, but for its `signal`. `redirect: 'manual'`: a redirect comes
@@ -307,23 +299,6 @@ mod tests {
         assert_eq!(
             config.0["retryableStatusCodes"],
             json!([408.0, 429.0, 500.0, 502.0, 503.0, 504.0])
-        );
-    }
-
-    #[test]
-    fn a_token_map_and_its_entries_show_no_token_text() {
-        let mut map = TokenMap::new();
-        let entry = crate::tokens::TokenEntry {
-            access_token: "secret-a".into(),
-            refresh_token: Some("secret-r".into()),
-            expires_at: 0,
-        };
-        map.set("tiktok", "a", entry.clone()).unwrap();
-        map.set("instagram", "b", entry).unwrap();
-        let shown: J = tokens_json(&map);
-        assert_eq!(
-            *shown.0,
-            json!({ "size": 2.0, "providers": ["instagram", "tiktok"] })
         );
     }
 

@@ -235,18 +235,6 @@ impl MultiAccountTokenManager {
         Ok(array([texts.into(), parts]))
     }
 
-    /// `{ size, providers }`: no token text.
-    #[wasm_bindgen(js_name = toJSON, unchecked_return_type = "{ size: number; providers: Provider[] }")]
-    pub fn to_json(&self) -> JsValue {
-        objects::tokens_json(&self.map.borrow())
-    }
-
-    /// `MultiAccountTokenManager(n tokens)`.
-    #[wasm_bindgen(js_name = toString, unchecked_return_type = "string")]
-    pub fn to_string_js(&self) -> JsValue {
-        self.map.borrow().describe().into()
-    }
-
     /// Changes on every write to the map: `getToken`'s cache holds while it is the same.
     #[wasm_bindgen(js_name = __version, skip_typescript)]
     pub fn version(&self) -> u32 {
