@@ -183,10 +183,10 @@ extern "C" {
     /// The string, when `value` is one with no lone surrogate: one would come out of wasm
     /// changed (as U+FFFD), so it can never be stored.
     #[wasm_bindgen(js_name = wellFormed)]
-    pub(crate) fn well_formed(value: &JsValue) -> Option<String>;
+    fn well_formed_js(value: &JsValue) -> JsValue;
     /// A date's epoch milliseconds (`NaN` for what only looks like a date); `None` for others.
     #[wasm_bindgen(js_name = dateMs)]
-    fn date_ms(value: &JsValue) -> Option<f64>;
+    fn date_ms(value: &JsValue) -> JsValue;
     /// A plain copy of `value`'s own enumerable properties, or what reading them threw.
     #[wasm_bindgen(catch)]
     fn copy(value: &JsValue) -> Result<JsValue, JsValue>;
@@ -194,7 +194,7 @@ extern "C" {
     fn define(target: &JsValue, key: &str, value: &JsValue);
     /// A fresh uuid v4, from the platform's CSPRNG where there is one.
     #[wasm_bindgen(js_name = uuid)]
-    pub(crate) fn new_uuid() -> String;
+    fn uuid_js() -> JsValue;
     /// `new Class(fields)`, or without a class a plain `Error` of `fields` with the brand.
     pub(crate) fn make(class: &JsValue, fields: &JsValue) -> JsValue;
 }
@@ -248,7 +248,7 @@ impl JsonView for JsValue {
     }
 
     fn as_date_ms(&self) -> Option<f64> {
-        date_ms(self)
+        date_ms(self).as_f64()
     }
 
     fn as_str_within(&self, max: usize) -> Option<String> {
@@ -362,6 +362,17 @@ pub(crate) fn own_copy(value: &JsValue) -> JsValue {
 /// [`own_copy`], or the error that reading `value` threw.
 pub(crate) fn try_own_copy(value: &JsValue) -> Thrown {
     copy(value)
+}
+
+/// The string, when `value` is one with no lone surrogate (taken as a JS string and copied
+/// with the common `as_string`: one glue shim fewer than an `Option<String>` return).
+pub(crate) fn well_formed(value: &JsValue) -> Option<String> {
+    well_formed_js(value).as_string()
+}
+
+/// A fresh uuid v4, from the platform's CSPRNG where there is one.
+pub(crate) fn new_uuid() -> String {
+    uuid_js().as_string().unwrap_or_default()
 }
 
 /// `Date.now()`.
