@@ -80,11 +80,15 @@ export function invoke(f, value) {
   }
 }
 
-/** Calls `listener` when `signal` aborts; returns the function that stops that. Throws for what is not an `AbortSignal`. */
+/** Calls `listener` when `signal` aborts; returns the function that stops that, or `undefined` for what is not an `AbortSignal`. */
 export function listen(signal, listener) {
-  const remove = signal.removeEventListener.bind(signal, 'abort', listener);
-  signal.addEventListener('abort', listener);
-  return remove;
+  try {
+    const remove = signal.removeEventListener.bind(signal, 'abort', listener);
+    signal.addEventListener('abort', listener);
+    return remove;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Adds (or removes) the window's `focus` and `online` listeners and the document's `visibilitychange` one, in a page. */
@@ -92,9 +96,13 @@ export function windowEvents(add, focus, online, visibility) {
   const { document } = globalThis;
   if (document === undefined) return;
   const method = add ? 'addEventListener' : 'removeEventListener';
-  globalThis[method]('focus', focus);
-  globalThis[method]('online', online);
-  document[method]('visibilitychange', visibility);
+  try {
+    globalThis[method]('focus', focus);
+    globalThis[method]('online', online);
+    document[method]('visibilitychange', visibility);
+  } catch {
+    // a page without these events has nothing to revalidate on
+  }
 }
 
 /** Whether the page is hidden (never outside a page). */
@@ -112,12 +120,16 @@ export function log(logger, method, message, entry) {
   }
 }
 
-/** Asks `locks` (Web Locks) for the lock `name`, held while `granted`'s promise is pending; returns the controller that withdraws the request. */
+/** Asks `locks` (Web Locks) for the lock `name`, held while `granted`'s promise is pending; returns the controller that withdraws the request, or `undefined` when it could not ask. */
 export function lock(locks, name, granted) {
-  const withdraw = new AbortController();
-  // Withdrawn before it was granted, the request rejects: nobody waits for that.
-  Promise.resolve(locks.request(name, { signal: withdraw.signal }, granted)).catch(() => {});
-  return withdraw;
+  try {
+    const withdraw = new AbortController();
+    // Withdrawn before it was granted, the request rejects: nobody waits for that.
+    Promise.resolve(locks.request(name, { signal: withdraw.signal }, granted)).catch(() => {});
+    return withdraw;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Calls `held` when it is a function (a lock's release), else `held.abort()` (a controller's: a lock request withdrawn, an attempt aborted). */
@@ -135,9 +147,13 @@ export function bound(wake, kind, id) {
   return wake.bind(null, kind, id);
 }
 
-/** What `fetch` resolved with, before its body: its `Retry-After` and the promise of its text. Throws for what is not a `Response`. */
+/** What `fetch` resolved with, before its body: its `Retry-After` and the promise of its text; `undefined` for what is not a `Response`. */
 export function headAndText(response) {
-  return [response.headers.get('retry-after'), response.text()];
+  try {
+    return [response.headers.get('retry-after'), response.text()];
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -145,13 +161,17 @@ export function headAndText(response) {
  * message event, as `[locks, channel]`; `undefined` where the platform lacks either.
  */
 export function openTabs(name, onMessage) {
-  const locks = globalThis.navigator?.locks;
-  if (typeof locks?.request !== 'function' || typeof BroadcastChannel !== 'function') return undefined;
-  const channel = new BroadcastChannel(name);
-  channel.addEventListener('message', onMessage);
-  // Node keeps a process alive while a channel is open: this one must not.
-  channel.unref?.();
-  return [locks, channel];
+  try {
+    const locks = globalThis.navigator?.locks;
+    if (typeof locks?.request !== 'function') return undefined;
+    const channel = new BroadcastChannel(name);
+    channel.addEventListener('message', onMessage);
+    // Node keeps a process alive while a channel is open: this one must not.
+    channel.unref?.();
+    return [locks, channel];
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -164,10 +184,14 @@ export function make(Class, fields) {
   return Object.assign(new Error(message), { name: 'IntegrationError' }, rest, { [Symbol.for('integrations-client.IntegrationError')]: true });
 }
 
-/** `channel.postMessage(message)`; `channel.close()` when `message` is `undefined`. */
+/** `channel.postMessage(message)`; `channel.close()` when `message` is `undefined`. What they throw (a closed channel) is dropped. */
 export function post(channel, message) {
-  if (message === undefined) channel.close();
-  else channel.postMessage(message);
+  try {
+    if (message === undefined) channel.close();
+    else channel.postMessage(message);
+  } catch {
+    // nothing more to tell
+  }
 }
 
 /** `value` when it is a string without a lone surrogate (a copy into wasm would change one to U+FFFD). */
@@ -214,9 +238,13 @@ export function dateMs(value) {
   }
 }
 
-/** A new plain object with `value`'s own enumerable properties, each defined, not assigned: a `"__proto__"` key stays a key. Throws what reading `value` threw. */
+/** A new plain object with `value`'s own enumerable properties, each defined, not assigned: a `"__proto__"` key stays a key; `undefined` when they cannot be read. */
 export function copy(value) {
-  return Object.fromEntries(Object.entries(value));
+  try {
+    return Object.fromEntries(Object.entries(value));
+  } catch {
+    return undefined;
+  }
 }
 
 /** Defines `target[key] = value` (a `"__proto__"` key stays a key). */

@@ -312,7 +312,7 @@ pub fn fetch_with_retry(
         // Read once, here: the caller's object may throw or lie; every attempt sends this copy
         // (with its own signal).
         let init = match init.is_object() {
-            true => try_own_copy(&init).map_err(|_| "init could not be read")?,
+            true => try_own_copy(&init).ok_or("init could not be read")?,
             false => super::new_object(),
         };
         let signal = CallerSignal::read(&init).map_err(|_| "init.signal must be an AbortSignal")?;

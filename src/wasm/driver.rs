@@ -430,7 +430,7 @@ impl Driver {
 
     fn window_listeners(&self, add: bool) {
         let [focus, online, visibility] = &self.window;
-        let _ = window_events(add, focus, online, visibility);
+        window_events(add, focus, online, visibility);
     }
 
     // --- the snapshot --------------------------------------------------------------------

@@ -155,18 +155,13 @@ extern "C" {
     fn set_field(target: &JsValue, key: &str, value: &JsValue);
     /// `f(value)`; what it throws is dropped.
     pub(crate) fn invoke(f: &JsValue, value: &JsValue);
-    /// `listener` on `signal`'s abort; the function that takes it off, or what the signal threw.
-    #[wasm_bindgen(catch)]
-    pub(crate) fn listen(signal: &JsValue, listener: &JsValue) -> Result<JsValue, JsValue>;
+    /// `listener` on `signal`'s abort; the function that takes it off, or `undefined` when
+    /// `signal` is no `AbortSignal`.
+    pub(crate) fn listen(signal: &JsValue, listener: &JsValue) -> JsValue;
     /// The window's focus and online listeners and the document's visibilitychange one, added
     /// or removed (in a page).
-    #[wasm_bindgen(catch, js_name = windowEvents)]
-    pub(crate) fn window_events(
-        add: bool,
-        focus: &JsValue,
-        online: &JsValue,
-        visibility: &JsValue,
-    ) -> Result<(), JsValue>;
+    #[wasm_bindgen(js_name = windowEvents)]
+    pub(crate) fn window_events(add: bool, focus: &JsValue, online: &JsValue, visibility: &JsValue);
     /// Whether the page is hidden. (`catch` also keeps it a shim of the glue: an import the
     /// wasm took straight from this module would be a second import module, which the build's
     /// short names cannot have.)
@@ -174,9 +169,9 @@ extern "C" {
     pub(crate) fn hidden() -> Result<bool, JsValue>;
     /// `entry` to `logger`, or to `console[method](message, entry)` when it is `undefined`.
     pub(crate) fn log(logger: &JsValue, method: &str, message: &str, entry: &JsValue);
-    /// Asks Web Locks for the lock `name`; the controller that withdraws the request.
-    #[wasm_bindgen(catch)]
-    pub(crate) fn lock(locks: &JsValue, name: &str, granted: &JsValue) -> Result<JsValue, JsValue>;
+    /// Asks Web Locks for the lock `name`; the controller that withdraws the request, or
+    /// `undefined` when it could not ask.
+    pub(crate) fn lock(locks: &JsValue, name: &str, granted: &JsValue) -> JsValue;
     /// Calls `held` when it is a function (a lock's release), else `held.abort()` (a
     /// controller's): a lock let go, a lock request withdrawn, an attempt aborted.
     pub(crate) fn release(held: &JsValue);
@@ -187,9 +182,8 @@ extern "C" {
     /// A date's epoch milliseconds (`NaN` for what only looks like a date); `None` for others.
     #[wasm_bindgen(js_name = dateMs)]
     fn date_ms(value: &JsValue) -> JsValue;
-    /// A plain copy of `value`'s own enumerable properties, or what reading them threw.
-    #[wasm_bindgen(catch)]
-    fn copy(value: &JsValue) -> Result<JsValue, JsValue>;
+    /// A plain copy of `value`'s own enumerable properties; `undefined` when they cannot be read.
+    fn copy(value: &JsValue) -> JsValue;
     /// Defines `target[key] = value`.
     fn define(target: &JsValue, key: &str, value: &JsValue);
     /// A fresh uuid v4, from the platform's CSPRNG where there is one.
@@ -356,12 +350,12 @@ impl crate::client::Value for JsValue {
 /// `"__proto__"` key from a server stays a key and never becomes the copy's prototype. An
 /// object that cannot be read (a getter or proxy trap that throws) copies as an empty one.
 pub(crate) fn own_copy(value: &JsValue) -> JsValue {
-    try_own_copy(value).unwrap_or_else(|_| new_object())
+    try_own_copy(value).unwrap_or_else(new_object)
 }
 
-/// [`own_copy`], or the error that reading `value` threw.
-pub(crate) fn try_own_copy(value: &JsValue) -> Thrown {
-    copy(value)
+/// [`own_copy`], or `None` when reading `value` threw.
+pub(crate) fn try_own_copy(value: &JsValue) -> Option<JsValue> {
+    Some(copy(value)).filter(|copy| !copy.is_undefined())
 }
 
 /// The string, when `value` is one with no lone surrogate (taken as a JS string and copied

@@ -46,7 +46,9 @@ impl CallerSignal {
 
     /// Calls `listener` when the signal fires.
     pub fn listen(&self, listener: JsValue) -> Result<Listening, String> {
-        let remove = listen(&self.0, &listener).map_err(|_| Self::REFUSED)?;
+        let remove = Some(listen(&self.0, &listener))
+            .filter(|remove| !remove.is_undefined())
+            .ok_or(Self::REFUSED)?;
         Ok(Listening { remove })
     }
 }

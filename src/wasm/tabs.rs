@@ -20,7 +20,7 @@ impl Tabs {
     /// The platform's primitives, when both exist: `navigator.locks` and a new `BroadcastChannel`
     /// named `name`, which calls `on_message` with each message event.
     pub fn open(name: &str, on_message: &JsValue) -> Option<Self> {
-        let opened = open_tabs(name, on_message).ok()?;
+        let opened = open_tabs(name, on_message);
         if opened.is_undefined() {
             return None;
         }
@@ -34,7 +34,8 @@ impl Tabs {
     /// Asks for the lock `name` for `request`; `granted` is called with it, and the lock is held
     /// until the promise `granted` returns settles (`release`).
     pub fn lock(&self, request: u32, name: &str, granted: &JsValue) {
-        if let Ok(withdraw) = lock(&self.locks, name, granted) {
+        let withdraw = lock(&self.locks, name, granted);
+        if !withdraw.is_undefined() {
             self.asked.put(request, withdraw);
         }
     }
@@ -56,21 +57,20 @@ impl Tabs {
 
     /// Posts `message` to the other tabs.
     pub fn post(&self, message: &JsValue) {
-        let _ = post(&self.channel, message);
+        post(&self.channel, message);
     }
 
     /// Closes the channel (`dispose()`).
     pub fn close(&self) {
-        let _ = post(&self.channel, &JsValue::UNDEFINED);
+        post(&self.channel, &JsValue::UNDEFINED);
     }
 }
 
 #[wasm_bindgen(module = "/pkg-template/boundary.js")]
 extern "C" {
     /// `[navigator.locks, a new BroadcastChannel(name)]` calling `on_message`, or `undefined`.
-    #[wasm_bindgen(catch, js_name = openTabs)]
-    fn open_tabs(name: &str, on_message: &JsValue) -> Result<JsValue, JsValue>;
-    /// `channel.postMessage(message)`, or `channel.close()` for `undefined`; what it threw.
-    #[wasm_bindgen(catch)]
-    fn post(channel: &JsValue, message: &JsValue) -> Result<(), JsValue>;
+    #[wasm_bindgen(js_name = openTabs)]
+    fn open_tabs(name: &str, on_message: &JsValue) -> JsValue;
+    /// `channel.postMessage(message)`, or `channel.close()` for `undefined`.
+    fn post(channel: &JsValue, message: &JsValue);
 }

@@ -39,7 +39,9 @@ impl Transport {
 /// of its text; `Err` when it is not a `Response`.
 pub(crate) fn read_response(response: &JsValue) -> Result<(Response<JsValue>, JsValue), JsValue> {
     const NOT_A_RESPONSE: &str = "fetch resolved with something that is not a Response";
-    let parts = head_and_text(response).map_err(|_| NOT_A_RESPONSE)?;
+    let parts = Some(head_and_text(response))
+        .filter(|parts| !parts.is_undefined())
+        .ok_or(NOT_A_RESPONSE)?;
     let retry_after = parts.index(0).and_then(|value| value.as_string());
     let head = Response::head(response, retry_after).ok_or(NOT_A_RESPONSE)?;
     Ok((head, parts.index(1).unwrap_or_default()))
@@ -47,7 +49,7 @@ pub(crate) fn read_response(response: &JsValue) -> Result<(Response<JsValue>, Js
 
 #[wasm_bindgen(module = "/pkg-template/boundary.js")]
 extern "C" {
-    /// `[retry-after header, response.text()]`, or what reading them threw.
-    #[wasm_bindgen(catch, js_name = headAndText)]
-    fn head_and_text(response: &JsValue) -> Result<JsValue, JsValue>;
+    /// `[retry-after header, response.text()]`, or `undefined` when they cannot be read.
+    #[wasm_bindgen(js_name = headAndText)]
+    fn head_and_text(response: &JsValue) -> JsValue;
 }
