@@ -25,9 +25,6 @@ use crate::json::{JsonKind, JsonView};
 use crate::time::EpochMs;
 use wasm_bindgen::prelude::*;
 
-/// What a JavaScript call returned, or what it threw.
-pub(crate) type Thrown<T = JsValue> = Result<T, JsValue>;
-
 // The platform's functions, declared here rather than taken from js-sys: each crate of
 // bindings links its whole surface (js-sys alone put ~2 KB of closure shims in the table).
 #[wasm_bindgen]
@@ -38,9 +35,6 @@ extern "C" {
     // js_sys::global() probes four.
     #[wasm_bindgen(thread_local_v2, js_name = globalThis)]
     static GLOBAL: JsValue;
-    /// `Reflect.get(target, index)`: an array's item without making a key for it.
-    #[wasm_bindgen(catch, js_namespace = Reflect, js_name = get)]
-    fn try_get_index(target: &JsValue, index: u32) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_namespace = Reflect, js_name = deleteProperty)]
     fn try_delete(target: &JsValue, key: &JsValue) -> Result<bool, JsValue>;
     /// `Object()`: a new empty object.
@@ -144,6 +138,9 @@ extern "C" {
     /// a symbol when the read threw.
     #[wasm_bindgen(js_name = read)]
     fn read_property(target: &JsValue, key: &JsValue) -> JsValue;
+    /// The same for an array's item, without making a key for it.
+    #[wasm_bindgen(js_name = read)]
+    fn read_index(target: &JsValue, index: u32) -> JsValue;
     /// The value's [`JsonKind`], as its number, in one crossing.
     #[wasm_bindgen(js_name = kind)]
     fn kind_of(value: &JsValue) -> u32;
@@ -207,14 +204,6 @@ pub(crate) fn read(target: &JsValue, key: &JsValue) -> Option<JsValue> {
     Some(read_property(target, key)).filter(|v| !v.is_undefined())
 }
 
-/// What a property read gave: `None` when `undefined`; what it threw, as a symbol.
-fn readable(got: Thrown) -> Option<JsValue> {
-    match got {
-        Ok(value) => Some(value).filter(|v| !v.is_undefined()),
-        Err(_) => Some(symbol_for("unreadable")),
-    }
-}
-
 impl JsonView for JsValue {
     fn kind(&self) -> JsonKind {
         match kind_of(self) {
@@ -265,7 +254,7 @@ impl JsonView for JsValue {
     }
 
     fn index(&self, index: usize) -> Option<Self> {
-        readable(try_get_index(self, index as u32))
+        Some(read_index(self, index as u32)).filter(|v| !v.is_undefined())
     }
 
     fn keys(&self) -> Vec<String> {
