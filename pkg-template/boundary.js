@@ -251,3 +251,48 @@ export function copy(value) {
 export function define(target, key, value) {
   Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
 }
+
+/** `new URL(text)`, or `undefined` for a text it does not parse. */
+export function url(text) {
+  try {
+    return new URL(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `new AbortController()`, or `undefined` on a platform without one. */
+export function controller() {
+  try {
+    return new AbortController();
+  } catch {
+    return undefined;
+  }
+}
+
+/** `JSON.parse(text)`, or `undefined` for what is not JSON. */
+export function parse(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `JSON.stringify(value)`, or `undefined` when it throws (a cycle, a BigInt, a getter). */
+export function text(value) {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `Object.keys(value)`, or `undefined` when they cannot be listed. */
+export function keys(value) {
+  try {
+    return Object.keys(value);
+  } catch {
+    return undefined;
+  }
+}

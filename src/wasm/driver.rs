@@ -77,10 +77,10 @@ impl Env for Js {
         new_uuid()
     }
     fn visible(&self) -> bool {
-        super::hidden() != Ok(true)
+        super::hidden().as_bool() != Some(true)
     }
     fn url_parses(&self, url: &str) -> bool {
-        super::Url::new(url).is_ok()
+        !super::url(url).is_undefined()
     }
 }
 
@@ -282,12 +282,13 @@ impl Driver {
     // --- requests ------------------------------------------------------------------------
 
     fn send(&self, attempt: u32) {
-        let Ok(controller) = super::AbortController::new() else {
+        let controller = super::controller();
+        if controller.is_undefined() {
             let detail = "AbortController is not available";
             return self.event(Event::NetworkError(attempt, detail));
-        };
-        let signal = controller.signal();
-        self.attempts.put(attempt, (controller.into(), None));
+        }
+        let signal = get(&controller, "signal").unwrap_or_default();
+        self.attempts.put(attempt, (controller, None));
         // Built under the core's borrow, sent after it: the caller's `fetch` may call the client.
         let built = self.read(|core| {
             let (url, init) = core.request_init(attempt)?;
@@ -334,7 +335,7 @@ impl Driver {
             let detail = "the response body did not read as text";
             return self.event(Event::NetworkError(attempt, detail));
         }
-        response.body = parse_json(text).ok();
+        response.body = Some(super::parse(text)).filter(|body| !body.is_undefined());
         self.event(Event::Response(attempt, response));
     }
 
@@ -439,11 +440,4 @@ impl Driver {
     pub fn snapshot(&self) -> JsValue {
         self.core.borrow_mut().snapshot()
     }
-}
-
-#[wasm_bindgen]
-extern "C" {
-    /// `JSON.parse` on a JS string, without copying it through wasm memory.
-    #[wasm_bindgen(catch, js_namespace = JSON, js_name = parse)]
-    fn parse_json(text: &JsValue) -> Result<JsValue, JsValue>;
 }

@@ -29,14 +29,13 @@ use wasm_bindgen::prelude::*;
 // bindings links its whole surface (js-sys alone put ~2 KB of closure shims in the table).
 #[wasm_bindgen]
 extern "C" {
-    #[wasm_bindgen(catch, js_namespace = Object, js_name = keys)]
-    fn try_object_keys(value: &JsValue) -> Result<JsValue, JsValue>;
     // `globalThis` (Node >= 12, every browser the package supports): one import, where
     // js_sys::global() probes four.
     #[wasm_bindgen(thread_local_v2, js_name = globalThis)]
     static GLOBAL: JsValue;
-    #[wasm_bindgen(catch, js_namespace = Reflect, js_name = deleteProperty)]
-    fn try_delete(target: &JsValue, key: &JsValue) -> Result<bool, JsValue>;
+    /// Deletes a property of an object the wasm has just made; that cannot throw.
+    #[wasm_bindgen(js_namespace = Reflect, js_name = deleteProperty)]
+    fn delete_property(target: &JsValue, key: &str) -> bool;
     /// `Object()`: a new empty object.
     #[wasm_bindgen(js_name = Object)]
     pub(crate) fn new_object() -> JsValue;
@@ -49,8 +48,6 @@ extern "C" {
     fn freeze(value: &JsValue) -> JsValue;
     #[wasm_bindgen(js_namespace = Object, js_name = is)]
     fn same(a: &JsValue, b: &JsValue) -> bool;
-    #[wasm_bindgen(catch, js_namespace = JSON, js_name = stringify)]
-    fn try_stringify(value: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_namespace = Symbol, js_name = for)]
     fn symbol_for(name: &str) -> JsValue;
     #[wasm_bindgen(js_namespace = Promise, js_name = resolve)]
@@ -68,18 +65,6 @@ extern "C" {
     fn now() -> f64;
     #[wasm_bindgen(method, js_name = toISOString)]
     pub(crate) fn to_iso_string(this: &Date) -> JsValue;
-    /// A `URL`.
-    #[wasm_bindgen(js_name = URL)]
-    pub(crate) type Url;
-    /// `new URL(text)`, or what it threw (a text it does not parse).
-    #[wasm_bindgen(catch, constructor, js_class = URL)]
-    pub(crate) fn new(text: &str) -> Result<Url, JsValue>;
-    pub(crate) type AbortController;
-    /// `new AbortController()`, or what it threw (a platform without one).
-    #[wasm_bindgen(catch, constructor)]
-    pub(crate) fn new() -> Result<AbortController, JsValue>;
-    #[wasm_bindgen(method, getter)]
-    pub(crate) fn signal(this: &AbortController) -> JsValue;
     /// `Function.prototype.call.call(function, this, a, b)`: what it returned, or threw.
     #[wasm_bindgen(catch, js_namespace = ["Function", "prototype", "call"], js_name = call)]
     pub(crate) fn call2(
@@ -159,11 +144,22 @@ extern "C" {
     /// or removed (in a page).
     #[wasm_bindgen(js_name = windowEvents)]
     pub(crate) fn window_events(add: bool, focus: &JsValue, online: &JsValue, visibility: &JsValue);
-    /// Whether the page is hidden. (`catch` also keeps it a shim of the glue: an import the
-    /// wasm took straight from this module would be a second import module, which the build's
-    /// short names cannot have.)
-    #[wasm_bindgen(catch)]
-    pub(crate) fn hidden() -> Result<bool, JsValue>;
+    /// Whether the page is hidden. (A JS value, not a `bool`: the glue then has a shim for it,
+    /// where an import the wasm took straight from this module would be a second import
+    /// module, which the build's short names cannot have.)
+    pub(crate) fn hidden() -> JsValue;
+    /// `new URL(text)`, or `undefined` for a text it does not parse.
+    pub(crate) fn url(text: &str) -> JsValue;
+    /// `new AbortController()`, or `undefined` on a platform without one.
+    pub(crate) fn controller() -> JsValue;
+    /// `JSON.parse(text)`, or `undefined` for what is not JSON.
+    pub(crate) fn parse(text: &JsValue) -> JsValue;
+    /// `JSON.stringify(value)`, or `undefined` when it throws.
+    #[wasm_bindgen(js_name = text)]
+    fn json_text(value: &JsValue) -> JsValue;
+    /// `Object.keys(value)`, or `undefined` when they cannot be listed.
+    #[wasm_bindgen(js_name = keys)]
+    fn object_keys(value: &JsValue) -> JsValue;
     /// `entry` to `logger`, or to `console[method](message, entry)` when it is `undefined`.
     pub(crate) fn log(logger: &JsValue, method: &str, message: &str, entry: &JsValue);
     /// Asks Web Locks for the lock `name`; the controller that withdraws the request, or
@@ -260,7 +256,7 @@ impl JsonView for JsValue {
     fn keys(&self) -> Vec<String> {
         // Every item of `Object.keys` is a string, so the first read that is not one is its end
         // (what could not be listed reads as a symbol: no keys).
-        let keys = try_object_keys(self).unwrap_or_default();
+        let keys = object_keys(self);
         (0..).map_while(|i| keys.index(i)?.as_string()).collect()
     }
 }
@@ -272,7 +268,7 @@ impl crate::client::Value for JsValue {
 
     /// `JSON.stringify`, kept as a JS string: two texts compare in one native call.
     fn text(&self) -> Option<Self> {
-        try_stringify(self).ok()
+        Some(json_text(self)).filter(|text| !text.is_undefined())
     }
 
     fn with(&self, key: &str, value: Self) -> Self {
@@ -283,7 +279,7 @@ impl crate::client::Value for JsValue {
 
     fn without(&self, key: &str) -> Self {
         let copy = own_copy(self);
-        let _ = try_delete(&copy, &key.into());
+        delete_property(&copy, key);
         copy
     }
 
