@@ -412,9 +412,9 @@ if (!valPass || !valBeatsZod || !valBeatsHand) {
   losses.push(`### Validation: ${valRows.map((r) => `${r.vsJson.toFixed(1)}×`).join(' / ')} JSON.parse, ${valRows.map((r) => `${r.vsHand.toFixed(1)}×`).join(' / ')} JS by hand, ${valRows.map((r) => `${r.vsZod.toFixed(1)}×`).join(' / ')} zod (${valRows.map((r) => n(r.accounts)).join(' / ')} accounts)
 
 The check reads the parsed JS value from wasm, field by field: **${perAccount.wasmToJs.toFixed(0)} wasm → JS calls per account** (${perAccount.imports.join(', ')}).
-Property names come from a small cache of JS strings, but every \`Reflect.get\` goes through wasm-bindgen's try/catch wrapper, every
-value's type is asked in separate calls (\`is_object\`, \`as_bool\`, \`as_f64\`, ...), and every string value (provider, ids, names,
-timestamps) is copied into wasm memory as UTF-8 (\`string_get\`) before it is checked. The rules themselves are cheap: the same rules written by hand in JS run in
+Property names come from a small cache of JS strings; each field is one read (\`pkg-template/boundary.js\`'s \`read\`), one test
+of what it gave for \`undefined\`, one call for its kind and one for its value, and every string value (provider, ids, names,
+timestamps) is copied into wasm memory as UTF-8 before it is checked. The rules themselves are cheap: the same rules written by hand in JS run in
 ${valRows.map((r) => ratio(r.hand.medianMs, r.json.medianMs)).join(' / ')} JSON.parse. Profile of \`isIntegrationStatusResponse\` on 1 000 parsed accounts:
 
 ${profileBlock('60 × the check on 1 000 accounts', validation.checkProfile)}`);
@@ -471,7 +471,7 @@ if (w.ours.gzip > aim) {
 }
 if (!reqPass || !beatsAxios || !valPass || !valBeatsZod) {
   suggestions.push(
-    'Crossings: ask a value\'s type in one call instead of up to five (`is_null`, `as_bool`, `as_f64`, `is_string`, `is_object`), and read several fields per call (an imported helper that returns the fields of an account as a small array); keep only the semantic checks (slug, RFC 3339, safe integer) on the strings that need them. Each costs some wasm bytes, which the weight budget has to allow.',
+    'Crossings: a value\'s kind, a property read and a bounded string are one call each now (`pkg-template/boundary.js`); what is left per account is a read, its `undefined` test, the kind, the value and a drop for each field. Fewer would take reading several fields per call (a helper that returns an account\'s fields as a small array), or checking the body\'s bytes in wasm (`src/tape`, issue 14: constant crossings, but +4.8 KB, which the 45 KB budget does not allow today). Keep only the semantic checks (slug, RFC 3339, safe integer) on the strings that need them.',
   );
 }
 if (getRatio > AIM.getVsMap || !memPass) {
