@@ -204,6 +204,47 @@ fn guards_never_throw_on_hostile_values() {
     }
 }
 
+/// A value's kind comes from one call into pkg-template/boundary.js, whose numbers must stay
+/// those `JsValue`'s `JsonView` maps to `JsonKind`; what cannot be read is `Other`, never an object.
+#[wasm_bindgen_test]
+fn a_values_kind_is_read_in_one_call_as_its_json_kind() {
+    use integrations_client::json::{JsonKind, JsonView};
+    let values = js_sys::eval(
+        "(() => { const revoked = Proxy.revocable({}, {}); revoked.revoke();
+          const trap = new Proxy({}, { getPrototypeOf() { throw new Error('trap'); } });
+          return [null, true, 1.5, NaN, 'x', [1], {}, Object.create(null), new Date(0), () => 1,
+            new (class Thing {})(), undefined, Symbol('s'), 10n, revoked.proxy, trap]; })()",
+    )
+    .expect("values")
+    .unchecked_into::<Array>();
+    let expected = [
+        JsonKind::Null,
+        JsonKind::Bool,
+        JsonKind::Number,
+        JsonKind::Number,
+        JsonKind::String,
+        JsonKind::Array,
+        JsonKind::PlainObject,
+        JsonKind::PlainObject,
+        JsonKind::OtherObject,
+        JsonKind::OtherObject,
+        JsonKind::OtherObject,
+        JsonKind::Other,
+        JsonKind::Other,
+        JsonKind::Other,
+        JsonKind::Other,
+        JsonKind::Other,
+    ];
+    assert_eq!(values.length() as usize, expected.len());
+    for (i, kind) in expected.into_iter().enumerate() {
+        assert_eq!(values.get(i as u32).kind(), kind, "value {i}");
+    }
+    // A getter that throws reads as a value of no JSON kind, never as absent.
+    let getter = js_sys::eval("({ get boom() { throw new Error('trap'); } })").expect("getter");
+    assert_eq!(getter.get("boom").map(|v| v.kind()), Some(JsonKind::Other));
+    assert!(getter.get("absent").is_none());
+}
+
 #[wasm_bindgen_test]
 async fn concurrent_status_calls_share_one_request_and_then_the_cache() {
     reset("[]").await;
