@@ -296,3 +296,21 @@ export function keys(value) {
     return undefined;
   }
 }
+
+/** `fetch(url, init)`, called on `globalThis` as the platform's `fetch` must be: its promise, rejected with what it threw. */
+export function fetchOn(fetch, url, init) {
+  try {
+    return fetch.call(globalThis, url, init);
+  } catch (why) {
+    return Promise.reject(why);
+  }
+}
+
+/** `target[name]()`, or `undefined` when that throws. */
+export function callMethod(target, name) {
+  try {
+    return target[name]();
+  } catch {
+    return undefined;
+  }
+}

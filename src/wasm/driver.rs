@@ -297,11 +297,7 @@ impl Driver {
         let Some((url, init)) = built else {
             return;
         };
-        let sent = self.transport.fetch(&url, &init);
-        match sent {
-            Ok(promise) => self.settled(&promise, RESPONSE, attempt),
-            Err(error) => drop(self.wake(NETWORK, attempt, error, JsValue::UNDEFINED)),
-        }
+        self.settled(&self.transport.fetch(&url, &init), RESPONSE, attempt);
     }
 
     /// `fetch` resolved: the status and headers now, the body when `text()` resolves.

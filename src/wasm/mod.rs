@@ -65,14 +65,6 @@ extern "C" {
     fn now() -> f64;
     #[wasm_bindgen(method, js_name = toISOString)]
     pub(crate) fn to_iso_string(this: &Date) -> JsValue;
-    /// `Function.prototype.call.call(function, this, a, b)`: what it returned, or threw.
-    #[wasm_bindgen(catch, js_namespace = ["Function", "prototype", "call"], js_name = call)]
-    pub(crate) fn call2(
-        function: &JsValue,
-        this: &JsValue,
-        a: &JsValue,
-        b: &JsValue,
-    ) -> Result<JsValue, JsValue>;
 }
 
 /// A new JS array of `items`.
@@ -148,6 +140,12 @@ extern "C" {
     /// where an import the wasm took straight from this module would be a second import
     /// module, which the build's short names cannot have.)
     pub(crate) fn hidden() -> JsValue;
+    /// `fetch(url, init)` on `globalThis`: its promise, rejected with what it threw.
+    #[wasm_bindgen(js_name = fetchOn)]
+    pub(crate) fn fetch_on(fetch: &JsValue, url: &JsValue, init: &JsValue) -> JsValue;
+    /// `target[name]()`, or `undefined` when that throws.
+    #[wasm_bindgen(js_name = callMethod)]
+    pub(crate) fn call_method(target: &JsValue, name: &str) -> JsValue;
     /// `new URL(text)`, or `undefined` for a text it does not parse.
     pub(crate) fn url(text: &str) -> JsValue;
     /// `new AbortController()`, or `undefined` on a platform without one.

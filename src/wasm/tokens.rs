@@ -29,9 +29,7 @@ thread_local! {
 
 /// The map behind a `MultiAccountTokenManager` of this copy of the package, if `value` is one.
 pub(crate) fn shared_map(value: &JsValue) -> Option<Rc<RefCell<TokenMap>>> {
-    let method = super::get(value, "__handle")?;
-    let none = JsValue::UNDEFINED;
-    let handle = super::call2(&method, value, &none, &none).ok()?;
+    let handle = super::call_method(value, "__handle");
     REGISTRY.with(|r| {
         r.borrow()
             .iter()

@@ -18,9 +18,9 @@ pub(crate) struct Transport {
 }
 
 impl Transport {
-    /// Calls `fetch` for one attempt: its promise, or what it threw.
-    pub fn fetch(&self, url: &JsValue, init: &JsValue) -> Result<JsValue, JsValue> {
-        super::call2(&self.fetch, &super::global(), url, init)
+    /// Calls `fetch` for one attempt: its promise (rejected with what it threw).
+    pub fn fetch(&self, url: &JsValue, init: &JsValue) -> JsValue {
+        super::fetch_on(&self.fetch, url, init)
     }
 
     /// The `RequestInit` of one attempt: the core's (`Client::request_init`), or for
