@@ -314,3 +314,8 @@ export function callMethod(target, name) {
     return undefined;
   }
 }
+
+/** `new Date(ms).toISOString()`: a timestamp as the platform writes it. */
+export function isoTime(ms) {
+  return new Date(ms).toISOString();
+}

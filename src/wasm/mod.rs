@@ -57,14 +57,9 @@ extern "C" {
     /// A uniform draw in `[0, 1)`.
     #[wasm_bindgen(js_namespace = Math, js_name = random)]
     pub(crate) fn random() -> f64;
-    /// A `Date` (its type for `instanceof`), made of epoch milliseconds.
-    pub(crate) type Date;
-    #[wasm_bindgen(constructor)]
-    pub(crate) fn new(ms: f64) -> Date;
-    #[wasm_bindgen(static_method_of = Date)]
-    fn now() -> f64;
-    #[wasm_bindgen(method, js_name = toISOString)]
-    pub(crate) fn to_iso_string(this: &Date) -> JsValue;
+    /// `Date.now()`.
+    #[wasm_bindgen(js_namespace = Date, js_name = now)]
+    fn date_now() -> f64;
 }
 
 /// A new JS array of `items`.
@@ -150,6 +145,9 @@ extern "C" {
     pub(crate) fn url(text: &str) -> JsValue;
     /// `new AbortController()`, or `undefined` on a platform without one.
     pub(crate) fn controller() -> JsValue;
+    /// `new Date(ms).toISOString()`: a timestamp as the platform writes it.
+    #[wasm_bindgen(js_name = isoTime)]
+    fn iso_time(ms: f64) -> JsValue;
     /// `JSON.parse(text)`, or `undefined` for what is not JSON.
     pub(crate) fn parse(text: &JsValue) -> JsValue;
     /// `JSON.stringify(value)`, or `undefined` when it throws.
@@ -321,7 +319,7 @@ impl crate::client::Value for JsValue {
     }
 
     fn timestamp(ms: EpochMs) -> Self {
-        Date::new(ms as f64).to_iso_string()
+        iso_time(ms as f64)
     }
 
     fn error(fields: Self) -> Self {
@@ -354,5 +352,5 @@ pub(crate) fn new_uuid() -> String {
 
 /// `Date.now()`.
 pub(crate) fn now() -> i64 {
-    Date::now() as i64
+    date_now() as i64
 }
