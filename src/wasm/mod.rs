@@ -50,8 +50,6 @@ extern "C" {
     fn same(a: &JsValue, b: &JsValue) -> bool;
     #[wasm_bindgen(js_namespace = Symbol, js_name = for)]
     fn symbol_for(name: &str) -> JsValue;
-    #[wasm_bindgen(js_namespace = Promise, js_name = resolve)]
-    pub(crate) fn resolved(value: &JsValue) -> JsValue;
     #[wasm_bindgen(js_namespace = Promise, js_name = reject)]
     pub(crate) fn rejected(value: &JsValue) -> JsValue;
     /// A uniform draw in `[0, 1)`.
