@@ -10,15 +10,6 @@ use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 
-#[wasm_bindgen]
-extern "C" {
-    /// `String.prototype.concat.call(...)`: the texts joined in JavaScript, none copied out of
-    /// wasm.
-    #[wasm_bindgen(js_namespace = ["String", "prototype", "concat"], js_name = call)]
-    fn concat(a: &str, b: &JsValue, c: &str, d: &JsValue, e: &str, f: &JsValue, g: &str)
-        -> JsValue;
-}
-
 thread_local! {
     /// The maps of live managers, so that a client given a manager in its options shares it,
     /// each under an object of its own that only its manager hands out: another copy of the
