@@ -1,6 +1,9 @@
-// The driver's platform calls that would otherwise cross the wasm boundary once per argument
-// (src/wasm/driver.rs). `wake(kind, id, value, more)` is the driver's one callback into Rust.
-// Effects only: no rule about the integrations API lives here (STYLE.md).
+// The platform calls of the wasm boundary (src/wasm/), each made in one crossing where wasm alone
+// would need a chain of generic ones (Reflect.get, typeof tests, argument arrays for
+// Reflect.apply, Function.prototype.bind), and answering `undefined` where the platform throws,
+// so that the glue needs no catch wrapper. wasm-bindgen imports this file as a module snippet.
+// `wake(kind, id, value, more)` is the driver's one callback into Rust (src/wasm/driver.rs).
+// Conversions and effects only: no rule about the integrations API lives here (STYLE.md).
 
 /** A promise whose executor hands its functions to `wake(kind, id, resolve, reject)`. */
 export function promise(wake, kind, id) {
