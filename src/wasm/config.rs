@@ -78,7 +78,7 @@ pub(crate) fn read_client(options: &JsValue) -> Result<Read, OptionError> {
 /// `baseUrl` as the platform's URL parser reads it: a reader of its parts (`protocol`, ...), or
 /// `None` when it refuses it.
 fn url_part(base_url: &str) -> Option<impl Fn(&str) -> String> {
-    let url = Some(super::url(base_url)).filter(|url| !url.is_undefined())?;
+    let url = super::defined(super::url(base_url))?;
     // The parts as properties: one generic read, where Url's typed getters are an import each.
     Some(move |name: &str| {
         get(&url, name)

@@ -55,9 +55,8 @@ extern "C" {
     fn promise(wake: &JsValue, kind: u32, id: u32) -> JsValue;
     /// `wake(kind, id, value)` when `value` resolves, `wake(failed, id, why)` when it rejects.
     fn settled(value: &JsValue, wake: &JsValue, kind: u32, failed: u32, id: u32);
-    /// `wake` bound to `kind` and `id`.
-    #[wasm_bindgen(js_name = bound)]
-    fn bind_wake(wake: &JsValue, kind: u32, id: u32) -> JsValue;
+    /// `wake` bound to `kind` and `id`: a callback with no Rust closure of its own.
+    fn bound(wake: &JsValue, kind: u32, id: u32) -> JsValue;
 }
 
 /// The platform as the core reads it.
@@ -82,11 +81,6 @@ impl Env for Js {
     fn url_parses(&self, url: &str) -> bool {
         !super::url(url).is_undefined()
     }
-}
-
-/// `wake` bound to `kind` and `id`.
-fn bound(wake: &JsValue, kind: u32, id: u32) -> JsValue {
-    bind_wake(wake, kind, id)
 }
 
 /// An attempt in flight: its controller, and its response while the body is read.
@@ -282,11 +276,10 @@ impl Driver {
     // --- requests ------------------------------------------------------------------------
 
     fn send(&self, attempt: u32) {
-        let controller = super::controller();
-        if controller.is_undefined() {
+        let Some(controller) = super::defined(super::controller()) else {
             let detail = "AbortController is not available";
             return self.event(Event::NetworkError(attempt, detail));
-        }
+        };
         let signal = get(&controller, "signal").unwrap_or_default();
         self.attempts.put(attempt, (controller, None));
         // Built under the core's borrow, sent after it: the caller's `fetch` may call the client.
@@ -331,7 +324,7 @@ impl Driver {
             let detail = "the response body did not read as text";
             return self.event(Event::NetworkError(attempt, detail));
         }
-        response.body = Some(super::parse(text)).filter(|body| !body.is_undefined());
+        response.body = super::defined(super::parse(text));
         self.event(Event::Response(attempt, response));
     }
 

@@ -180,6 +180,12 @@ extern "C" {
     pub(crate) fn make(class: &JsValue, fields: &JsValue) -> JsValue;
 }
 
+/// What a boundary.js helper answered: `None` for `undefined` (absent, or what the platform
+/// refused). `config::given` is the same test for a borrowed argument.
+pub(crate) fn defined(value: JsValue) -> Option<JsValue> {
+    (!value.is_undefined()).then_some(value)
+}
+
 /// Reads a property: `None` when absent or `undefined`. A throwing getter or proxy trap reads as
 /// a symbol, which every type check refuses, so that a value that cannot be read is never taken
 /// for one that is absent.
@@ -191,7 +197,7 @@ pub(crate) fn get(target: &JsValue, name: &str) -> Option<JsValue> {
 /// `target[key]`: `None` when `undefined` or when `target` is not an object; what throws reads
 /// as a symbol.
 pub(crate) fn read(target: &JsValue, key: &JsValue) -> Option<JsValue> {
-    Some(read_property(target, key)).filter(|v| !v.is_undefined())
+    defined(read_property(target, key))
 }
 
 impl JsonView for JsValue {
@@ -244,12 +250,12 @@ impl JsonView for JsValue {
     }
 
     fn index(&self, index: usize) -> Option<Self> {
-        Some(read_index(self, index as u32)).filter(|v| !v.is_undefined())
+        defined(read_index(self, index as u32))
     }
 
     fn keys(&self) -> Vec<String> {
         // Every item of `Object.keys` is a string, so the first read that is not one is its end
-        // (what could not be listed reads as a symbol: no keys).
+        // (what could not be listed is `undefined`: no keys).
         let keys = object_keys(self);
         (0..).map_while(|i| keys.index(i)?.as_string()).collect()
     }
@@ -262,7 +268,7 @@ impl crate::client::Value for JsValue {
 
     /// `JSON.stringify`, kept as a JS string: two texts compare in one native call.
     fn text(&self) -> Option<Self> {
-        Some(json_text(self)).filter(|text| !text.is_undefined())
+        defined(json_text(self))
     }
 
     fn with(&self, key: &str, value: Self) -> Self {
@@ -334,7 +340,7 @@ pub(crate) fn own_copy(value: &JsValue) -> JsValue {
 
 /// [`own_copy`], or `None` when reading `value` threw.
 pub(crate) fn try_own_copy(value: &JsValue) -> Option<JsValue> {
-    Some(copy(value)).filter(|copy| !copy.is_undefined())
+    defined(copy(value))
 }
 
 /// The string, when `value` is one with no lone surrogate (taken as a JS string and copied

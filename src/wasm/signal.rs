@@ -1,13 +1,13 @@
 //! A caller's `AbortSignal`: read defensively, listened to with a function the driver binds, and
 //! left clean when the call settles.
 
-use super::{get, invoke, listen};
+use super::{defined, get, invoke, listen};
 use wasm_bindgen::prelude::*;
 
 /// A caller's `AbortSignal`. It is the caller's object, so it may throw or lie: it is only ever
-/// read through `Reflect.get` and called through `Function.prototype.call`, and one that cannot
-/// be read is refused (`invalid_input`) before anything starts. `undefined` when the call has
-/// none.
+/// read and called through pkg-template/boundary.js's `read` and `listen`, which answer what
+/// throws instead of throwing, and one that cannot be read is refused (`invalid_input`) before
+/// anything starts. `undefined` when the call has none.
 pub(crate) struct CallerSignal(JsValue);
 
 /// A listener on a caller's signal, and `removeEventListener` bound to take it off again
@@ -46,9 +46,7 @@ impl CallerSignal {
 
     /// Calls `listener` when the signal fires.
     pub fn listen(&self, listener: JsValue) -> Result<Listening, String> {
-        let remove = Some(listen(&self.0, &listener))
-            .filter(|remove| !remove.is_undefined())
-            .ok_or(Self::REFUSED)?;
+        let remove = defined(listen(&self.0, &listener)).ok_or(Self::REFUSED)?;
         Ok(Listening { remove })
     }
 }

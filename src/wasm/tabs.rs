@@ -20,10 +20,7 @@ impl Tabs {
     /// The platform's primitives, when both exist: `navigator.locks` and a new `BroadcastChannel`
     /// named `name`, which calls `on_message` with each message event.
     pub fn open(name: &str, on_message: &JsValue) -> Option<Self> {
-        let opened = open_tabs(name, on_message);
-        if opened.is_undefined() {
-            return None;
-        }
+        let opened = super::defined(open_tabs(name, on_message))?;
         Some(Self {
             locks: opened.index(0)?,
             channel: opened.index(1)?,
@@ -34,8 +31,7 @@ impl Tabs {
     /// Asks for the lock `name` for `request`; `granted` is called with it, and the lock is held
     /// until the promise `granted` returns settles (`release`).
     pub fn lock(&self, request: u32, name: &str, granted: &JsValue) {
-        let withdraw = lock(&self.locks, name, granted);
-        if !withdraw.is_undefined() {
+        if let Some(withdraw) = super::defined(lock(&self.locks, name, granted)) {
             self.asked.put(request, withdraw);
         }
     }

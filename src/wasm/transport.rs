@@ -39,9 +39,7 @@ impl Transport {
 /// of its text; `Err` when it is not a `Response`.
 pub(crate) fn read_response(response: &JsValue) -> Result<(Response<JsValue>, JsValue), JsValue> {
     const NOT_A_RESPONSE: &str = "fetch resolved with something that is not a Response";
-    let parts = Some(head_and_text(response))
-        .filter(|parts| !parts.is_undefined())
-        .ok_or(NOT_A_RESPONSE)?;
+    let parts = super::defined(head_and_text(response)).ok_or(NOT_A_RESPONSE)?;
     let retry_after = parts.index(0).and_then(|value| value.as_string());
     let head = Response::head(response, retry_after).ok_or(NOT_A_RESPONSE)?;
     Ok((head, parts.index(1).unwrap_or_default()))
