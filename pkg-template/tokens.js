@@ -1,7 +1,9 @@
-// `getToken` at the speed of a JavaScript `Map`: the wasm's answers, kept per manager while the
-// map's version (changed by every write in wasm, the client's own included) is the same. The map
-// in wasm stays the one source of truth; nothing here decides what a token or a key is: a pair
-// the cache does not hold is asked of the wasm, and only its answers are kept.
+// The token manager's reads as JavaScript objects: `TokenData` (made of what the wasm read), the
+// manager's print forms, and `getToken` at the speed of a JavaScript `Map`: the wasm's answers,
+// kept per manager while the map's version (changed by every write in wasm, the client's own
+// included) is the same. The map in wasm stays the one source of truth; nothing here decides what
+// a token or a key is: a pair the cache does not hold is asked of the wasm, and only its answers
+// are kept.
 import { MultiAccountTokenManager } from './integrations_client.js';
 
 // Each entry's parts, as the wasm read them (`[provider, accountId, accessToken, refreshToken,
