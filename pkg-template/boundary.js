@@ -282,6 +282,18 @@ export function parse(text) {
   }
 }
 
+/**
+ * `text` encoded as UTF-8 into wasm `memory` at `at`, `room` bytes there: the bytes written when
+ * the whole text fit, else minus its length in UTF-16 units (room enough for an ASCII text; three
+ * bytes per unit hold any); `undefined` for what is not a string. The slim wasm's copy of a
+ * response's text (src/wasm/transport.rs).
+ */
+export function encodeInto(text, memory, at, room) {
+  if (typeof text !== 'string') return undefined;
+  const { read, written } = new TextEncoder().encodeInto(text, new Uint8Array(memory.buffer, at, room));
+  return read === text.length ? written : -text.length;
+}
+
 /** `JSON.stringify(value)`, or `undefined` when it throws (a cycle, a BigInt, a getter). */
 export function text(value) {
   try {

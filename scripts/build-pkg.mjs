@@ -50,42 +50,55 @@ const run = (cmd, args, env = {}) => execFileSync(cmd, args, { cwd: root, stdio:
 //    README, "Size", has the numbers.
 const toolchain = readFileSync(join(root, 'scripts', 'pkg-toolchain'), 'utf8').trim();
 const wasmTarget = join(root, 'target', 'pkg-wasm');
-run(
-  'cargo',
-  [`+${toolchain}`, 'rustc', '--lib', '--release', '--target', 'wasm32-unknown-unknown', '--crate-type', 'cdylib', '-Zbuild-std=std,panic_abort'],
-  {
-    CARGO_TARGET_DIR: wasmTarget,
-    RUSTFLAGS: '-Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none -Ctarget-feature=-reference-types -Cllvm-args=-inline-threshold=8',
-  },
-);
-const rawWasm = join(wasmTarget, 'wasm32-unknown-unknown', 'release', 'integrations_client.wasm');
 
-// 2. The glue.
-rmSync(build, { recursive: true, force: true });
-mkdirSync(build, { recursive: true });
-run('wasm-bindgen', ['--target', 'web', '--out-dir', build, '--out-name', 'integrations_client', rawWasm]);
+/**
+ * Steps 1 to 3 for one wasm: built with `features`, its glue written to `dir`, optimised there.
+ * The default entry's wasm has none; the slim entry's has `bytes` (a response's checks run on
+ * its text in wasm memory: Cargo.toml, README "Slim entry"), which the default entry's budget
+ * cannot hold.
+ */
+function buildWasm(features, dir, flags = process.env.SLIM_FLAGS && features.length ? process.env.SLIM_FLAGS : '-Cllvm-args=-inline-threshold=8') {
+  run(
+    'cargo',
+    [`+${toolchain}`, 'rustc', '--lib', '--release', '--target', 'wasm32-unknown-unknown', '--crate-type', 'cdylib', '-Zbuild-std=std,panic_abort', ...features.flatMap((f) => ['--features', f])],
+    {
+      CARGO_TARGET_DIR: wasmTarget,
+      RUSTFLAGS: '-Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none -Ctarget-feature=-reference-types ' + flags,
+    },
+  );
+  const rawWasm = join(wasmTarget, 'wasm32-unknown-unknown', 'release', 'integrations_client.wasm');
 
-// 3. Optimise once; wasm-opt reads the features from the target_features section, then strips it.
-//    It also shortens every import and export name (wasm-bindgen's carry hashes, 16 hex digits
-//    that gzip cannot shrink; -2.4 KB gzip in the wasm, more in the glue) and prints the mapping,
-//    which esbuild then applies to the glue's property names (step 4).
-const wasmPath = join(build, 'integrations_client_bg.wasm');
-const renames = JSON.parse(
-  execFileSync(
-    join(bin, 'wasm-opt'),
-    // -Oz twice: the second round finds 30 more bytes after the first's inlining.
-    // --low-memory-unused: a constant added to a pointer may move into the load's or store's
-    // offset, which differs only when the sum wraps past 2^32 to an address below 1 KB. The stack
-    // comes first and grows down from 1 MB (data above it), so that is only reachable 1,023 KB
-    // deep, past any recursion here (nesting is capped); -146 B gzip (README, "Size").
-    // --generate-global-effects (what each function may touch, for the passes after it), --rse
-    // (redundant local sets) and --optimize-added-constants-propagate: -85 B gzip.
-    ['--minify-imports-and-exports-and-modules', '--low-memory-unused', '--generate-global-effects', '--rse', '--optimize-added-constants-propagate', '-Oz', '-Oz', '--strip-debug', '--strip-producers', '--strip-target-features', wasmPath, '-o', wasmPath],
-    { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
-  ),
-);
-const wasm = readFileSync(wasmPath);
-const shortNames = mangleCache(renames, WebAssembly.Module.imports(new WebAssembly.Module(wasm)));
+  // 2. The glue.
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  run('wasm-bindgen', ['--target', 'web', '--out-dir', dir, '--out-name', 'integrations_client', rawWasm]);
+
+  // 3. Optimise once; wasm-opt reads the features from the target_features section, then strips it.
+  //    It also shortens every import and export name (wasm-bindgen's carry hashes, 16 hex digits
+  //    that gzip cannot shrink; -2.4 KB gzip in the wasm, more in the glue) and prints the mapping,
+  //    which esbuild then applies to the glue's property names (step 4).
+  const wasmPath = join(dir, 'integrations_client_bg.wasm');
+  const renames = JSON.parse(
+    execFileSync(
+      join(bin, 'wasm-opt'),
+      // -Oz twice: the second round finds 30 more bytes after the first's inlining.
+      // --low-memory-unused: a constant added to a pointer may move into the load's or store's
+      // offset, which differs only when the sum wraps past 2^32 to an address below 1 KB. The stack
+      // comes first and grows down from 1 MB (data above it), so that is only reachable 1,023 KB
+      // deep, past any recursion here (nesting is capped); -146 B gzip (README, "Size").
+      // --generate-global-effects (what each function may touch, for the passes after it), --rse
+      // (redundant local sets) and --optimize-added-constants-propagate: -85 B gzip.
+      ['--minify-imports-and-exports-and-modules', '--low-memory-unused', '--generate-global-effects', '--rse', '--optimize-added-constants-propagate', '-Oz', '-Oz', '--strip-debug', '--strip-producers', '--strip-target-features', wasmPath, '-o', wasmPath],
+      { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+    ),
+  );
+  const wasm = readFileSync(wasmPath);
+  return { wasm, shortNames: mangleCache(renames, WebAssembly.Module.imports(new WebAssembly.Module(wasm))) };
+}
+
+const { wasm, shortNames } = buildWasm([], build);
+const slimBuild = join(root, 'target', 'pkg-build-slim');
+const slimWasm = buildWasm(['bytes'], slimBuild);
 
 // 3b. The wasm ships LZMA-compressed, as base64 (random bytes: base64 costs gzip only ~0.5%), with
 //     a 1.2 KB decoder wasm of our own (unlzma/) that index.js runs first. LZMA packs this wasm ~15%
@@ -130,15 +143,19 @@ const asyncExported = [...dts.matchAll(/^export (?:declare )?function (\w+)\(.*\
 dts = `${readFileSync(join(template, 'types.d.ts'), 'utf8').replace(/^(?:\/\/.*\n)+/, '')}\n${dts}`;
 
 // 4. The entries.
+// The slim entry's glue is its wasm's own; the API is the same (checked here), the wasm within differs.
+if (readFileSync(join(slimBuild, 'integrations_client.d.ts'), 'utf8') !== readFileSync(join(build, 'integrations_client.d.ts'), 'utf8')) {
+  throw new Error('build-pkg: the slim wasm exports another API than the default one');
+}
 for (const file of readdirSync(template)) {
-  if (file.endsWith('.js')) cpSync(join(template, file), join(build, file));
+  if (file.endsWith('.js')) for (const dir of [build, slimBuild]) cpSync(join(template, file), join(dir, file));
 }
 const entry = readFileSync(join(build, 'index.js'), 'utf8').replace('/* EXPORTS */', exported.join(', '));
 writeFileSync(join(build, 'index.js'), entry);
-const slim = readFileSync(join(build, 'slim.js'), 'utf8')
+const slim = readFileSync(join(slimBuild, 'slim.js'), 'utf8')
   .replace('/* EXPORTS */', exported.map((name) => `${name} = guarded(${JSON.stringify(name)})`).join(', '))
   .replace('/* ASYNC EXPORTS */', asyncExported.map((name) => JSON.stringify(name)).join(', '));
-writeFileSync(join(build, 'slim.js'), slim);
+writeFileSync(join(slimBuild, 'slim.js'), slim);
 rmSync(pkg, { recursive: true, force: true });
 mkdirSync(pkg);
 const entries = readdirSync(template).filter((f) => f.endsWith('.js') && !['boundary.js', 'error.js', 'tokens.js', 'unpack.js'].includes(f));
@@ -148,11 +165,13 @@ const ESM_ONLY = ['slim.js'];
 // mangle cache; quoted keys too: the import module's name), and wasm-bindgen's private
 // properties get short names of esbuild's choosing (nothing outside the bundle reads them).
 const manglePrivate = ['__wbg_ptr', '__destroy_into_raw', '__wrap', '_wbg_cb_unref'];
-const mangleProps = new RegExp(`^(?:${[...Object.keys(shortNames), ...manglePrivate].map(escapeRegExp).join('|')})$`);
 for (const name of entries) {
+  // slim.js bundles the slim wasm's glue, with that wasm's short names.
+  const [dir, names] = name === 'slim.js' ? [slimBuild, slimWasm.shortNames] : [build, shortNames];
+  const mangleProps = new RegExp(`^(?:${[...Object.keys(names), ...manglePrivate].map(escapeRegExp).join('|')})$`);
   for (const [format, ext] of ESM_ONLY.includes(name) ? [['esm', 'js']] : [['esm', 'js'], ['cjs', 'cjs']]) {
     const { mangleCache: used } = await esbuild.build({
-      entryPoints: [join(build, name)],
+      entryPoints: [join(dir, name)],
       bundle: true,
       format,
       platform: 'neutral',
@@ -162,13 +181,13 @@ for (const name of entries) {
       minify: true,
       mangleProps,
       mangleQuoted: true,
-      mangleCache: shortNames,
+      mangleCache: names,
       charset: 'utf8',
       outfile: join(pkg, name.replace(/\.js$/, `.${ext}`)),
       logLevel: 'warning',
     });
     // esbuild keeps a cached name as given; one it had to choose would not match the wasm.
-    const changed = Object.entries(shortNames).filter(([from, to]) => used[from] !== to);
+    const changed = Object.entries(names).filter(([from, to]) => used[from] !== to);
     if (changed.length) throw new Error(`build-pkg: esbuild renamed ${changed.map(([from]) => from)} otherwise than wasm-opt`);
   }
 }
@@ -189,7 +208,7 @@ for (const file of readdirSync(pkg).filter((f) => /\.c?js$/.test(f))) {
 
 // The slim entry's wasm, beside it; bundlers find it only through this exact pattern, so the
 // build fails if minifying changed it.
-writeFileSync(join(pkg, WASM_FILE), wasm);
+writeFileSync(join(pkg, WASM_FILE), slimWasm.wasm);
 const slimCode = readFileSync(join(pkg, 'slim.js'), 'utf8');
 if (!new RegExp(`new URL\\((["'])\\./${WASM_FILE.replaceAll('.', '\\.')}\\1, ?import\\.meta\\.url\\)`).test(slimCode)) {
   throw new Error(`build-pkg: pkg/slim.js lost the literal new URL('./${WASM_FILE}', import.meta.url)`);
@@ -240,14 +259,14 @@ const served = (bytes) => {
 };
 // The budget itself (API.md §1), not $PKG_BUDGET_BYTES: nothing set outside can raise it.
 const entryWeight = checkBudget(join(pkg, 'index.js'), DEFAULT_BUDGET);
-const [slimJs, slimWasm] = [served(Buffer.from(slimCode)), served(wasm)];
+const [slimJs, slimFile] = [served(Buffer.from(slimCode)), served(slimWasm.wasm)];
 console.log(`pkg/ written (integrations-client ${version})`);
 console.log(`  wasm alone:                      ${weigh(wasm)}`);
 console.log(`  wasm LZMA-packed, and decoder:   ${(packed.length / 1024).toFixed(1)} KB, ${weigh(decoder)}`);
 console.log(`  default entry (wasm inlined+JS): ${entryWeight.line}`);
 console.log(`  slim entry, slim.js:             ${slimJs.line}`);
-console.log(`  slim entry, its wasm file:       ${slimWasm.line}`);
-console.log(`  slim entry, both:                ${kb(slimJs.gz + slimWasm.gz)} gzip -9, ${kb(slimJs.br + slimWasm.br)} brotli -11`);
+console.log(`  slim entry, its wasm file:       ${slimFile.line}`);
+console.log(`  slim entry, both:                ${kb(slimJs.gz + slimFile.gz)} gzip -9, ${kb(slimJs.br + slimFile.br)} brotli -11`);
 // Over the budget, the build fails: no change can take the entry over it unnoticed.
 if (!entryWeight.ok) {
   console.error('build-pkg: FAILED: the default entry is over the weight budget (scripts/check-budget.mjs; README, "Size")');

@@ -162,6 +162,15 @@ pub fn unwrap_envelope<V: JsonView>(
     })
 }
 
+/// The payload [`unwrap_envelope`] gives for `body` when it gives one: `data` of an envelope,
+/// else the body itself.
+pub fn payload<V: JsonView>(body: V) -> Option<V> {
+    match is_api_response(&body) {
+        true => body.get("data"),
+        false => Some(body),
+    }
+}
+
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;

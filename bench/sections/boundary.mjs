@@ -1,9 +1,12 @@
 // One level down: how many calls cross the wasm boundary (wasm → JS imports, JS → wasm exports)
 // per operation. Each crossing costs tens of nanoseconds plus, for strings, a copy and a UTF-8
 // transcode; this is what the profiles' "glue" share is made of.
-// `boundary.mjs baseline` counts the same for the BENCH_BASELINE package instead: one package per
+// `boundary.mjs baseline` counts the same for the BENCH_BASELINE package instead, and
+// `boundary.mjs slim` for the slim entry (its wasm checks a response on its text): one package per
 // process, so that the counters see one client instance (a second copy is a second wasm instance).
-import { assertPkg, baseline, pkgUrl, report } from '../lib/common.mjs';
+import { pkgDir, assertPkg, baseline, pkgUrl, report } from '../lib/common.mjs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { makeStatus } from '../lib/data.mjs';
 import { countBoundaryCalls } from '../lib/profile.mjs';
 
@@ -11,7 +14,10 @@ assertPkg();
 const which = process.argv[2] ?? 'ours';
 if (which === 'baseline' && !baseline) throw new Error('boundary.mjs baseline: BENCH_BASELINE is not set');
 const counts = countBoundaryCalls();
-const { IntegrationsClient, MultiAccountTokenManager, isIntegrationData, parseIntegrationStatus, createIntegrationError } = await import(which === 'baseline' ? baseline.url : pkgUrl);
+const url = { baseline: baseline?.url, slim: pathToFileURL(join(pkgDir, 'slim.js')).href }[which] ?? pkgUrl;
+const api = await import(url);
+if (which === 'slim') await api.init();
+const { IntegrationsClient, MultiAccountTokenManager, isIntegrationData, parseIntegrationStatus, createIntegrationError } = api;
 
 async function count(fn, per = 1) {
   const before = { wasmToJs: counts.wasmToJs, jsToWasm: counts.jsToWasm, byImport: new Map(counts.byImport) };

@@ -3,7 +3,9 @@ import axios from 'axios';
 import axiosRetry from 'axios-retry';
 import ky from 'ky';
 import { randomUUID } from 'node:crypto';
-import { assertPkg, baseline, gc, median, pkgUrl, report, startMockServerProcess } from '../lib/common.mjs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { assertPkg, baseline, gc, median, pkgDir, pkgUrl, report, startMockServerProcess } from '../lib/common.mjs';
 import { profile } from '../lib/profile.mjs';
 
 assertPkg();
@@ -11,6 +13,9 @@ const { IntegrationsClient, parseIntegrationStatus } = await import(pkgUrl);
 // With BENCH_BASELINE, the package before the change runs as one more contender in the same rounds
 // (its own copy: a second wasm instance in this process, with its own memory).
 const Before = baseline && (await import(baseline.url)).IntegrationsClient;
+// The slim entry: its own wasm (a second instance), which checks a response on its text.
+const slim = await import(pathToFileURL(join(pkgDir, 'slim.js')).href);
+await slim.init();
 
 const N = Number(process.env.BENCH_REQUESTS ?? 2000);
 const ROUNDS = 10;
@@ -27,6 +32,7 @@ const quiet = { autoRefresh: false, cache: { dedupingInterval: 0 }, logLevel: 's
 const client = new IntegrationsClient({ baseUrl: server.url, ...quiet });
 const clientNoTimer = new IntegrationsClient({ baseUrl: server.url, ...quiet, timeoutMs: 0 });
 const beforeClient = Before && new Before({ baseUrl: server.url, ...quiet });
+const slimClient = new slim.IntegrationsClient({ baseUrl: server.url, ...quiet });
 const kyClient = ky.create({ headers: accept, retry: { limit: 3 } });
 const axiosClient = axios.create({ headers: accept });
 axiosRetry(axiosClient, { retries: 3, retryDelay: axiosRetry.exponentialDelay });
@@ -41,6 +47,7 @@ const bareFetch = async () => {
 const contenders = [
   { key: 'fetch', name: 'bare `fetch` + `JSON.parse` (baseline)', run: bareFetch },
   { key: 'ours', name: '**integrations-client** `status()`', run: () => client.status() },
+  { key: 'slim', name: '**integrations-client/slim** `status()` (checks the body\'s text in wasm)', run: () => slimClient.status() },
   ...(beforeClient ? [{ key: 'baseline', name: `before (${baseline.label}): \`status()\``, run: () => beforeClient.status() }] : []),
   { key: 'ky', name: 'ky `.json()` (retry limit 3)', run: () => kyClient.get(url).json() },
   { key: 'axios', name: 'axios + axios-retry (retries 3)', run: async () => (await axiosClient.get(url)).data },
@@ -139,6 +146,7 @@ for (let rep = 0; rep < CONCURRENCY_REPS; rep++) {
 
 client.dispose();
 clientNoTimer.dispose();
+slimClient.dispose();
 beforeClient?.dispose();
 await server.close();
 

@@ -1,5 +1,7 @@
 // §3 validation: JSON.parse + the deep check, on status payloads of 100, 1 000 and 10 000 accounts.
-import { assertPkg, pkgUrl, report } from '../lib/common.mjs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { assertPkg, gc, median, pkgDir, pkgUrl, report } from '../lib/common.mjs';
 import { makeStatus } from '../lib/data.mjs';
 import * as hand from '../lib/js-check.mjs';
 import { profile } from '../lib/profile.mjs';
@@ -7,7 +9,11 @@ import { interleave } from '../lib/timing.mjs';
 import { IntegrationStatusResponse } from '../lib/zod-schema.mjs';
 
 assertPkg();
-const { parseIntegrationStatus, isIntegrationStatusResponse } = await import(pkgUrl);
+const { parseIntegrationStatus, isIntegrationStatusResponse, IntegrationsClient } = await import(pkgUrl);
+// The slim entry's wasm checks a response on its text (copied into wasm memory once), where the
+// default entry's reads the parsed value field by field.
+const slim = await import(pathToFileURL(join(pkgDir, 'slim.js')).href);
+await slim.init();
 
 const SIZES = [100, 1000, 10_000];
 const results = [];
@@ -36,6 +42,39 @@ for (const n of SIZES) {
   results.push({ accounts: n, bytes: text.length, ...r });
 }
 
+// The response path: `status()` of a client whose `fetch` answers the same text every time (a
+// `Response` made per call), against the same `fetch` + `text()` + `JSON.parse` (+ the JS check by
+// hand) in plain JS. Asynchronous, so the rounds are interleaved here, one call at a time.
+const quiet = { baseUrl: 'http://127.0.0.1:9', autoRefresh: false, cache: { dedupingInterval: 0 }, logLevel: 'silent' };
+const responsePath = [];
+for (const n of SIZES) {
+  const text = JSON.stringify(makeStatus(n));
+  const stub = async () => new Response(text, { status: 200, headers: { 'content-type': 'application/json' } });
+  const ours = new IntegrationsClient({ ...quiet, fetch: stub });
+  const slimClient = new slim.IntegrationsClient({ ...quiet, fetch: stub });
+  const contenders = [
+    { key: 'json', run: async () => JSON.parse(await (await stub()).text()) },
+    { key: 'hand', run: async () => { const v = JSON.parse(await (await stub()).text()); if (!hand.isIntegrationStatusResponse(v)) throw new Error('invalid'); return v; } },
+    { key: 'ours', run: () => ours.status() },
+    { key: 'slim', run: () => slimClient.status() },
+  ];
+  for (const c of contenders) if ((await c.run()).integrations.length !== n) throw new Error(`${c.key} returned another body`);
+  const per = n >= 10_000 ? 4 : n >= 1000 ? 20 : 100;
+  const samples = Object.fromEntries(contenders.map((c) => [c.key, []]));
+  for (let round = 0; round < 9; round++) {
+    for (let j = 0; j < contenders.length; j++) {
+      const c = contenders[(j + round) % contenders.length];
+      gc();
+      const t0 = performance.now();
+      for (let k = 0; k < per; k++) await c.run();
+      samples[c.key].push((performance.now() - t0) / per);
+    }
+  }
+  ours.dispose();
+  slimClient.dispose();
+  responsePath.push({ accounts: n, bytes: text.length, ...Object.fromEntries(Object.entries(samples).map(([k, xs]) => [k, { medianMs: median(xs) }])) });
+}
+
 // One level down: where parseIntegrationStatus spends its time, on 1 000 accounts.
 const text = JSON.stringify(makeStatus(1000));
 const parsed = JSON.parse(text);
@@ -43,4 +82,4 @@ const checkProfile = await profile(async () => {
   for (let i = 0; i < 60; i++) if (isIntegrationStatusResponse(parsed)) sink++;
 });
 
-report({ results, checkProfile, sink });
+report({ results, responsePath, checkProfile, sink });

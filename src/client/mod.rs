@@ -274,6 +274,10 @@ pub struct Response<V> {
     pub retry_after: Option<String>,
     /// The body, parsed; `None` when it is not JSON.
     pub body: Option<V>,
+    /// The body's text, where the platform hands it over: the route's check then runs on it
+    /// ([`crate::tape`]), not on `body`, whose every field read would be a boundary crossing.
+    /// The two agree (the tape's property tests); `body` is still what the caller gets.
+    pub text: Option<String>,
 }
 
 impl<V> Response<V> {
@@ -287,6 +291,7 @@ impl<V> Response<V> {
             status_text: status_text.unwrap_or_default(),
             retry_after,
             body: None,
+            text: None,
         })
     }
 }

@@ -322,6 +322,7 @@ fn error_response(status: u16, body: Json) -> Response<J> {
         status_text: String::new(),
         retry_after: None,
         body: Some(J::new(body)),
+        text: None,
     }
 }
 
@@ -753,6 +754,7 @@ fn a_2xx_body_that_is_not_json_is_invalid_response_and_not_retried() {
         status_text: "OK".into(),
         retry_after: None,
         body: None,
+        text: None,
     };
     let effects = h.respond(attempt, response);
     let error = rejected(&effects, 1).error;
@@ -803,6 +805,41 @@ fn a_payload_of_the_wrong_shape_is_invalid_response_with_its_path() {
         (error.kind, error.path.as_deref()),
         (ErrorKind::InvalidResponse, Some("authUrl"))
     );
+}
+
+#[test]
+fn a_response_with_its_text_is_checked_on_the_text_with_the_same_outcome() {
+    // What the slim entry sends: the body parsed and its text. The text is what is checked:
+    // here it says what the body does not (never so in use: both come from one text).
+    let good_body = || status_body(&[("instagram", "a", FAR)]);
+    let good = good_body();
+    let mut bad = good.clone();
+    bad["integrations"][0]["status"] = json!("gone");
+    let answered = |body: &Json, text: &str| {
+        let mut h = H::new(config());
+        h.call(1, Call::Status { force: false });
+        let attempt = h.only_open();
+        let mut response = ok(body.clone());
+        response.text = Some(text.to_owned());
+        let effects = h.respond(attempt, response);
+        let error = outcome(&effects, 1).err()?.error;
+        Some((error.path, error.message))
+    };
+    let on_value = {
+        let mut h = H::new(config());
+        h.call(1, Call::Status { force: false });
+        let attempt = h.only_open();
+        let effects = h.respond(attempt, ok(bad.clone()));
+        let error = rejected(&effects, 1).error;
+        (error.path, error.message)
+    };
+    let (good, bad) = (good.to_string(), bad.to_string());
+    let body = serde_json::from_str::<Json>(&bad).unwrap();
+    assert_eq!(answered(&body, &bad), Some(on_value.clone()));
+    assert_eq!(answered(&good_body(), &bad), Some(on_value.clone()));
+    assert_eq!(answered(&body, &good), None);
+    // A text that is not JSON (never so with a parsed body): the body is checked.
+    assert_eq!(answered(&body, "{not json"), Some(on_value));
 }
 
 // --- 4. the status flow ----------------------------------------------------------------------

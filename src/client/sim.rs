@@ -1218,11 +1218,14 @@ impl Sim {
         }
     }
 
+    /// A response with its text: the core checks the text (the slim entry's path); the rules
+    /// tests check parsed bodies (the default entry's).
     fn respond(status: u16, retry_after: Option<String>, body: Option<Json>) -> Response<J> {
         Response {
             status,
             status_text: String::new(),
             retry_after,
+            text: body.as_ref().map(Json::to_string),
             body: body.map(J::new),
         }
     }

@@ -199,6 +199,7 @@ pub(crate) fn ok(body: Json) -> Response<J> {
         status_text: "OK".into(),
         retry_after: None,
         body: Some(J::new(body)),
+        text: None,
     }
 }
 
@@ -208,6 +209,7 @@ pub(crate) fn status_code(status: u16, retry_after: Option<&str>) -> Response<J>
         status_text: String::new(),
         retry_after: retry_after.map(str::to_owned),
         body: Some(J::new(json!({ "error": { "message": "busy" } }))),
+        text: None,
     }
 }
 

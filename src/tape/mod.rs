@@ -168,6 +168,17 @@ impl<'a> Tape<'a> {
         }
     }
 
+    /// Whether the key at `at` is `key`: its bytes, when it has no escapes.
+    fn is_key(&self, at: usize, key: &str) -> bool {
+        match self.node(at) {
+            Some(Node::String {
+                text,
+                escaped: false,
+            }) => self.text.as_bytes().get(text.start..text.end) == Some(key.as_bytes()),
+            _ => self.compare_key(at, key).is_eq(),
+        }
+    }
+
     /// The key's value as an array index: JavaScript lists such keys first.
     fn array_index(&self, at: usize) -> Option<u64> {
         crate::json::array_index(self.chars(at))
@@ -183,10 +194,7 @@ impl<'a> Tape<'a> {
             let last = *keys.get(after.checked_sub(1)?)?;
             self.compare_key(last, key).is_eq().then_some(last)
         } else {
-            keys.iter()
-                .rev()
-                .copied()
-                .find(|&k| self.compare_key(k, key).is_eq())
+            keys.iter().rev().copied().find(|&k| self.is_key(k, key))
         }
     }
 
@@ -264,6 +272,10 @@ impl JsonView for TapeValue<'_> {
     }
 
     fn as_str_within(&self, max: usize) -> Option<String> {
+        // A text without escapes takes at least a byte per UTF-16 unit.
+        if let Some(raw) = self.tape.raw(self.at).filter(|raw| raw.len() <= max) {
+            return Some(raw.to_owned());
+        }
         let mut units = 0;
         for c in self.tape.chars(self.at) {
             units += c.len_utf16();

@@ -46,6 +46,32 @@ struct Open {
     first_pending: usize,
 }
 
+/// How many bytes at the start of `bytes` a string reads as they are: up to the first quote,
+/// backslash or control character. Eight bytes at a time, as one `u64` (SWAR): in a word, the
+/// lowest byte flagged by `(x - 0x0101…) & !x & 0x8080…` is its first zero byte (a borrow only
+/// flags bytes above a true one), and by `(x - 0x2020…) & !x & 0x8080…` its first below 0x20.
+pub(super) fn plain_run(bytes: &[u8]) -> usize {
+    const ONES: u64 = u64::from_le_bytes([1; 8]);
+    const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+    let below = |word: u64, n: u8| word.wrapping_sub(ONES * u64::from(n)) & !word & HIGHS;
+    let mut at = 0;
+    while let Some(chunk) = bytes.get(at..at + 8) {
+        let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+        let quote = below(word ^ (ONES * u64::from(b'"')), 1);
+        let backslash = below(word ^ (ONES * u64::from(b'\\')), 1);
+        let special = quote | backslash | below(word, 0x20);
+        if special != 0 {
+            return at + special.trailing_zeros() as usize / 8;
+        }
+        at += 8;
+    }
+    let rest = bytes.get(at..).unwrap_or_default();
+    at + rest
+        .iter()
+        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+        .unwrap_or(rest.len())
+}
+
 fn fail(at: usize, reason: &'static str) -> ParseError {
     ParseError { at, reason }
 }
@@ -177,6 +203,7 @@ impl Parser<'_> {
         let start = self.pos;
         let mut escaped = false;
         loop {
+            self.pos += plain_run(self.bytes.get(self.pos..).unwrap_or_default());
             let here = self.pos;
             match self.next() {
                 Some(b'"') => {

@@ -1406,3 +1406,20 @@ fn the_wire_generator_covers_valid_and_invalid_documents() {
         "{sorted} sorted objects, {repeated} repeats"
     );
 }
+
+proptest! {
+    /// The eight-at-a-time scan of a string's plain bytes stops where a byte-by-byte one does,
+    /// whatever the bytes and wherever the first special one falls in a word.
+    #[test]
+    fn the_word_scan_of_plain_bytes_agrees_with_a_byte_scan(
+        bytes in proptest::collection::vec(
+            prop_oneof![Just(b'"'), Just(b'\\'), 0u8..0x20, 0x20u8..=0xff, Just(0x7f), Just(0x80)],
+            0..40,
+        ),
+        skip in 0usize..24,
+    ) {
+        let plain: Vec<u8> = std::iter::repeat_n(b'a', skip).chain(bytes).collect();
+        let expected = plain.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20).unwrap_or(plain.len());
+        prop_assert_eq!(super::parse::plain_run(&plain), expected);
+    }
+}

@@ -315,7 +315,8 @@ impl Driver {
         settled(value, &self.wake, kind, NETWORK, attempt);
     }
 
-    /// The body was read: parsed by `JSON.parse` where it is (never copied into wasm).
+    /// The body was read: parsed by `JSON.parse` where it is; with the `bytes` feature (the
+    /// slim entry) its text is also copied into wasm memory once, where the core checks it.
     fn text(&self, attempt: u32, text: &JsValue) {
         let Some((_, Some(mut response))) = self.attempts.take(attempt) else {
             return;
@@ -325,6 +326,10 @@ impl Driver {
             return self.event(Event::NetworkError(attempt, detail));
         }
         response.body = super::defined(super::parse(text));
+        #[cfg(feature = "bytes")]
+        if response.body.is_some() {
+            response.text = super::transport::utf8(text);
+        }
         self.event(Event::Response(attempt, response));
     }
 

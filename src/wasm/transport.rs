@@ -45,9 +45,39 @@ pub(crate) fn read_response(response: &JsValue) -> Result<(Response<JsValue>, Js
     Ok((head, parts.index(1).unwrap_or_default()))
 }
 
+/// A response's text copied into wasm memory as UTF-8, by `TextEncoder.encodeInto` straight
+/// into a buffer of ours (wasm-bindgen's string copy walks the text a char at a time in JS
+/// first): `None` when `text` is not a string.
+#[cfg(feature = "bytes")]
+pub(crate) fn utf8(text: &JsValue) -> Option<String> {
+    let memory = wasm_bindgen::memory();
+    let mut buffer = Vec::new();
+    // First with no room, which answers the text's length in UTF-16 units: as many bytes hold
+    // an ASCII text; three per unit hold any.
+    for _ in 0..3 {
+        let written = encode_into(text, &memory, buffer.as_mut_ptr(), buffer.len()).as_f64()?;
+        if written >= 0.0 {
+            buffer.truncate(written as usize);
+            return String::from_utf8(buffer).ok();
+        }
+        let units = (-written) as usize;
+        let room = match buffer.is_empty() {
+            true => units,
+            false => units.checked_mul(3)?,
+        };
+        buffer.resize(room.max(1), 0);
+    }
+    None
+}
+
 #[wasm_bindgen(module = "/pkg-template/boundary.js")]
 extern "C" {
     /// `[retry-after header, response.text()]`, or `undefined` when they cannot be read.
     #[wasm_bindgen(js_name = headAndText)]
     fn head_and_text(response: &JsValue) -> JsValue;
+    /// `text` encoded into `memory` at `at` (`room` bytes): the bytes written when it all fit,
+    /// else minus its length in UTF-16 units; `undefined` when it is not a string.
+    #[cfg(feature = "bytes")]
+    #[wasm_bindgen(js_name = encodeInto)]
+    fn encode_into(text: &JsValue, memory: &JsValue, at: *mut u8, room: usize) -> JsValue;
 }
