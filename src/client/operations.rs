@@ -107,17 +107,19 @@ impl<V: Value> Client<V> {
         self.join(id, call, "disconnect", Some(key));
     }
 
-    /// What a request's end changes, and the outcome its waiters get.
+    /// What a request's end changes, and the outcome its waiters get; `source` is a status
+    /// payload's text in its response, when it was checked there.
     pub(super) fn after(
         &mut self,
         env: &mut impl Env,
         route: Route<V>,
         outgoing: &Outgoing,
         ended: Ended<V>,
+        source: Option<&str>,
     ) -> Outcome<V> {
         let cid = outgoing.correlation_id.as_str();
         match (route, ended) {
-            (Route::Status { .. }, ended) => self.status_ended(env, cid, ended),
+            (Route::Status { .. }, ended) => self.status_ended(env, cid, ended, source),
             (Route::Disconnect(_), Ok(done)) => {
                 if let (Some(provider), Some(account_id)) =
                     (&outgoing.provider, &outgoing.account_id)
@@ -153,10 +155,16 @@ impl<V: Value> Client<V> {
 
     /// Takes a status request's end into the store: new data (the same value when it equals the
     /// old), an error beside the last good data, or nothing when every caller left.
-    fn status_ended(&mut self, env: &mut impl Env, cid: &str, ended: Ended<V>) -> Outcome<V> {
+    fn status_ended(
+        &mut self,
+        env: &mut impl Env,
+        cid: &str,
+        ended: Ended<V>,
+        source: Option<&str>,
+    ) -> Outcome<V> {
         let outcome = match ended {
             Ok((data, accounts)) => {
-                let data = self.data.succeeded(env.now(), data, accounts);
+                let data = self.data.succeeded(env.now(), data, accounts, source);
                 // Those it shows connected again leave needsReconnect.
                 self.grants_back(env, &self.data.reconnected(), cid);
                 self.clear_error_retry();

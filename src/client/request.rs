@@ -14,6 +14,7 @@ use crate::model::{
 };
 use crate::retry::{Failure, Step};
 use crate::tokens::AccountKey;
+use core::ops::Range;
 
 /// What is sent: the same on every attempt.
 #[derive(Debug, Clone, PartialEq)]
@@ -153,11 +154,6 @@ fn told_of<V: Value>(account: Option<AccountKey>, ended: &Ended<V>) -> Option<su
 }
 
 /// A 2xx payload's shape check for `route`.
-/// Whether a response's text is checked in place of its parsed body: always natively (the tests
-/// and the simulator run both paths), in wasm only with the `bytes` feature (the slim entry),
-/// since the tape weighs ~5 KB gzip that the default entry's budget does not hold.
-const ON_TEXT: bool = cfg!(any(feature = "bytes", not(target_arch = "wasm32")));
-
 fn check<V, W: JsonView>(route: &Route<V>, payload: &W, env: &impl Env) -> Result<Named, Invalid> {
     match route {
         Route::Status { .. } => check_status_response(payload),
@@ -335,13 +331,15 @@ impl<V: Value> Client<V> {
         let (op, cid) = (outgoing.operation, outgoing.correlation_id.as_str());
         if (200..300).contains(&response.status) {
             let text = response.text.as_deref();
-            let ended = match response.body {
+            let (ended, source) = match response.body {
                 Some(body) => self.accept(env, request, body, text, response.status),
-                None => Err(outgoing
-                    .about(failure::not_json(op, response.status, cid), attempts)
-                    .into()),
+                None => {
+                    let error = failure::not_json(op, response.status, cid);
+                    (Err(outgoing.about(error, attempts).into()), None)
+                }
             };
-            return self.finish(env, id, ended, response.status);
+            let source = source.and_then(|range| text?.get(range));
+            return self.finish_with(env, id, ended, response.status, source);
         }
         let body = response.body.unwrap_or_else(V::null);
         let retryable = self
@@ -460,7 +458,8 @@ impl<V: Value> Client<V> {
     }
 
     /// A 2xx reply's payload, unwrapped from its envelope and checked by the route: on the
-    /// body's text when there is one (in wasm memory, no crossing per field), else on `body`.
+    /// body's text when there is one (in wasm memory, no crossing per field), else on `body`;
+    /// with a status payload's own text, when it was checked there.
     fn accept(
         &self,
         env: &impl Env,
@@ -468,32 +467,38 @@ impl<V: Value> Client<V> {
         body: V,
         text: Option<&str>,
         status: u16,
-    ) -> Ended<V> {
+    ) -> (Ended<V>, Option<Range<usize>>) {
         let (outgoing, attempts) = (&request.outgoing, request.attempts);
         if matches!(request.route, Route::Raw) {
-            return Ok((body, Vec::new()));
+            return (Ok((body, Vec::new())), None);
         }
         let cid = outgoing.correlation_id.as_str();
-        let payload = failure::unwrap_envelope(body, outgoing.operation, status, cid).map_err(
-            |(error, details)| Rejection {
-                error: outgoing.about(error, attempts),
-                details,
-            },
-        )?;
+        let payload = match failure::unwrap_envelope(body, outgoing.operation, status, cid) {
+            Ok(payload) => payload,
+            Err((error, details)) => {
+                let error = outgoing.about(error, attempts);
+                return (Err(Rejection { error, details }), None);
+            }
+        };
         // The text, when it is JSON (`body` says it is: the tape accepts what `JSON.parse` does).
         let tape = text
-            .filter(|_| ON_TEXT)
+            .filter(|_| super::ON_TEXT)
             .and_then(|t| crate::tape::parse(t).ok());
-        let checked = match tape.as_ref().and_then(|t| failure::payload(t.root())) {
-            Some(view) => check(&request.route, &view, env),
-            None => check(&request.route, &payload, env),
+        let view = tape.as_ref().and_then(|t| failure::payload(t.root()));
+        let (checked, source) = match view {
+            Some(view) => {
+                let status_route = matches!(request.route, Route::Status { .. });
+                let source = view.source_range().filter(|_| status_route);
+                (check(&request.route, &view, env), source)
+            }
+            None => (check(&request.route, &payload, env), None),
         };
         match checked {
-            Ok(named) => Ok((payload, named)),
+            Ok(named) => (Ok((payload, named)), source),
             Err(invalid) => {
                 let error =
                     failure::invalid_response("The response", &invalid, cid).with_status(status);
-                Err(outgoing.about(error, attempts).into())
+                (Err(outgoing.about(error, attempts).into()), None)
             }
         }
     }
@@ -524,6 +529,18 @@ impl<V: Value> Client<V> {
         ended: Ended<V>,
         status: u16,
     ) {
+        self.finish_with(env, id, ended, status, None);
+    }
+
+    /// [`Client::finish`], with a status payload's text in its response (see `accept`).
+    fn finish_with(
+        &mut self,
+        env: &mut impl Env,
+        id: RequestId,
+        ended: Ended<V>,
+        status: u16,
+        source: Option<&str>,
+    ) {
         let Some(at) = self.requests.iter().position(|r| r.id == id) else {
             return;
         };
@@ -542,7 +559,7 @@ impl<V: Value> Client<V> {
         // What the other tabs are told of a refresh; told once its end has been taken in.
         let told = matches!(request.route, Route::Refresh)
             .then(|| told_of(request.outgoing.account(), &ended));
-        let outcome = self.after(env, request.route, &request.outgoing, ended);
+        let outcome = self.after(env, request.route, &request.outgoing, ended, source);
         if let Some(message) = told {
             self.refresh_told(id, request.lock, message);
         }

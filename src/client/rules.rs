@@ -2337,6 +2337,40 @@ fn the_snapshot_is_the_same_object_until_what_it_shows_changes() {
 }
 
 #[test]
+fn a_status_checked_on_its_text_is_unchanged_when_its_payload_is_spelled_alike() {
+    // Responses with their text (the slim entry's): the payload's own text tells an unchanged
+    // one, with no text made of the new data; spelled otherwise, the trees are compared.
+    let with_text = |body: Json, text: String| Response {
+        text: Some(text),
+        ..ok(body)
+    };
+    let one = status_body(&[("instagram", "a", FAR)]);
+    let mut h = H::new(config());
+    let mut answer = |h: &mut H, call, response| {
+        h.call(call, Call::Status { force: true });
+        let attempt = h.only_open();
+        h.respond(attempt, response);
+        h.c.snapshot()
+    };
+    let shown = answer(&mut h, 1, with_text(one.clone(), one.to_string()));
+    let again = answer(&mut h, 2, with_text(one.clone(), one.to_string()));
+    assert!(again.same(&shown), "the same text: the same object");
+    let spaced = serde_json::to_string_pretty(&one).unwrap();
+    let respaced = answer(&mut h, 3, with_text(one.clone(), spaced));
+    assert!(
+        respaced.same(&shown),
+        "spelled otherwise, equal trees: the same object"
+    );
+    // The text is what tells: a body that says otherwise (never so in use) is not looked at.
+    let two = status_body(&[("instagram", "a", FAR), ("tiktok", "b", FAR)]);
+    let spaced = serde_json::to_string_pretty(&one).unwrap();
+    let told = answer(&mut h, 4, with_text(two.clone(), spaced));
+    assert!(told.same(&shown), "the text of the last payload again");
+    let changed = answer(&mut h, 5, with_text(two.clone(), two.to_string()));
+    assert!(!changed.same(&shown) && changed.0["summary"]["total"] == json!(2));
+}
+
+#[test]
 fn account_arguments_are_a_provider_slug_and_a_well_formed_id_of_1_to_256() {
     let args =
         |p: Option<&str>, a: Option<&str>| account_args(p.map(Into::into), a.map(Into::into));

@@ -99,16 +99,19 @@ enum Node {
         text: Span,
         escaped: bool,
     },
-    /// Items `children[first..first + count]`.
+    /// Items `children[first..first + count]`; `text` from `[` to `]`.
     Array {
         first: usize,
         count: usize,
+        text: Span,
     },
     /// Keys `children[first..first + count]`, each followed by its value in `nodes`; in text
-    /// order, or sorted by key and then position when there are more than [`SORTED_ABOVE`].
+    /// order, or sorted by key and then position when there are more than [`SORTED_ABOVE`];
+    /// `text` from `{` to `}`.
     Object {
         first: usize,
         count: usize,
+        text: Span,
     },
 }
 
@@ -240,6 +243,28 @@ impl<'t> TapeValue<'t> {
     }
 }
 
+impl<'t> TapeValue<'t> {
+    /// The value's text as the document spells it, from its first byte to its last (a
+    /// string's quotes included); `None` for `true`, `false` and `null`. Two values with the
+    /// same text are equal.
+    pub fn source(&self) -> Option<&'t str> {
+        self.tape.text.get(self.source_range()?)
+    }
+
+    /// Where [`TapeValue::source`] is in the document's text.
+    pub fn source_range(&self) -> Option<core::ops::Range<usize>> {
+        let span = match self.node()? {
+            Node::Number(text) | Node::Array { text, .. } | Node::Object { text, .. } => text,
+            Node::String { text, .. } => Span {
+                start: text.start.checked_sub(1)?,
+                end: text.end.checked_add(1)?,
+            },
+            Node::Null | Node::Bool(_) => return None,
+        };
+        Some(span.start..span.end)
+    }
+}
+
 impl JsonView for TapeValue<'_> {
     fn kind(&self) -> JsonKind {
         match self.node() {
@@ -254,7 +279,7 @@ impl JsonView for TapeValue<'_> {
     }
 
     fn get(&self, key: &str) -> Option<Self> {
-        let Node::Object { first, count } = self.node()? else {
+        let Node::Object { first, count, .. } = self.node()? else {
             return None;
         };
         Some(self.at(self.tape.find(first, count, key)? + 1))
@@ -308,7 +333,7 @@ impl JsonView for TapeValue<'_> {
     }
 
     fn index(&self, index: usize) -> Option<Self> {
-        let Node::Array { first, count } = self.node()? else {
+        let Node::Array { first, count, .. } = self.node()? else {
             return None;
         };
         if index >= count {
@@ -318,7 +343,7 @@ impl JsonView for TapeValue<'_> {
     }
 
     fn keys(&self) -> Vec<String> {
-        let Some(Node::Object { first, count }) = self.node() else {
+        let Some(Node::Object { first, count, .. }) = self.node() else {
             return Vec::new();
         };
         let keys = self.tape.keys(first, count).into_iter();

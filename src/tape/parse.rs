@@ -42,6 +42,8 @@ struct Parser<'a> {
 struct Open {
     node: usize,
     object: bool,
+    /// Where its `{` or `[` is.
+    start: usize,
     /// Where its children start in `pending`.
     first_pending: usize,
 }
@@ -120,6 +122,7 @@ impl Parser<'_> {
                     self.open.push(Open {
                         node,
                         object,
+                        start: at,
                         first_pending,
                     });
                     self.skip_space();
@@ -189,11 +192,15 @@ impl Parser<'_> {
         let (first, count) = (self.tape.children.len(), children.len());
         self.tape.children.extend_from_slice(children);
         self.pending.truncate(open.first_pending);
+        let text = Span {
+            start: open.start,
+            end: self.pos,
+        };
         if let Some(node) = self.tape.nodes.get_mut(open.node) {
             *node = if open.object {
-                Node::Object { first, count }
+                Node::Object { first, count, text }
             } else {
-                Node::Array { first, count }
+                Node::Array { first, count, text }
             };
         }
     }

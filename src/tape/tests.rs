@@ -1423,3 +1423,35 @@ proptest! {
         prop_assert_eq!(super::parse::plain_run(&plain), expected);
     }
 }
+
+/// Every value of `value`'s tree: its `source()` is a document of its own that reads the same.
+fn sources_read_back(value: &TapeValue<'_>) -> Result<(), TestCaseError> {
+    match value.source() {
+        Some(source) => {
+            let again = parse(source).map_err(|e| TestCaseError::fail(e.text()))?;
+            prop_assert_eq!(
+                render(&again.root(), false, true),
+                render(value, false, true)
+            );
+        }
+        None => prop_assert!(matches!(value.kind(), JsonKind::Null | JsonKind::Bool)),
+    }
+    for i in 0..value.len().unwrap_or(0) {
+        sources_read_back(&value.index(i).expect("an item"))?;
+    }
+    for key in value.keys() {
+        sources_read_back(&value.get(&key).expect("a value"))?;
+    }
+    Ok(())
+}
+
+proptest! {
+    /// A value's source text (what the core keeps to tell an unchanged payload) is the value.
+    #[test]
+    fn a_value_s_source_is_its_own_text(doc in junk(), seed in any::<u64>()) {
+        let text = write_doc(&doc, seed);
+        if let Ok(tape) = parse(&text) {
+            sources_read_back(&tape.root())?;
+        }
+    }
+}
