@@ -2346,7 +2346,7 @@ fn a_status_checked_on_its_text_is_unchanged_when_its_payload_is_spelled_alike()
     };
     let one = status_body(&[("instagram", "a", FAR)]);
     let mut h = H::new(config());
-    let mut answer = |h: &mut H, call, response| {
+    let answer = |h: &mut H, call, response| {
         h.call(call, Call::Status { force: true });
         let attempt = h.only_open();
         h.respond(attempt, response);
