@@ -63,10 +63,11 @@ function section(name, args = []) {
   return JSON.parse(line.slice('@@RESULT '.length));
 }
 
-let weight, boundary, boundaryBefore, http, validation, tokens, memory, memoryKinds, startup;
+let weight, boundary, boundarySlim, boundaryBefore, http, validation, tokens, memory, memoryKinds, startup;
 try {
   weight = section('weight'); // first: it also writes the wasm function names for the profiles
   boundary = section('boundary');
+  boundarySlim = section('boundary', ['slim']); // the slim entry's wasm, which checks a response on its text
   if (baseline) boundaryBefore = section('boundary', ['baseline']); // its own process: one package per counter
   http = section('http');
   validation = section('validation');
@@ -204,6 +205,8 @@ const cmpCols = (row, before = ['—', '—']) => (cmp ? [...row.slice(0, 3), ..
 // Crossings of a repeated status() with 5 and with 50 accounts: what each added account costs, and the rest.
 const status5 = crossings('status');
 const status50 = crossings('status50');
+const slimStatus5 = crossings('status', boundarySlim.rows);
+const slimStatus50 = crossings('status50', boundarySlim.rows);
 const perAddedAccount = (k) => (status50[k] - status5[k]) / (status50.accounts - status5.accounts);
 const fixedPart = (k) => status5[k] - status5.accounts * perAddedAccount(k);
 const crossingCell = (r) => `**${calls(r.wasmToJs)} wasm → JS, ${calls(r.jsToWasm)} JS → wasm**`;
@@ -223,11 +226,21 @@ const summary = table([
     `${ratio(pr.ours.medianMs, pr.jsEquivalent.medianMs)} plain JS, ${ratio(pr.ours.medianMs, pr.fetch.medianMs)} fetch, ${ratio(pr.ours.medianMs, pr.axios.medianMs)} axios`,
     '≤ the plain-JS row, ahead of axios', `${ok(reqPass)} vs plain JS, ${ok(beatsAxios)} vs axios`],
   cmp && [`${ms(cmp.req.was.medianMs)} (${ratio(cmp.req.was.medianMs, pr.fetch.medianMs)} fetch)`, `**${ratio(cmp.req.now.medianMs, cmp.req.was.medianMs)}**`]),
+  cmpCols(['2', 'per request, the slim entry (checks the body\'s text in wasm memory)', `**${ms(pr.slim.medianMs)}**`,
+    `the default entry ${ms(pr.ours.medianMs)}; the same work in plain JS ${ms(pr.jsEquivalent.medianMs)}; axios ${ms(pr.axios.medianMs)}`,
+    `${ratio(pr.slim.medianMs, pr.ours.medianMs)} the default entry, ${ratio(pr.slim.medianMs, pr.jsEquivalent.medianMs)} plain JS, ${ratio(pr.slim.medianMs, pr.axios.medianMs)} axios`,
+    '≤ the plain-JS row, ahead of axios', `${ok(pr.slim.medianMs <= pr.jsEquivalent.medianMs)} vs plain JS, ${ok(pr.slim.medianMs < pr.axios.medianMs)} vs axios`]),
   ...valRows.map((r) => cmpCols([
     '3', `JSON.parse + deep check, ${r.accounts.toLocaleString('en')} accounts`, `**${ms(r.ours.medianMs)}**`,
     `JSON.parse ${ms(r.json.medianMs)}, + JS by hand ${ms(r.hand.medianMs)}, + zod ${ms(r.zod.medianMs)}`,
     `${r.vsJson.toFixed(2)}× JSON.parse, ${r.vsHand.toFixed(2)}× by hand, ${r.vsZod.toFixed(2)}× zod`, `≤ ${AIM.valVsJson}× JSON.parse, ahead of JS by hand and zod`,
     `${ok(r.vsJson <= AIM.valVsJson)} vs JSON.parse, ${ok(r.vsHand < 1)} vs by hand, ${ok(r.vsZod < 1)} vs zod`])),
+  ...validation.responsePath.map((r) => cmpCols([
+    '3', `the response path, ${r.accounts.toLocaleString('en')} accounts: \`status()\` with a stubbed \`fetch\` (its \`text()\`, parse, check, compare with the current data)`,
+    `**${ms(r.slim.medianMs)}** slim, ${ms(r.ours.medianMs)} default`,
+    `the same \`fetch\` + \`text()\` + \`JSON.parse\` ${ms(r.json.medianMs)}, + JS by hand ${ms(r.hand.medianMs)}`,
+    `slim ${ratio(r.slim.medianMs, r.json.medianMs)}, default ${ratio(r.ours.medianMs, r.json.medianMs)} the parse; slim ${ratio(r.slim.medianMs, r.ours.medianMs)} the default`,
+    `≤ ${AIM.valVsJson}× the parse`, `${ok(r.slim.medianMs <= AIM.valVsJson * r.json.medianMs)} slim, ${ok(r.ours.medianMs <= AIM.valVsJson * r.json.medianMs)} default`])),
   cmpCols(['4', `${n(conc.calls)} concurrent \`status()\``, `**${Math.max(...conc.oursRequests)} request**, settled in ${ms(conc.oursMs)}`,
     `one promise shared by hand: ${ms(conc.sharedMs)}`, ratio(conc.oursMs, conc.sharedMs), '1 request', ok(concPass)]),
   cmpCols(['5', 'start-up of the default entry: `await import()` + first call, fresh Node process; main thread in Chromium', `**${ms(st.ours.importToFirstCallMs)}** (wasm decode ${ms(st.ours.decodeMs)}, compile ${ms(st.ours.moduleMs)}, instantiate ${ms(st.ours.instanceMs)}); in Chromium the main thread is blocked ${ms(sb.blockedMs)} by them${sb.trace ? `, the longest task with wasm work in it is ${ms(sb.trace.longestWasmTaskMs)}` : ''}`,
@@ -251,6 +264,9 @@ const summary = table([
     `${status5.accounts} accounts: ${calls(status5.wasmToJs)} wasm → JS`, `${calls(perAddedAccount('wasmToJs'))} wasm → JS and ${calls(perAddedAccount('jsToWasm'))} JS → wasm per added account (fixed part ${calls(fixedPart('wasmToJs'))} and ${calls(fixedPart('jsToWasm'))})`,
     cmp ? 'none more than before' : '—', crossingVerdict(status50, cmp?.status50.was)],
   cmp && [`${cmp.status50.was.wasmToJs} wasm → JS, ${cmp.status50.was.jsToWasm} JS → wasm`, `**${ratio(cmp.status50.now.wasmToJs, cmp.status50.was.wasmToJs)}**, ${ratio(cmp.status50.now.jsToWasm, cmp.status50.was.jsToWasm)}`]),
+  cmpCols(['8', `the slim entry, repeated \`status()\`, ${slimStatus5.accounts} and ${slimStatus50.accounts} accounts`, `${crossingCell(slimStatus5)}; ${crossingCell(slimStatus50)}`,
+    `the default entry: ${calls(status5.wasmToJs)} and ${calls(status50.wasmToJs)} wasm → JS`, `${calls((slimStatus50.wasmToJs - slimStatus5.wasmToJs) / (slimStatus50.accounts - slimStatus5.accounts))} wasm → JS per added account`,
+    'a constant number per operation', ok(slimStatus50.wasmToJs <= slimStatus5.wasmToJs + 5)]),
 ]);
 const cmpBlock = cmp ? `**Now against before (${cmp.label})**, measured in the same run (the same rounds, interleaved; bytes and
 crossings are exact, times count as unchanged within ±${NOISE * 100} %):
@@ -290,6 +306,11 @@ const valTable = table(['accounts (JSON bytes)', 'JSON.parse', 'ours: + parseInt
   `${r.accounts.toLocaleString('en')} (${kb(r.bytes)})`, ms(r.json.medianMs), ms(r.ours.medianMs), ms(r.zod.medianMs), ms(r.hand.medianMs),
   ratio(r.ours.medianMs, r.json.medianMs), ratio(r.ours.medianMs, r.zod.medianMs), ms(r.oursCheckOnly.medianMs), ms(r.zodCheckOnly.medianMs),
 ]));
+const responseTable = table(['accounts (JSON bytes)', '`fetch` + `text()` + `JSON.parse`', '+ JS by hand', 'default entry `status()`', 'slim entry `status()`', 'default / parse', 'slim / parse', 'slim / default'], validation.responsePath.map((r) => [
+  `${r.accounts.toLocaleString('en')} (${kb(r.bytes)})`, ms(r.json.medianMs), ms(r.hand.medianMs), ms(r.ours.medianMs), ms(r.slim.medianMs),
+  ratio(r.ours.medianMs, r.json.medianMs), ratio(r.slim.medianMs, r.json.medianMs), ratio(r.slim.medianMs, r.ours.medianMs),
+]));
+const slimBoundaryTable = table(['operation', 'wasm → JS calls', 'JS → wasm calls', 'most frequent imports'], boundarySlim.rows.map((r) => [r.op, calls(r.wasmToJs), calls(r.jsToWasm), r.imports.join(', ')]));
 const startupCmp = cmp ? `Now against before (${cmp.label}), same runs, interleaved: import → first call ${ms(cmp.start.was.importToFirstCallMs)} → ${ms(cmp.start.now.importToFirstCallMs)}
 (**${ratio(cmp.start.now.importToFirstCallMs, cmp.start.was.importToFirstCallMs)}**; \`await import()\` ${ratio(cmp.start.now.importMs, cmp.start.was.importMs)}, first call ${ratio(cmp.start.now.firstCallMs, cmp.start.was.firstCallMs)}; wasm decode
 ${ratio(cmp.start.now.decodeMs, cmp.start.was.decodeMs)}, compile ${ratio(cmp.start.now.moduleMs, cmp.start.was.moduleMs)}, instantiate ${ratio(cmp.start.now.instanceMs, cmp.start.was.instanceMs)}): ${timeVerdict(cmp.startRatio)}.` : '';
@@ -509,7 +530,7 @@ through its \`browser\` field, which esbuild honours with \`--platform=browser\`
 pulls nearly all of it), so zod/mini, its tree-shakeable API, is shown with the same schema. ky is 1.9 because ky 2 needs Node ≥ 22.
 gzip -9 is \`gzipSync\` at level 9 and brotli -11 \`brotliCompressSync\` at quality 11 (with the size hint), both node:zlib's, as
 \`scripts/build-pkg.mjs\` weighs the package; the entries are weighed as shipped, the others as bundled.${hasSlim ? ` The slim entry's two files are
-fetched one by one, so each is compressed alone and its row is their sum; its wasm is ${weight.slimSameWasm ? 'the very bytes the default entry unpacks' : '**not** the bytes the default entry unpacks (a build mixed up?)'}.` : ''}
+fetched one by one, so each is compressed alone and its row is their sum; its wasm is ${weight.slimSameWasm ? 'the very bytes the default entry unpacks' : 'a build of its own (the crate\'s `bytes` feature: responses checked on their text), not the bytes the default entry unpacks'}.` : ''}
 
 ${weightTable}
 ${cmp ? `
@@ -541,6 +562,14 @@ safe integer ids and counts, account id of 1 to 256 characters and not \`.\`/\`.
 "JS by hand" (\`bench/lib/js-check.mjs\`) is not a contender: it shows what the rules cost without any library or boundary.
 
 ${valTable}
+
+The response path: \`client.status()\` of a client whose \`fetch\` answers the same text each time (a new \`Response\` per call),
+against the same \`fetch\` + \`text()\` + \`JSON.parse\` in plain JS. The default entry checks the parsed value field by field
+across the boundary and tells an unchanged payload by its \`JSON.stringify\`; the slim entry copies the text into wasm memory once
+(\`TextEncoder.encodeInto\`), checks it there (\`src/tape\`) while V8's \`JSON.parse\` builds the objects, and tells an unchanged
+payload by its own text. Async, one call at a time, interleaved rounds.
+
+${responseTable}
 
 ## 4. Concurrency
 
@@ -604,6 +633,10 @@ Calls across the wasm boundary per operation (every import and export wrapped wi
 package before the change (${cmp.label}) counted the same way in a process of its own` : ''}):
 
 ${boundaryTable}
+
+The slim entry (its own wasm, which checks a response on its text), counted the same way:
+
+${slimBoundaryTable}
 
 "string out of wasm" decodes a string from wasm memory into a new JS string (a property name, a result); \`string_get\` copies a JS
 string into wasm memory as UTF-8; \`get\` is \`Reflect.get\`.

@@ -57,13 +57,13 @@ const wasmTarget = join(root, 'target', 'pkg-wasm');
  * its text in wasm memory: Cargo.toml, README "Slim entry"), which the default entry's budget
  * cannot hold.
  */
-function buildWasm(features, dir, flags = process.env.SLIM_FLAGS && features.length ? process.env.SLIM_FLAGS : '-Cllvm-args=-inline-threshold=8') {
+function buildWasm(features, dir) {
   run(
     'cargo',
     [`+${toolchain}`, 'rustc', '--lib', '--release', '--target', 'wasm32-unknown-unknown', '--crate-type', 'cdylib', '-Zbuild-std=std,panic_abort', ...features.flatMap((f) => ['--features', f])],
     {
       CARGO_TARGET_DIR: wasmTarget,
-      RUSTFLAGS: '-Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none -Ctarget-feature=-reference-types ' + flags,
+      RUSTFLAGS: '-Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none -Ctarget-feature=-reference-types -Cllvm-args=-inline-threshold=8',
     },
   );
   const rawWasm = join(wasmTarget, 'wasm32-unknown-unknown', 'release', 'integrations_client.wasm');

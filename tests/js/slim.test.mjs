@@ -108,6 +108,64 @@ test('after init() the slim entry is the API of the default entry, with its DEFA
   await assert.rejects(slim.fetchWithRetry('http://127.0.0.1:1/', {}, { maxRetries: 0 }), { kind: 'network' });
 });
 
+test('the slim entry checks a response on its text: non-ASCII, escapes and wrong shapes get what the default entry gets', async () => {
+  // The slim wasm copies the text into its memory (an ASCII guess first, then room for any text)
+  // and checks it there; the default entry checks the parsed value. Same data, same errors.
+  const accounts = server.accounts();
+  const named = accounts.map((account, i) => ({
+    ...account,
+    accountName: ['Zoë 🎉', 'naïve \u2028 line', 'quote " and \\ slash', '\ud83d\ude00 smile', 'e\u0301'][i % 5],
+    ...(i === 1 && { metadata: { note: 'tab\there', nested: { ok: true, n: [1, 2.5e3, -0] } } }),
+  }));
+  const statusOf = async (api) => {
+    const client = new api.IntegrationsClient({ baseUrl: server.url, autoRefresh: false, logLevel: 'silent' });
+    try {
+      return await client.status();
+    } catch (error) {
+      return { kind: error.kind, path: error.details?.path, message: error.message.replace(/[0-9a-f-]{36}/g, 'cid') };
+    } finally {
+      client.dispose();
+    }
+  };
+  try {
+    server.setAccounts(named);
+    // The body's text goes into wasm memory by encodeInto: no room first (which answers its
+    // length), then a byte per UTF-16 unit (enough for ASCII only), then three.
+    const encoded = [];
+    const { encodeInto } = TextEncoder.prototype;
+    TextEncoder.prototype.encodeInto = function (text, into) {
+      const done = encodeInto.call(this, text, into);
+      if (text.includes('Zoë')) encoded.push(done.read === text.length);
+      return done;
+    };
+    let fromSlim;
+    try {
+      fromSlim = await statusOf(slim);
+    } finally {
+      TextEncoder.prototype.encodeInto = encodeInto;
+    }
+    assert.deepEqual(encoded, [false, false, true], 'the text was copied into the slim wasm');
+    assert.deepEqual(fromSlim.integrations.map((a) => a.accountName), named.map((a) => a.accountName));
+    assert.deepEqual(fromSlim, await statusOf(full));
+    const wrong = [
+      { ...named[0], provider: 'Not A Slug' },
+      { ...named[0], createdAt: '2025-02-30T00:00:00Z' },
+      { ...named[0], accountName: 5 },
+      { ...named[0], id: 2 ** 53 },
+      { ...named[0], status: 'conn\u00e9cted' },
+    ];
+    for (const account of wrong) {
+      server.setAccounts([...named.slice(1), account]);
+      const error = await statusOf(slim);
+      assert.equal(error.kind, 'invalid_response', JSON.stringify(account));
+      assert.match(error.path, /^integrations\[\d\]\.\w+$/);
+      assert.deepEqual(error, await statusOf(full));
+    }
+  } finally {
+    server.setAccounts(accounts);
+  }
+});
+
 test("the errors made before the wasm runs have the wasm's user messages for their kind (src/error.rs)", () => {
   const made = {
     invalid_input: syncError(() => new slim.IntegrationsClient({ baseUrl: 'not a url' })),
