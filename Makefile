@@ -22,6 +22,7 @@ lint: tools
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --all-targets --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy --target wasm32-unknown-unknown --features bytes -- -D warnings
 	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet
 	$(UNLZMA) fmt --check $(UNLZMA_MANIFEST)
 	$(UNLZMA) clippy --all-targets $(UNLZMA_MANIFEST) -- -D warnings
