@@ -269,6 +269,12 @@ pub enum Event<'a, V> {
 /// off, what only that path uses compiles out.
 pub(crate) const ON_TEXT: bool = cfg!(any(feature = "bytes", not(target_arch = "wasm32")));
 
+/// The longest response text (in UTF-16 units, JavaScript's `length`) that is checked on its
+/// text: a longer one is checked on its parsed value, so that a hostile server's huge body cannot
+/// grow the wasm's memory (which never shrinks) by several times its size. 4 Mi units is a
+/// status of about 16 000 accounts.
+pub const TEXT_CHECK_MAX_UNITS: usize = 4 << 20;
+
 /// What a request reports.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Response<V> {

@@ -47,7 +47,8 @@ pub(crate) fn read_response(response: &JsValue) -> Result<(Response<JsValue>, Js
 
 /// A response's text copied into wasm memory as UTF-8, by `TextEncoder.encodeInto` straight
 /// into a buffer of ours (wasm-bindgen's string copy walks the text a char at a time in JS
-/// first): `None` when `text` is not a string.
+/// first): `None` when `text` is not a string, is longer than
+/// [`crate::client::TEXT_CHECK_MAX_UNITS`], or finds no memory.
 #[cfg(feature = "bytes")]
 pub(crate) fn utf8(text: &JsValue) -> Option<String> {
     let memory = wasm_bindgen::memory();
@@ -61,11 +62,18 @@ pub(crate) fn utf8(text: &JsValue) -> Option<String> {
             return String::from_utf8(buffer).ok();
         }
         let units = (-written) as usize;
+        if units > crate::client::TEXT_CHECK_MAX_UNITS {
+            return None;
+        }
         let room = match buffer.is_empty() {
             true => units,
-            false => units.checked_mul(3)?,
+            false => units * 3,
         };
-        buffer.resize(room.max(1), 0);
+        // No room is no text check, never an abort (one would end the wasm for the page).
+        buffer
+            .try_reserve_exact(room.saturating_sub(buffer.len()))
+            .ok()?;
+        buffer.resize(room, 0);
     }
     None
 }

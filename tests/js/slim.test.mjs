@@ -166,6 +166,33 @@ test('the slim entry checks a response on its text: non-ASCII, escapes and wrong
   }
 });
 
+test('a response text over 4 Mi UTF-16 units is checked on its parsed value, never copied into the slim wasm', async () => {
+  // A hostile server's huge body must not grow the wasm's memory (which never shrinks) by several
+  // times its size: past client::TEXT_CHECK_MAX_UNITS the text stays in JS.
+  const accounts = server.accounts();
+  const many = Array.from({ length: 24_000 }, (_, i) => ({ ...accounts[i % accounts.length], id: i + 1, accountId: `acct_${i + 1}` }));
+  const lengths = [];
+  const { encodeInto } = TextEncoder.prototype;
+  TextEncoder.prototype.encodeInto = function (text, into) {
+    if (text.length > 1_000_000) lengths.push([text.length, into.length]);
+    return encodeInto.call(this, text, into);
+  };
+  const client = new slim.IntegrationsClient({ baseUrl: server.url, autoRefresh: false, logLevel: 'silent' });
+  try {
+    server.setAccounts(many);
+    const { integrations } = await client.status();
+    assert.equal(integrations.length, many.length);
+    assert.equal(lengths.length, 1, 'one probe of its length, no copy');
+    assert.ok(lengths[0][0] > 4 * 2 ** 20 && lengths[0][1] === 0, `a ${lengths[0][0]}-unit text, probed with no room`);
+    server.setAccounts([...many.slice(1), { ...many[0], status: 'gone' }]);
+    await assert.rejects(client.status({ force: true }), (error) => error.kind === 'invalid_response' && /^integrations\[\d+\]\.status$/.test(error.details.path));
+  } finally {
+    TextEncoder.prototype.encodeInto = encodeInto;
+    client.dispose();
+    server.setAccounts(accounts);
+  }
+});
+
 test("the errors made before the wasm runs have the wasm's user messages for their kind (src/error.rs)", () => {
   const made = {
     invalid_input: syncError(() => new slim.IntegrationsClient({ baseUrl: 'not a url' })),
