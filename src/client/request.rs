@@ -311,6 +311,16 @@ impl<V: Value> Client<V> {
         Some((&outgoing.url, init))
     }
 
+    /// Whether attempt `attempt`'s response of `status` is checked on its text, so that the
+    /// platform should hand the text over (`Response::text`): a 2xx reply of a route with a
+    /// check, where the text path is built in (`ON_TEXT`).
+    pub fn checks_text(&self, attempt: AttemptId, status: u16) -> bool {
+        let request = self.requests.iter().find(|r| r.attempt == Some(attempt));
+        super::ON_TEXT
+            && (200..300).contains(&status)
+            && request.is_some_and(|r| !matches!(r.route, Route::Raw))
+    }
+
     fn request(&self, id: RequestId) -> Option<&Request<V>> {
         self.requests.iter().find(|r| r.id == id)
     }

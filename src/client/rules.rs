@@ -2371,6 +2371,29 @@ fn a_status_checked_on_its_text_is_unchanged_when_its_payload_is_spelled_alike()
 }
 
 #[test]
+fn the_text_is_asked_for_of_a_2xx_reply_to_a_checked_route_in_flight() {
+    let mut h = H::new(config());
+    h.call(1, Call::Status { force: false });
+    let status = h.only_open();
+    assert!(h.c.checks_text(status, 200) && h.c.checks_text(status, 204));
+    assert!(!h.c.checks_text(status, 404) && !h.c.checks_text(status, 503));
+    assert!(!h.c.checks_text(status, 302) && !h.c.checks_text(status, 0));
+    h.respond(status, ok(status_body(&[])));
+    assert!(!h.c.checks_text(status, 200), "no longer in flight");
+    h.call(
+        2,
+        Call::Fetch {
+            url: "https://elsewhere.example/things".into(),
+        },
+    );
+    let raw = h.only_open();
+    assert!(
+        !h.c.checks_text(raw, 200),
+        "fetchWithRetry's body is not checked"
+    );
+}
+
+#[test]
 fn account_arguments_are_a_provider_slug_and_a_well_formed_id_of_1_to_256() {
     let args =
         |p: Option<&str>, a: Option<&str>| account_args(p.map(Into::into), a.map(Into::into));

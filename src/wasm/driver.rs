@@ -327,7 +327,7 @@ impl Driver {
         }
         response.body = super::defined(super::parse(text));
         #[cfg(feature = "bytes")]
-        if response.body.is_some() {
+        if response.body.is_some() && self.read(|core| core.checks_text(attempt, response.status)) {
             response.text = super::transport::utf8(text);
         }
         self.event(Event::Response(attempt, response));
