@@ -44,6 +44,9 @@ extern "C" {
     pub(crate) fn new_array() -> JsValue;
     #[wasm_bindgen(js_namespace = ["Array", "prototype", "push"], js_name = call)]
     pub(crate) fn push(array: &JsValue, value: &JsValue);
+    /// `array.push(a, b, c)` of three numbers: no JS value made (and dropped) for each.
+    #[wasm_bindgen(js_namespace = ["Array", "prototype", "push"], js_name = call)]
+    pub(crate) fn push_numbers(array: &JsValue, a: f64, b: f64, c: f64);
     #[wasm_bindgen(js_namespace = Object, js_name = freeze)]
     fn freeze(value: &JsValue) -> JsValue;
     #[wasm_bindgen(js_namespace = Object, js_name = is)]

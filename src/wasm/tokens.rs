@@ -3,7 +3,7 @@
 //! properties: `toJSON()`, `String()` and `console.log` of the manager or of an entry show none.
 
 use super::errors::invalid_input;
-use super::{array, new_array, new_object, now, push, well_formed};
+use super::{array, new_array, new_object, now, push_numbers, well_formed};
 use crate::client::objects;
 use crate::tokens::{read_token, window, TokenEntry, TokenMap};
 use std::cell::RefCell;
@@ -216,10 +216,8 @@ impl MultiAccountTokenManager {
         for ((provider, account_id), at) in map.expiring_within(window(ms), now()) {
             texts.push_str(provider);
             texts.push_str(account_id);
-            for text in [provider, account_id] {
-                push(&parts, &(text.encode_utf16().count() as f64).into());
-            }
-            push(&parts, &(at as f64).into());
+            let units = |text: &str| text.encode_utf16().count() as f64;
+            push_numbers(&parts, units(provider), units(account_id), at as f64);
         }
         Ok(array([texts.into(), parts]))
     }
