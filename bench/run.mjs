@@ -492,7 +492,7 @@ if (w.ours.gzip > aim) {
 }
 if (!reqPass || !beatsAxios || !valPass || !valBeatsZod) {
   suggestions.push(
-    'Crossings: a value\'s kind, a property read and a bounded string are one call each now (`pkg-template/boundary.js`); what is left per account is a read, its `undefined` test, the kind, the value and a drop for each field. Fewer would take reading several fields per call (a helper that returns an account\'s fields as a small array), or checking the body\'s bytes in wasm (`src/tape`, issue 14: constant crossings, but +4.8 KB, which the 45 KB budget does not allow today). Keep only the semantic checks (slug, RFC 3339, safe integer) on the strings that need them.',
+    'Crossings: a value\'s kind, a property read and a bounded string are one call each now (`pkg-template/boundary.js`); what is left per account is a read, its `undefined` test, the kind, the value and a drop for each field. Fewer would take reading several fields per call (a helper that returns an account\'s fields as a small array), or checking the body\'s bytes in wasm, as the slim entry does (`src/tape`: constant crossings, but +6.3 KB packed, which the default entry\'s 45 KB budget does not hold). Keep only the semantic checks (slug, RFC 3339, safe integer) on the strings that need them.',
   );
 }
 if (getRatio > AIM.getVsMap || !memPass) {
