@@ -255,15 +255,15 @@ impl<V: Value> Data<V> {
         source: Option<&str>,
     ) -> V {
         self.fetches += 1;
-        let text = match source.filter(|_| super::ON_TEXT) {
-            Some(source) => Some(Text::Source(source.to_owned())),
-            None => data.text().map(Text::Platform),
+        let source = source.filter(|_| super::ON_TEXT);
+        // The platform's text of the payload only where the response's is not at hand.
+        let platform = match source {
+            Some(_) => None,
+            None => data.text(),
         };
-        let same_text = match (&self.text, &text) {
-            (Some(Text::Platform(old)), Some(Text::Platform(new))) => old.same(new),
-            (Some(Text::Source(old)), Some(Text::Source(new))) if super::ON_TEXT => {
-                same_bytes(old.as_bytes(), new.as_bytes())
-            }
+        let same_text = match (&self.text, source, &platform) {
+            (Some(Text::Source(old)), Some(new), _) => same_bytes(old.as_bytes(), new.as_bytes()),
+            (Some(Text::Platform(old)), None, Some(new)) => old.same(new),
             _ => false,
         };
         let changed = !same_text && self.data.as_ref().is_none_or(|old| !old.equal(&data));
@@ -271,7 +271,13 @@ impl<V: Value> Data<V> {
         if changed {
             self.set_data(data, accounts);
         }
-        self.text = text;
+        // The same text stays as it was: the response's is copied only when it differs.
+        if !same_text {
+            self.text = match source {
+                Some(source) => Some(Text::Source(source.to_owned())),
+                None => platform.map(Text::Platform),
+            };
+        }
         if self.error.take().is_some() {
             self.generation += 1;
         }
