@@ -15,6 +15,15 @@ export const pkgDir = process.env.BENCH_PKG ? resolve(root, process.env.BENCH_PK
 /** The package as users get it: the default ESM entry, with the wasm inlined. */
 export const pkgEntry = join(pkgDir, 'index.js');
 export const pkgUrl = pathToFileURL(pkgEntry).href;
+/** The slim entry (ESM only; its wasm is a file beside it, built with the `bytes` feature). */
+export const slimEntry = join(pkgDir, 'slim.js');
+export const slimUrl = pathToFileURL(slimEntry).href;
+/** The slim entry, its wasm loaded: a wasm instance of its own beside the default entry's. */
+export async function loadSlim() {
+  const slim = await import(slimUrl);
+  await slim.init();
+  return slim;
+}
 export const mockServerPath = join(root, 'tests', 'support', 'mock-server.mjs');
 
 /**

@@ -4,9 +4,7 @@
 // `boundary.mjs baseline` counts the same for the BENCH_BASELINE package instead, and
 // `boundary.mjs slim` for the slim entry (its wasm checks a response on its text): one package per
 // process, so that the counters see one client instance (a second copy is a second wasm instance).
-import { pkgDir, assertPkg, baseline, pkgUrl, report } from '../lib/common.mjs';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { assertPkg, baseline, loadSlim, pkgUrl, report } from '../lib/common.mjs';
 import { makeStatus } from '../lib/data.mjs';
 import { countBoundaryCalls } from '../lib/profile.mjs';
 
@@ -14,9 +12,7 @@ assertPkg();
 const which = process.argv[2] ?? 'ours';
 if (which === 'baseline' && !baseline) throw new Error('boundary.mjs baseline: BENCH_BASELINE is not set');
 const counts = countBoundaryCalls();
-const url = { baseline: baseline?.url, slim: pathToFileURL(join(pkgDir, 'slim.js')).href }[which] ?? pkgUrl;
-const api = await import(url);
-if (which === 'slim') await api.init();
+const api = which === 'slim' ? await loadSlim() : await import(which === 'baseline' ? baseline.url : pkgUrl);
 const { IntegrationsClient, MultiAccountTokenManager, isIntegrationData, parseIntegrationStatus, createIntegrationError } = api;
 
 async function count(fn, per = 1) {

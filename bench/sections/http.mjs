@@ -3,9 +3,7 @@ import axios from 'axios';
 import axiosRetry from 'axios-retry';
 import ky from 'ky';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { assertPkg, baseline, gc, median, pkgDir, pkgUrl, report, startMockServerProcess } from '../lib/common.mjs';
+import { assertPkg, baseline, gc, loadSlim, median, pkgUrl, report, startMockServerProcess } from '../lib/common.mjs';
 import { profile } from '../lib/profile.mjs';
 
 assertPkg();
@@ -14,8 +12,7 @@ const { IntegrationsClient, parseIntegrationStatus } = await import(pkgUrl);
 // (its own copy: a second wasm instance in this process, with its own memory).
 const Before = baseline && (await import(baseline.url)).IntegrationsClient;
 // The slim entry: its own wasm (a second instance), which checks a response on its text.
-const slim = await import(pathToFileURL(join(pkgDir, 'slim.js')).href);
-await slim.init();
+const slim = await loadSlim();
 
 const N = Number(process.env.BENCH_REQUESTS ?? 2000);
 const ROUNDS = 10;

@@ -13,12 +13,11 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createServer } from 'node:http';
 import { chromium } from 'playwright-core';
-import { assertPkg, baseline, benchDir, median, pkgDir, pkgEntry, pkgUrl, report } from '../lib/common.mjs';
+import { assertPkg, baseline, benchDir, median, pkgDir, pkgEntry, pkgUrl, report, slimEntry } from '../lib/common.mjs';
 
 assertPkg();
 const RUNS = Number(process.env.BENCH_STARTUP_RUNS ?? 9);
 // The slim entry and its wasm file (absent from packages built before it existed).
-const slimEntry = join(pkgDir, 'slim.js');
 const slimWasm = join(pkgDir, 'integrations_client_bg.wasm');
 const hasSlim = existsSync(slimEntry) && existsSync(slimWasm);
 

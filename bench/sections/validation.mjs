@@ -1,7 +1,5 @@
 // §3 validation: JSON.parse + the deep check, on status payloads of 100, 1 000 and 10 000 accounts.
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { assertPkg, gc, median, pkgDir, pkgUrl, report } from '../lib/common.mjs';
+import { assertPkg, gc, loadSlim, median, pkgUrl, report } from '../lib/common.mjs';
 import { makeStatus } from '../lib/data.mjs';
 import * as hand from '../lib/js-check.mjs';
 import { profile } from '../lib/profile.mjs';
@@ -12,8 +10,7 @@ assertPkg();
 const { parseIntegrationStatus, isIntegrationStatusResponse, IntegrationsClient } = await import(pkgUrl);
 // The slim entry's wasm checks a response on its text (copied into wasm memory once), where the
 // default entry's reads the parsed value field by field.
-const slim = await import(pathToFileURL(join(pkgDir, 'slim.js')).href);
-await slim.init();
+const slim = await loadSlim();
 
 const SIZES = [100, 1000, 10_000];
 const results = [];
