@@ -108,6 +108,26 @@ test('after init() the slim entry is the API of the default entry, with its DEFA
   await assert.rejects(slim.fetchWithRetry('http://127.0.0.1:1/', {}, { maxRetries: 0 }), { kind: 'network' });
 });
 
+/**
+ * What `run` (a promise) gives, and the `TextEncoder.encodeInto` calls it made on texts that
+ * `select` picks: each text's length in UTF-16 units, the room it was given and whether it all fit.
+ * How the slim wasm copies a response's text into its memory (src/wasm/transport.rs).
+ */
+async function encodings(select, run) {
+  const calls = [];
+  const { encodeInto } = TextEncoder.prototype;
+  TextEncoder.prototype.encodeInto = function (text, into) {
+    const done = encodeInto.call(this, text, into);
+    if (select(text)) calls.push({ units: text.length, room: into.length, whole: done.read === text.length });
+    return done;
+  };
+  try {
+    return [await run(), calls];
+  } finally {
+    TextEncoder.prototype.encodeInto = encodeInto;
+  }
+}
+
 test('the slim entry checks a response on its text: non-ASCII, escapes and wrong shapes get what the default entry gets', async () => {
   // The slim wasm copies the text into its memory (an ASCII guess first, then room for any text)
   // and checks it there; the default entry checks the parsed value. Same data, same errors.
@@ -131,20 +151,8 @@ test('the slim entry checks a response on its text: non-ASCII, escapes and wrong
     server.setAccounts(named);
     // The body's text goes into wasm memory by encodeInto: no room first (which answers its
     // length), then a byte per UTF-16 unit (enough for ASCII only), then three.
-    const encoded = [];
-    const { encodeInto } = TextEncoder.prototype;
-    TextEncoder.prototype.encodeInto = function (text, into) {
-      const done = encodeInto.call(this, text, into);
-      if (text.includes('Zoë')) encoded.push(done.read === text.length);
-      return done;
-    };
-    let fromSlim;
-    try {
-      fromSlim = await statusOf(slim);
-    } finally {
-      TextEncoder.prototype.encodeInto = encodeInto;
-    }
-    assert.deepEqual(encoded, [false, false, true], 'the text was copied into the slim wasm');
+    const [fromSlim, encoded] = await encodings((text) => text.includes('Zoë'), () => statusOf(slim));
+    assert.deepEqual(encoded.map((e) => e.whole), [false, false, true], 'the text was copied into the slim wasm');
     assert.deepEqual(fromSlim.integrations.map((a) => a.accountName), named.map((a) => a.accountName));
     assert.deepEqual(fromSlim, await statusOf(full));
     const wrong = [
@@ -171,23 +179,16 @@ test('a response text over 4 Mi UTF-16 units is checked on its parsed value, nev
   // times its size: past client::TEXT_CHECK_MAX_UNITS the text stays in JS.
   const accounts = server.accounts();
   const many = Array.from({ length: 24_000 }, (_, i) => ({ ...accounts[i % accounts.length], id: i + 1, accountId: `acct_${i + 1}` }));
-  const lengths = [];
-  const { encodeInto } = TextEncoder.prototype;
-  TextEncoder.prototype.encodeInto = function (text, into) {
-    if (text.length > 1_000_000) lengths.push([text.length, into.length]);
-    return encodeInto.call(this, text, into);
-  };
   const client = new slim.IntegrationsClient({ baseUrl: server.url, autoRefresh: false, logLevel: 'silent' });
   try {
     server.setAccounts(many);
-    const { integrations } = await client.status();
+    const [{ integrations }, lengths] = await encodings((text) => text.length > 1_000_000, () => client.status());
     assert.equal(integrations.length, many.length);
     assert.equal(lengths.length, 1, 'one probe of its length, no copy');
-    assert.ok(lengths[0][0] > 4 * 2 ** 20 && lengths[0][1] === 0, `a ${lengths[0][0]}-unit text, probed with no room`);
+    assert.ok(lengths[0].units > 4 * 2 ** 20 && lengths[0].room === 0, `a ${lengths[0].units}-unit text, probed with no room`);
     server.setAccounts([...many.slice(1), { ...many[0], status: 'gone' }]);
     await assert.rejects(client.status({ force: true }), (error) => error.kind === 'invalid_response' && /^integrations\[\d+\]\.status$/.test(error.details.path));
   } finally {
-    TextEncoder.prototype.encodeInto = encodeInto;
     client.dispose();
     server.setAccounts(accounts);
   }
